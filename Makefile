@@ -1,0 +1,111 @@
+# fieldvisit: set-up, demo and tests. `make demo` and `make test` do everything.
+#
+# Each set-up step leaves a stamp file inside what it made (.venv/, node_modules/)
+# and is redone only when its inputs change, so a second run starts at once.
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := fieldvisit/static/vendor
+# One file of the build stands for all of it: scripts/build_assets.py replaces the folder whole.
+VENDOR_BUILT := $(VENDOR)/govuk-frontend/govuk-frontend.min.css
+PYTEST := $(BIN)/python -m pytest
+
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+.PHONY: help demo test test-sqlite test-postgres test-e2e setup setup-test system \
+	system-runtime assets lint bench clean
+
+help:
+	@echo "make demo   set up and run the demo on SQLite at http://$(HOST):$(PORT)"
+	@echo "make test   set up and run every test: SQLite, PostgreSQL, then the browser"
+	@echo "other targets: test-sqlite test-postgres test-e2e assets lint bench clean"
+
+# --- set-up -----------------------------------------------------------------
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.stamp-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(VENV)/.stamp-runtime $@
+
+node_modules/.stamp-npm: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(VENDOR_BUILT): node_modules/.stamp-npm scripts/build_assets.py | $(BIN)/python
+	$(BIN)/python scripts/build_assets.py
+
+assets: $(VENDOR_BUILT)
+
+# What running the app needs from Debian (Pango for the letters); quick when present.
+system-runtime:
+	scripts/setup-system.sh --runtime
+
+# Everything the tests need from Debian: Chromium, PostgreSQL 15, poppler, zbar, ...
+system:
+	scripts/setup-system.sh
+
+setup: system-runtime $(VENV)/.stamp-runtime assets
+
+setup-test: system $(VENV)/.stamp-test assets
+
+# --- demo -------------------------------------------------------------------
+
+demo: setup
+	$(BIN)/fieldvisit db upgrade
+	$(BIN)/fieldvisit seed-demo
+	$(BIN)/fieldvisit serve --host $(HOST) --port $(PORT)
+
+# --- tests ------------------------------------------------------------------
+
+# Runs all three suites even when one fails, then fails if any did.
+test: setup-test
+	@status=0; \
+	$(MAKE) --no-print-directory test-sqlite || status=1; \
+	$(MAKE) --no-print-directory test-postgres || status=1; \
+	$(MAKE) --no-print-directory test-e2e || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: some tests FAILED (see above)"; fi; \
+	exit $$status
+
+# pytest exits 5 when it collects no test: for tests/ that is a failure too.
+test-sqlite: setup-test
+	FIELDVISIT_TEST_DB=sqlite $(PYTEST) tests
+
+test-postgres: setup-test
+	FIELDVISIT_TEST_DB=postgresql $(PYTEST) tests
+
+# The browser tests may not exist yet; with no test file there is nothing to run.
+test-e2e: setup-test
+	@if ls e2e/test_*.py e2e/*_test.py >/dev/null 2>&1; then \
+		echo "$(PYTEST) e2e"; $(PYTEST) e2e; \
+	else \
+		echo "test-e2e: no browser tests in e2e/ yet"; \
+	fi
+
+# --- other ------------------------------------------------------------------
+
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	@set -e; found=0; \
+	for script in bench/*.py; do \
+		[ -e "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(BIN)/python "$$script"; \
+	done; \
+	[ $$found -eq 1 ] || echo "bench: no benchmarks in bench/ yet"
+
+# Removes everything the set-up made; instance/ (the demo's data) is kept.
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) build dist .pytest_cache .ruff_cache *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

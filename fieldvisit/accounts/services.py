@@ -1,0 +1,98 @@
+"""Passwords, sign-in with lock-out, and creating users."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.core.dates import utcnow
+from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.permissions import Role
+from fieldvisit.schools.models import School
+
+_hasher = PasswordHasher()
+# Verified when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+SIGN_IN_FAILED = "Enter a correct email address and password."
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """Return the user these credentials belong to, or raise with a message that leaks nothing."""
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    now = utcnow()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        raise ValidationFailed(SIGN_IN_FAILED)
+    if user.locked_until and user.locked_until > now:
+        raise ValidationFailed(
+            "This account is locked after too many failed sign-in attempts. "
+            "Try again in 15 minutes or ask your administrator to unlock it."
+        )
+    if not _verify(user.password_hash, password) or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+            user.locked_until = now + timedelta(minutes=minutes)
+            user.failed_logins = 0
+        raise ValidationFailed(SIGN_IN_FAILED)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: set[Role],
+    school: School | None = None,
+) -> User:
+    """Add a user; school and officer users at a school need that school."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationFailed("Enter an email address like name@school.org.uk.")
+    if len(password) < 12:
+        raise ValidationFailed("The password must be at least 12 characters long.")
+    if Role.SCHOOL in roles and school is None:
+        raise ValidationFailed("A school user needs a school: give its URN.")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise ValidationFailed(f"A user with the email address {email} already exists.")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        school=school,
+        session_nonce=new_nonce(),
+        role_rows=[UserRole(role=r) for r in sorted(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,57 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from fieldvisit.config import load_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _find(folder: str) -> str:
+    """Find a folder shipped in the wheel (inside the package) or in a checkout."""
+    for candidate in (PACKAGE_DIR / folder, PACKAGE_DIR.parent / folder):
+        if candidate.is_dir():
+            return str(candidate)
+    raise RuntimeError(f"fieldvisit cannot find its {folder}/ folder")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the app; `config` overrides the FIELDVISIT_* environment."""
+    settings = load_settings(config)
+    app = Flask(
+        "fieldvisit",
+        template_folder=_find("templates"),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_path=settings["INSTANCE_PATH"],
+    )
+    app.config.update(settings)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings["SESSION_COOKIE_SECURE"],
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from fieldvisit.core import web
+    from fieldvisit.core.db import db
+
+    db.init_app(app)
+    web.init_app(app)
+
+    from fieldvisit.accounts.views import bp as accounts_bp
+    from fieldvisit.cases.views import bp as cases_bp
+    from fieldvisit.core.health import bp as health_bp
+
+    for blueprint in (health_bp, accounts_bp, cases_bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,156 @@
+"""The seed's school checklist, generated from the triage with due school days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fieldvisit.cases.models import Case, ChecklistItem
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    key: str
+    section: str
+    text: str
+    vulnerable_only: bool
+    window: str  # "first_day", "until_referral" or "referral_day"
+
+
+FIRST_DAY = "First day response"
+VULNERABLE_FIRST_DAY = "First day, vulnerable child"
+DAYS = "Days 2 to {due}"
+REFERRAL = "Day {due}"
+
+SPECS: tuple[ItemSpec, ...] = (
+    ItemSpec(
+        "contacts",
+        FIRST_DAY,
+        "Contact all emergency contact numbers as well as parents and carers.",
+        False,
+        "first_day",
+    ),
+    ItemSpec("siblings", FIRST_DAY, "Check with siblings in other schools.", False, "first_day"),
+    ItemSpec("staff", FIRST_DAY, "Check what other staff may know.", False, "first_day"),
+    ItemSpec(
+        "vulnerable_home_visit",
+        VULNERABLE_FIRST_DAY,
+        "Do a home visit and leave a letter if there is no response (keep a copy).",
+        True,
+        "first_day",
+    ),
+    ItemSpec(
+        "vulnerable_agencies",
+        VULNERABLE_FIRST_DAY,
+        "Contact relevant agencies involved with the family or child.",
+        True,
+        "first_day",
+    ),
+    ItemSpec(
+        "vulnerable_locate",
+        VULNERABLE_FIRST_DAY,
+        "Make all reasonable and practical efforts to locate the child or family: "
+        "neighbours, known friends of the family, extended family, community members, "
+        "GP, police.",
+        True,
+        "first_day",
+    ),
+    ItemSpec(
+        "continue_checks",
+        DAYS,
+        "Continue to make all reasonable and practical checks to contact the child, "
+        "parent or carer, and family.",
+        False,
+        "until_referral",
+    ),
+    ItemSpec(
+        "home_visit",
+        DAYS,
+        "Do a home visit and leave a letter if there is no response (keep a copy).",
+        False,
+        "until_referral",
+    ),
+    ItemSpec(
+        "health",
+        DAYS,
+        "Check with health professionals, for example the school nurse.",
+        False,
+        "until_referral",
+    ),
+    ItemSpec(
+        "named_worker",
+        DAYS,
+        "Continue to liaise with the named person, such as a social worker or family worker.",
+        True,
+        "until_referral",
+    ),
+    ItemSpec("police", DAYS, "Check with the police, if appropriate.", True, "until_referral"),
+    ItemSpec(
+        "referral",
+        REFERRAL,
+        "Complete the online CME referral with as much detail as possible and attach "
+        "your chronology.",
+        False,
+        "referral_day",
+    ),
+    ItemSpec(
+        "work_with_laao",
+        REFERRAL,
+        "Continue to work alongside the LAAO allocated the CME until the child is found "
+        "or the LAAO advises the school they can take the child off roll.",
+        False,
+        "referral_day",
+    ),
+    ItemSpec(
+        "inform_laao_after",
+        REFERRAL,
+        "If you gain further information after the child is off roll, notify the LAAO "
+        "who was working on the case.",
+        False,
+        "referral_day",
+    ),
+)
+
+
+def _days(spec: ItemSpec, referral_day: int) -> tuple[int, int]:
+    if spec.window == "first_day":
+        return 1, 1
+    if spec.window == "until_referral":
+        return 2, referral_day
+    return referral_day, referral_day
+
+
+def sync_checklist(case: Case, referral_day: int) -> None:
+    """Bring the case's checklist in line with its triage, keeping every ticked item.
+
+    Items that no longer apply stay if ticked (marked not required) and go if not.
+    """
+    existing = {item.key: item for item in case.checklist}
+    for position, spec in enumerate(SPECS):
+        applies = case.vulnerable or not spec.vulnerable_only
+        from_day, due_day = _days(spec, referral_day)
+        section = spec.section.format(due=referral_day)
+        item = existing.get(spec.key)
+        if item is None:
+            if applies:
+                case.checklist.append(
+                    ChecklistItem(
+                        key=spec.key,
+                        section=section,
+                        text=spec.text,
+                        position=position,
+                        from_day=from_day,
+                        due_day=due_day,
+                        required=True,
+                    )
+                )
+            continue
+        if not applies and not item.done:
+            case.checklist.remove(item)
+            continue
+        item.section, item.from_day, item.due_day = section, from_day, due_day
+        item.required = applies
+
+
+def referral_day_for(case: Case) -> int:
+    la = case.school.local_authority
+    return la.vulnerable_referral_school_day if case.vulnerable else la.referral_school_day

@@ -1,0 +1,341 @@
+"""The case's life as one table: (state, action) -> rule, and the function that applies it."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.models import Case, CaseState, Outcome
+from fieldvisit.chronology import services as chronology
+from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.core.calendar import SchoolCalendar
+from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
+from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionRefused
+from fieldvisit.core.permissions import Permission as P
+from fieldvisit.referrals.models import Involvement
+from fieldvisit.schools.services import calendar_for
+from fieldvisit.visits.models import HomeVisit, VisitOutcome
+
+S = CaseState
+
+
+class Action(enum.StrEnum):
+    LOG_CONTACT = "log_contact"
+    RECORD_NO_CONTACT = "record_no_contact"
+    TRIAGE = "triage"
+    TICK_CHECKLIST = "tick_checklist"
+    ASSIGN_VISIT = "assign_visit"
+    CHILD_RETURNED = "child_returned"
+    ATTENDING_OTHER_SCHOOL = "attending_other_school"
+    ELECTIVE_HOME_EDUCATION = "elective_home_education"
+    RESIDING_IN_LA = "residing_in_la"
+    SUBMIT_REFERRAL = "submit_referral"
+    ACCEPT_REFERRAL = "accept_referral"
+    RETURN_REFERRAL = "return_referral"
+    LOG_ENQUIRY = "log_enquiry"
+    REASSIGN_LAAO = "reassign_laao"
+    AGREE_REMOVAL = "agree_removal"
+    RECORD_REMOVAL = "record_removal"
+    CHILD_FOUND = "child_found"
+    RAISE_CONCERN = "raise_concern"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    Action.LOG_CONTACT: "Log a contact attempt",
+    Action.RECORD_NO_CONTACT: "Record that no contact was made",
+    Action.TRIAGE: "Triage vulnerability",
+    Action.TICK_CHECKLIST: "Tick a checklist item",
+    Action.ASSIGN_VISIT: "Assign a home visit",
+    Action.CHILD_RETURNED: "Child returned to school",
+    Action.ATTENDING_OTHER_SCHOOL: "Attending another school",
+    Action.ELECTIVE_HOME_EDUCATION: "Elective home education",
+    Action.RESIDING_IN_LA: "Still residing in the LA",
+    Action.SUBMIT_REFERRAL: "Submit the CME referral",
+    Action.ACCEPT_REFERRAL: "Accept the referral",
+    Action.RETURN_REFERRAL: "Return the referral to the school",
+    Action.LOG_ENQUIRY: "Log an enquiry",
+    Action.REASSIGN_LAAO: "Reassign to another LAAO",
+    Action.AGREE_REMOVAL: "Agree removal from roll",
+    Action.RECORD_REMOVAL: "Record removal from roll",
+    Action.CHILD_FOUND: "Child found",
+    Action.RAISE_CONCERN: "Raise a child protection concern",
+}
+
+
+@dataclass
+class GuardContext:
+    """What guards may look at: the case, today, and lazily its calendar and LA."""
+
+    session: Session
+    case: Case
+    today: date
+
+    @cached_property
+    def calendar(self) -> SchoolCalendar:
+        return calendar_for(self.session, self.case.school)
+
+    @property
+    def school_day(self) -> int:
+        return self.calendar.school_day_number(self.case.first_day_of_absence, self.today)
+
+    @property
+    def referral_day(self) -> int:
+        return referral_day_for(self.case)
+
+
+Guard = Callable[[GuardContext], Blocked | None]
+
+
+def contact_attempted(ctx: GuardContext) -> Blocked | None:
+    attempted = ctx.session.scalar(
+        select(
+            exists().where(
+                ChronologyEntry.case_id == ctx.case.id,
+                ChronologyEntry.kind == Action.LOG_CONTACT.value,
+            )
+        )
+    )
+    if attempted:
+        return None
+    return Blocked(
+        "contact_attempted",
+        "Log at least one contact attempt before recording that no contact was made.",
+    )
+
+
+def home_visit_completed(ctx: GuardContext) -> Blocked | None:
+    completed = ctx.session.scalar(
+        select(
+            exists().where(
+                HomeVisit.case_id == ctx.case.id,
+                or_(HomeVisit.outcome != VisitOutcome.NO_ANSWER, HomeVisit.letter_left),
+            )
+        )
+    )
+    if completed:
+        return None
+    return Blocked(
+        "home_visit_completed",
+        "A CME referral needs a completed home visit: an arrival time, an outcome and, "
+        "if nobody answered, a letter left.",
+    )
+
+
+def referral_due(ctx: GuardContext) -> Blocked | None:
+    if ctx.case.social_care_involved:
+        return None
+    due_day = ctx.referral_day
+    day = ctx.school_day
+    if day >= due_day:
+        return None
+    try:
+        unlocks_on: date | None = ctx.calendar.date_of_school_day(
+            ctx.case.first_day_of_absence, due_day
+        )
+    except ValueError:
+        unlocks_on = None
+    when = f" ({format_date(unlocks_on)})" if unlocks_on else ""
+    kind = "a vulnerable child" if ctx.case.vulnerable else "this child"
+    return Blocked(
+        "referral_due",
+        f"The referral for {kind} opens on school day {due_day}{when}; "
+        f"today is school day {day}. With social care or child protection involvement "
+        "it opens at once.",
+        unlocks_on,
+    )
+
+
+def removal_period_elapsed(ctx: GuardContext) -> Blocked | None:
+    involvement = ctx.session.scalar(
+        select(Involvement)
+        .where(Involvement.case_id == ctx.case.id, Involvement.closed_at.is_(None))
+        .order_by(Involvement.opened_at.desc())
+    )
+    if involvement is None:
+        return Blocked("removal_period_elapsed", "There is no open CME involvement on this case.")
+    days = ctx.case.school.local_authority.removal_after_days
+    unlocks_on = uk_date(involvement.opened_at) + timedelta(days=days)
+    if ctx.today >= unlocks_on:
+        return None
+    return Blocked(
+        "removal_period_elapsed",
+        f"Removal from roll can be agreed {_weeks(days)} after the LA accepted the referral, "
+        f"from {format_date(unlocks_on)}.",
+        unlocks_on,
+    )
+
+
+def _weeks(days: int) -> str:
+    if days % 7 == 0:
+        weeks = days // 7
+        return f"{weeks} week{'s' if weeks != 1 else ''}"
+    return f"{days} days"
+
+
+@dataclass(frozen=True)
+class Rule:
+    to: CaseState
+    who: frozenset[P]
+    guards: tuple[Guard, ...] = ()
+    outcome: Outcome | None = None
+
+
+OPEN = (S.FIRST_DAY, S.NO_CONTACT, S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES, S.REMOVAL_AGREED)
+ACTIVE = (*OPEN, S.OFF_ROLL)
+SCHOOL = frozenset({P.CASES_EDIT})
+SCHOOL_OR_LA = frozenset({P.CASES_EDIT, P.INVOLVEMENT_MANAGE})
+LA = frozenset({P.REFERRALS_DECIDE})
+
+_OUTCOMES = {
+    Action.CHILD_RETURNED: Outcome.RETURNED,
+    Action.ATTENDING_OTHER_SCHOOL: Outcome.OTHER_SCHOOL,
+    Action.ELECTIVE_HOME_EDUCATION: Outcome.ELECTIVE_HOME_EDUCATION,
+    Action.RESIDING_IN_LA: Outcome.RESIDING_IN_LA,
+}
+
+
+def _build_table() -> dict[tuple[CaseState, Action], Rule]:
+    table: dict[tuple[CaseState, Action], Rule] = {}
+
+    def stay(action: Action, states: tuple[CaseState, ...], who: frozenset[P]) -> None:
+        for state in states:
+            table[state, action] = Rule(state, who)
+
+    # Activity that keeps the case where it is.
+    stay(Action.LOG_CONTACT, ACTIVE, frozenset({P.CONTACT_LOG}))
+    stay(Action.TICK_CHECKLIST, ACTIVE, SCHOOL)
+    stay(Action.ASSIGN_VISIT, OPEN, frozenset({P.VISITS_ASSIGN}))
+    stay(Action.TRIAGE, (S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES), SCHOOL)
+    stay(Action.LOG_ENQUIRY, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), SCHOOL_OR_LA)
+    stay(Action.REASSIGN_LAAO, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), LA)
+    # Footnotes 1 and 2 of the seed: a concern is never gated, in any state.
+    stay(Action.RAISE_CONCERN, tuple(CaseState), frozenset({P.CONCERN_RAISE}))
+
+    # Contact made? No: triage, then locate.
+    table[S.FIRST_DAY, Action.RECORD_NO_CONTACT] = Rule(S.NO_CONTACT, SCHOOL, (contact_attempted,))
+    table[S.NO_CONTACT, Action.TRIAGE] = Rule(S.LOCATING, SCHOOL)
+
+    # Contact made, or the child found, at any stage before removal.
+    for state in OPEN:
+        for action, outcome in _OUTCOMES.items():
+            table[state, action] = Rule(S.CLOSED, SCHOOL, outcome=outcome)
+        table[state, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
+    table[S.OFF_ROLL, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
+
+    # The referral and the LA's side.
+    table[S.LOCATING, Action.SUBMIT_REFERRAL] = Rule(
+        S.REFERRED, frozenset({P.CASES_REFER}), (home_visit_completed, referral_due)
+    )
+    table[S.REFERRED, Action.ACCEPT_REFERRAL] = Rule(S.JOINT_ENQUIRIES, LA)
+    table[S.REFERRED, Action.RETURN_REFERRAL] = Rule(S.LOCATING, LA)
+    table[S.JOINT_ENQUIRIES, Action.AGREE_REMOVAL] = Rule(
+        S.REMOVAL_AGREED, LA, (removal_period_elapsed,)
+    )
+    table[S.REMOVAL_AGREED, Action.RECORD_REMOVAL] = Rule(S.OFF_ROLL, SCHOOL)
+    return table
+
+
+TRANSITIONS: dict[tuple[CaseState, Action], Rule] = _build_table()
+
+
+@dataclass(frozen=True)
+class ActionStatus:
+    action: Action
+    rule: Rule
+    blocked: list[Blocked] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blocked
+
+    @property
+    def unlocks_on(self) -> date | None:
+        dates = [b.unlocks_on for b in self.blocked if b.unlocks_on]
+        return max(dates) if dates else None
+
+
+def may(user: User, rule: Rule) -> bool:
+    return any(user.can(p) for p in rule.who)
+
+
+def actions_for(
+    session: Session, case: Case, user: User, today: date | None = None
+) -> list[ActionStatus]:
+    """List what this user may do on the case now, with the guards that still block each."""
+    ctx = GuardContext(session, case, today or today_in_uk())
+    statuses = []
+    for (state, action), rule in TRANSITIONS.items():
+        if state == case.state and may(user, rule):
+            blocked = [b for guard in rule.guards if (b := guard(ctx))]
+            statuses.append(ActionStatus(action, rule, blocked))
+    return statuses
+
+
+def apply(
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: User,
+    *,
+    summary: str | None = None,
+    note: str = "",
+    method: Method = Method.SYSTEM,
+    target: str = "",
+    occurred_at: datetime | None = None,
+    details: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> ChronologyEntry:
+    """Apply one action: check state, permission and guards, move the case, log it."""
+    if expected_version is not None and expected_version != case.version:
+        raise CaseChanged()
+    rule = TRANSITIONS.get((case.state, action))
+    if rule is None:
+        raise TransitionRefused(
+            action.value,
+            [
+                Blocked(
+                    "state",
+                    f"'{action.label}' is not possible while the case is '{case.state.label}'.",
+                )
+            ],
+        )
+    if not may(actor, rule):
+        raise NotAllowed(f"Your role does not allow '{action.label}'.")
+    ctx = GuardContext(session, case, today or today_in_uk())
+    blocked = [b for guard in rule.guards if (b := guard(ctx))]
+    if blocked:
+        raise TransitionRefused(action.value, blocked)
+    before = case.state
+    case.state = rule.to
+    if rule.outcome is not None:
+        case.outcome = rule.outcome
+    if rule.to == S.CLOSED and before != S.CLOSED:
+        case.closed_at = utcnow()
+    entry_details = {"action": action.value, "from": before.value, "to": rule.to.value}
+    entry_details.update(details or {})
+    return chronology.append(
+        session,
+        case,
+        kind=action.value,
+        summary=summary or action.label,
+        actor=actor,
+        method=method,
+        occurred_at=occurred_at,
+        target=target,
+        note=note,
+        details=entry_details,
+    )

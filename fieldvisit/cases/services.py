@@ -1,0 +1,282 @@
+"""Operations on cases: each takes the acting user, flushes, and never commits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.checklist import referral_day_for, sync_checklist
+from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.models import OPEN_STATES, VULNERABILITIES, Case, ChecklistItem
+from fieldvisit.chronology import services as chronology
+from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.core import mail
+from fieldvisit.core.dates import today_in_uk, utcnow
+from fieldvisit.core.errors import NotAllowed, NotFound, ValidationFailed
+from fieldvisit.core.permissions import Permission
+from fieldvisit.pupils.models import Pupil
+
+
+def open_case(
+    session: Session,
+    user: User,
+    pupil: Pupil,
+    first_day_of_absence: date,
+    *,
+    not_arrived: bool = False,
+    last_attended_on: date | None = None,
+    today: date | None = None,
+) -> Case:
+    """Open a case for a pupil on the user's roll who has not attended."""
+    if not user.can(Permission.CASES_OPEN) or pupil.school_id != user.school_id:
+        raise NotAllowed("You can only open cases for pupils on your own school's roll.")
+    if not pupil.on_roll:
+        raise ValidationFailed(
+            "This pupil is no longer on roll.", fields={"pupil": ["Pupil is not on roll."]}
+        )
+    today = today or today_in_uk()
+    if first_day_of_absence > today:
+        raise ValidationFailed(
+            "The first day of absence cannot be in the future.",
+            fields={"first_day_of_absence": ["Enter a date that is today or in the past."]},
+        )
+    if last_attended_on and last_attended_on >= first_day_of_absence:
+        raise ValidationFailed(
+            "The last day attended must be before the first day of absence.",
+            fields={"last_attended_on": ["Enter a date before the first day of absence."]},
+        )
+    already = session.scalar(
+        select(Case.id).where(Case.pupil_id == pupil.id, Case.state.in_(OPEN_STATES))
+    )
+    if already:
+        raise ValidationFailed(
+            f"This pupil already has an open case (C{already:06d}).",
+            fields={"pupil": ["This pupil already has an open case."]},
+        )
+    now = utcnow()
+    case = Case(
+        school=pupil.school,
+        pupil=pupil,
+        school_id=pupil.school_id,
+        pupil_id=pupil.id,
+        first_day_of_absence=first_day_of_absence,
+        last_attended_on=last_attended_on,
+        not_arrived=not_arrived,
+        opened_by=user,
+        opened_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    sync_checklist(case, referral_day_for(case))
+    chronology.append(
+        session,
+        case,
+        kind="case_opened",
+        actor=user,
+        summary=(
+            "Case opened: pupil did not arrive after allocation of a place"
+            if not_arrived
+            else "Case opened: pupil on roll did not attend"
+        ),
+        details={"first_day_of_absence": first_day_of_absence.isoformat()},
+    )
+    return case
+
+
+def log_contact_attempt(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    method: Method,
+    target: str,
+    contact_name: str,
+    occurred_at: datetime,
+    contact_made: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> ChronologyEntry:
+    """Log one attempt to reach the family; the number or address tried is kept."""
+    result = "contact made" if contact_made else "no contact"
+    who = f" ({contact_name})" if contact_name else ""
+    return apply(
+        session,
+        case,
+        Action.LOG_CONTACT,
+        user,
+        summary=f"{method.label} contact attempt{who}: {result}",
+        method=method,
+        target=target,
+        occurred_at=occurred_at,
+        note=note,
+        details={"contact_made": contact_made, "contact_name": contact_name},
+        expected_version=expected_version,
+    )
+
+
+def record_no_contact(
+    session: Session, user: User, case: Case, *, expected_version: int | None = None
+) -> ChronologyEntry:
+    return apply(
+        session,
+        case,
+        Action.RECORD_NO_CONTACT,
+        user,
+        summary="No contact made: the child needs triage",
+        expected_version=expected_version,
+    )
+
+
+def triage(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    vulnerabilities: list[str],
+    social_care_involved: bool,
+    notes: str = "",
+    expected_version: int | None = None,
+) -> ChronologyEntry:
+    """Record the vulnerability triage and regenerate the checklist from it."""
+    unknown = sorted(set(vulnerabilities) - set(VULNERABILITIES))
+    if unknown:
+        raise ValidationFailed(
+            "Unknown vulnerability.", fields={"vulnerabilities": [f"Unknown: {', '.join(unknown)}"]}
+        )
+    case.vulnerabilities = [key for key in VULNERABILITIES if key in vulnerabilities]
+    case.social_care_involved = social_care_involved
+    case.triage_notes = notes
+    case.triaged_at = utcnow()
+    due_day = referral_day_for(case)
+    sync_checklist(case, due_day)
+    if social_care_involved:
+        summary = "Triaged: social care or child protection involvement; refer to the LA now"
+    elif case.vulnerable:
+        summary = f"Triaged as vulnerable: refer by school day {due_day}"
+    else:
+        summary = f"Triaged as not vulnerable: refer by school day {due_day}"
+    return apply(
+        session,
+        case,
+        Action.TRIAGE,
+        user,
+        summary=summary,
+        note=notes,
+        details={
+            "vulnerabilities": case.vulnerabilities,
+            "social_care_involved": social_care_involved,
+            "referral_day": due_day,
+        },
+        expected_version=expected_version,
+    )
+
+
+def tick_checklist_item(
+    session: Session,
+    user: User,
+    case: Case,
+    item_id: int,
+    *,
+    note: str = "",
+    expected_version: int | None = None,
+) -> ChronologyEntry:
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.case_id != case.id:
+        raise NotFound("That checklist item is not on this case.")
+    if item.done:
+        raise ValidationFailed("That checklist item is already ticked.")
+    item.done_at = utcnow()
+    item.done_by_id = user.id
+    item.note = note
+    return apply(
+        session,
+        case,
+        Action.TICK_CHECKLIST,
+        user,
+        summary=f"Checklist: {item.text}",
+        note=note,
+        details={"checklist_key": item.key},
+        expected_version=expected_version,
+    )
+
+
+def raise_concern(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    concern: str,
+    occurred_at: datetime | None = None,
+    source: str = "web",
+) -> ChronologyEntry:
+    """Raise a child protection concern: never gated, and the DSL and workers hear at once."""
+    if not concern.strip():
+        raise ValidationFailed(
+            "Describe the concern.", fields={"concern": ["Describe the concern."]}
+        )
+    entry = apply(
+        session,
+        case,
+        Action.RAISE_CONCERN,
+        user,
+        summary="Child protection concern raised",
+        note=concern,
+        occurred_at=occurred_at,
+        details={"source": source},
+    )
+    notify_concern(session, case)
+    return entry
+
+
+def concern_recipients(session: Session, case: Case) -> list[str]:
+    """Return the DSL, linked social workers and the case's LAAO, by email."""
+    from fieldvisit.referrals.models import Involvement
+
+    recipients = [case.school.dsl_email]
+    recipients += [w.email for w in case.pupil.agency_workers if w.is_social_worker]
+    laao_emails = session.scalars(
+        select(User.email)
+        .join(Involvement, Involvement.laao_id == User.id)
+        .where(Involvement.case_id == case.id, Involvement.closed_at.is_(None))
+    ).all()
+    return [r for r in [*recipients, *laao_emails] if r]
+
+
+def notify_concern(session: Session, case: Case) -> None:
+    link = _case_link(case)
+    mail.queue(
+        session,
+        concern_recipients(session, case),
+        f"Child protection concern raised on case {case.reference}",
+        "A child protection concern has been raised on case "
+        f"{case.reference} at {case.school.name}.\n\n"
+        f"Sign in to fieldvisit to read it and act: {link}\n\n"
+        "Follow your child protection procedures now.",
+    )
+
+
+def _case_link(case: Case) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for("cases.show", case_id=case.id, _external=False)
+
+
+def school_day_today(session: Session, case: Case, today: date | None = None) -> int:
+    from fieldvisit.schools.services import calendar_for
+
+    calendar = calendar_for(session, case.school)
+    return calendar.school_day_number(case.first_day_of_absence, today or today_in_uk())
+
+
+def describe_vulnerability(case: Case) -> str:
+    if case.triaged_at is None:
+        return "Not triaged yet"
+    if case.social_care_involved:
+        return "Social care or child protection involvement"
+    if case.vulnerabilities:
+        return "Vulnerable: " + "; ".join(VULNERABILITIES[k] for k in case.vulnerabilities)
+    return "Not vulnerable"

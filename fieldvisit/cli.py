@@ -1,0 +1,145 @@
+"""The `fieldvisit` command."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, ScriptInfo, with_appcontext
+
+from fieldvisit.app import create_app
+
+
+@click.group(cls=AppGroup)
+def cli() -> None:
+    """fieldvisit: find children missing from education."""
+
+
+@cli.group()
+def db() -> None:
+    """Create or migrate the database schema."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+@with_appcontext
+def upgrade(revision: str) -> None:
+    """Create or migrate the schema to REVISION (default: the latest)."""
+    from fieldvisit.core import migrate
+
+    migrate.upgrade(current_app._get_current_object(), revision)
+    click.echo("Database is up to date.")
+
+
+@db.command()
+@click.argument("revision")
+@with_appcontext
+def downgrade(revision: str) -> None:
+    """Step the schema back to REVISION."""
+    from fieldvisit.core import migrate
+
+    migrate.downgrade(current_app._get_current_object(), revision)
+
+
+@db.command()
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def revision(message: str) -> None:
+    """Write a new migration from the difference between models and database."""
+    from fieldvisit.core import migrate
+
+    migrate.revision(current_app._get_current_object(), message)
+
+
+@cli.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo local authority, schools, users and cases (safe to run twice)."""
+    from fieldvisit.demo import seed
+
+    for line in seed():
+        click.echo(line)
+
+
+@cli.command("create-user")
+@click.option("--email", required=True)
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice(["school", "officer", "laao", "admin"]),
+)
+@click.option("--school", "school_urn", help="URN of the user's school.")
+@click.option("--name", default="")
+@click.option("--password", envvar="FIELDVISIT_NEW_USER_PASSWORD", help="Asked for if not given.")
+@with_appcontext
+def create_user(
+    email: str, roles: tuple[str, ...], school_urn: str | None, name: str, password: str | None
+) -> None:
+    """Add a user with one or more roles."""
+    from sqlalchemy import select
+
+    from fieldvisit.accounts.services import create_user as create
+    from fieldvisit.core.db import db as database
+    from fieldvisit.core.errors import DomainError
+    from fieldvisit.core.permissions import Role
+    from fieldvisit.schools.models import School
+
+    school = None
+    if school_urn:
+        school = database.session.scalar(select(School).where(School.urn == school_urn))
+        if school is None:
+            raise click.UsageError(f"No school has the URN {school_urn}.")
+    if password is None:
+        password = getpass.getpass("Password (12 characters or more): ")
+    try:
+        user = create(
+            database.session,
+            email=email,
+            name=name or email.split("@")[0],
+            password=password,
+            roles={Role(r) for r in roles},
+            school=school,
+        )
+    except DomainError as error:
+        raise click.UsageError(error.message) from None
+    database.session.commit()
+    click.echo(f"Created user {user.id} ({', '.join(sorted(roles))}).")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--threads", default=8, type=int, show_default=True)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the app with a production WSGI server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    app = create_app()
+    click.echo(f"fieldvisit is serving on http://{host}:{port}/")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="fieldvisit")
+
+
+@cli.command("verify-chronology")
+@with_appcontext
+def verify_chronology() -> None:
+    """Check every case's chronology hash chain; exit 1 at the first break."""
+    from fieldvisit.chronology.services import verify_all
+    from fieldvisit.core.db import db as database
+
+    for broken in verify_all(database.session):
+        where = f"entry {broken.entry_id}" if broken.entry_id else "an entry"
+        click.echo(
+            f"Chronology broken: case {broken.case_id}, {where} at position {broken.seq}: "
+            f"{broken.problem}.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("Every case's chronology is intact.")
+
+
+def main() -> None:
+    cli(obj=ScriptInfo(create_app=create_app, set_debug_flag=False), prog_name="fieldvisit")

@@ -1,0 +1,117 @@
+"""What every page shares: sign-in, CSRF, security headers, errors, commit."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request, url_for
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from fieldvisit.core.dates import format_date, format_datetime
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import CaseChanged, DomainError
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Sign in to continue."
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> Any:
+    from fieldvisit.accounts.models import User
+
+    user_id, _, nonce = token.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
+        return None
+    return user
+
+
+def commit() -> None:
+    """Commit the request's work once; a concurrent edit becomes CaseChanged."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise CaseChanged() from None
+    except IntegrityError as error:
+        db.session.rollback()
+        if "chronology_entries" in str(error.orig):
+            raise CaseChanged() from None
+        raise
+
+
+def _nav_items() -> list[dict[str, Any]]:
+    """Return the service navigation for the signed-in user's roles."""
+    items = [{"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"}]
+    for item in items:
+        item["active"] = request.endpoint == item["endpoint"]
+    return items
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/app/api")
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals["nav_items"] = _nav_items
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; "
+            "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")
+        if current_user.is_authenticated and not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Any:
+        if wants_json():
+            return jsonify(error.to_json()), error.status
+        return render_template(
+            "error.html", title="There is a problem", message=error.message
+        ), error.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        message = "Your form expired or came from another site. Go back, reload and try again."
+        if wants_json():
+            return jsonify({"error": {"code": "csrf", "message": message}}), 400
+        return render_template("error.html", title="There is a problem", message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        if wants_json():
+            body = {
+                "error": {
+                    "code": error.name.lower().replace(" ", "_"),
+                    "message": error.description,
+                }
+            }
+            return jsonify(body), error.code
+        titles = {404: "Page not found", 403: "You cannot see this page", 429: "Too many attempts"}
+        title = titles.get(error.code or 500, error.name)
+        return render_template("error.html", title=title, message=error.description), error.code

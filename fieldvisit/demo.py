@@ -1,0 +1,495 @@
+"""The demo local authority: schools, users of every role, and cases in every state."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User
+from fieldvisit.accounts.services import create_user
+from fieldvisit.cases import services as cases
+from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.models import Case
+from fieldvisit.chronology import services as chronology
+from fieldvisit.chronology.models import Method
+from fieldvisit.core.calendar import demo_terms
+from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
+from fieldvisit.core.db import db
+from fieldvisit.core.permissions import Role
+from fieldvisit.core.upn import make_upn
+from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
+from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
+from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
+from fieldvisit.schools.services import calendar_for
+from fieldvisit.visits.models import (
+    AssignmentStatus,
+    HomeVisit,
+    NeighbourEnquiry,
+    VisitAssignment,
+    VisitOutcome,
+)
+
+PASSWORD = "fieldvisit-demo"
+LA_CODE = "873"
+
+FORENAMES = [
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "Noah",
+    "Ava",
+    "Leo",
+    "Mia",
+    "Arlo",
+    "Freya",
+    "Theo",
+    "Maya",
+    "Jack",
+    "Ruby",
+    "Harry",
+    "Zara",
+    "Ibrahim",
+    "Lily",
+    "Kacper",
+    "Grace",
+    "Yusuf",
+]
+SURNAMES = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Wright",
+    "Nowak",
+    "Ahmed",
+    "Walker",
+    "Evans",
+    "Thompson",
+    "Kowalski",
+]
+STREETS = [
+    "Mill Road",
+    "Station Road",
+    "Church Lane",
+    "Victoria Street",
+    "Fen Way",
+    "Orchard Close",
+    "High Street",
+    "Ely Road",
+    "Priory Walk",
+    "Water Lane",
+]
+
+
+def seed() -> Iterator[str]:
+    """Load the demo data once; print the sign-ins either way."""
+    session = db.session
+    if session.scalar(select(LocalAuthority).where(LocalAuthority.la_code == LA_CODE)) is None:
+        _Seeder(session).run()
+        session.commit()
+        yield "Loaded the demo local authority, schools, users and cases."
+    else:
+        yield "The demo data is already loaded."
+    yield ""
+    yield "Demo sign-ins (password: fieldvisit-demo):"
+    for email, what in (
+        ("school@demo.test", "school office, Riverside Primary School"),
+        ("school2@demo.test", "school office, Fenland Academy"),
+        ("officer@demo.test", "attendance officer (home visits; phone app at /app/)"),
+        ("laao@demo.test", "LA attendance officer"),
+        ("admin@demo.test", "LA system administrator"),
+    ):
+        yield f"  {email:<20} {what}"
+
+
+class _Seeder:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rng = random.Random(2026)
+        self.today = today_in_uk()
+        self.serial = 0
+
+    def run(self) -> None:
+        self.la = LocalAuthority(
+            name="Demo County Council", la_code=LA_CODE, cme_team_email="cme-team@demo.test"
+        )
+        self.session.add(self.la)
+        self.session.flush()
+        terms, inset_days = demo_terms()
+        for term in terms:
+            self.session.add(
+                Term(
+                    local_authority_id=self.la.id,
+                    name=term.name,
+                    starts_on=term.starts_on,
+                    ends_on=term.ends_on,
+                )
+            )
+        for day in inset_days:
+            self.session.add(Closure(local_authority_id=self.la.id, on=day))
+        self.riverside = self._school("Riverside Primary School", "110001", "2001", "Mill Road")
+        self.fenland = self._school("Fenland Academy", "137002", "4002", "Ely Road")
+        self.session.flush()
+        self.calendar = calendar_for(self.session, self.riverside)
+        self.school_user = self._user(
+            "school@demo.test", "Sam Office", {Role.SCHOOL}, self.riverside
+        )
+        self.school2_user = self._user(
+            "school2@demo.test", "Pat Office", {Role.SCHOOL}, self.fenland
+        )
+        self.officer = self._user("officer@demo.test", "Olu Officer", {Role.OFFICER}, None)
+        self.laao = self._user("laao@demo.test", "Lee Laao", {Role.LAAO}, None)
+        self._user("laao2@demo.test", "Lou Laao", {Role.LAAO}, None)
+        self._user("admin@demo.test", "Ada Admin", {Role.ADMIN}, None)
+        self._cases()
+
+    def _school(self, name: str, urn: str, estab: str, street: str) -> School:
+        slug = name.split()[0].lower()
+        school = School(
+            local_authority_id=self.la.id,
+            name=name,
+            urn=urn,
+            la_code=LA_CODE,
+            estab=estab,
+            address=f"{self.rng.randint(1, 99)} {street}, Demotown",
+            postcode="CB1 2AB",
+            phone="01223 000000",
+            email=f"office@{slug}.demo.test",
+            dsl_name="Dee Lead",
+            dsl_email=f"dsl@{slug}.demo.test",
+            signatory_name="Hayley Head",
+            signatory_role="Headteacher",
+        )
+        self.session.add(school)
+        return school
+
+    def _user(self, email: str, name: str, roles: set[Role], school: School | None) -> User:
+        return create_user(
+            self.session, email=email, name=name, password=PASSWORD, roles=roles, school=school
+        )
+
+    def _pupil(self, school: School, *, social_worker: bool = False) -> Pupil:
+        self.serial += 1
+        forename, surname = self.rng.choice(FORENAMES), self.rng.choice(SURNAMES)
+        age = self.rng.randint(5, 15)
+        street = f"{self.rng.randint(1, 120)} {self.rng.choice(STREETS)}"
+        pupil = Pupil(
+            school=school,
+            upn=make_upn(LA_CODE, school.estab, "19", f"{self.serial:03d}"),
+            forename=forename,
+            surname=surname,
+            date_of_birth=date(
+                self.today.year - age, self.rng.randint(1, 12), self.rng.randint(1, 28)
+            ),
+            sex=self.rng.choice(list(Sex)),
+            year_group=str(max(age - 4, 0)) if age > 4 else "R",
+            address_lines=[street, "Demotown"],
+            postcode=f"CB{self.rng.randint(1, 9)} "
+            f"{self.rng.randint(1, 9)}{self.rng.choice('ABDEFGH')}{self.rng.choice('JLNPQRS')}",
+        )
+        parent = self.rng.choice(FORENAMES)
+        pupil.contacts = [
+            Contact(
+                kind=ContactKind.PARENT,
+                priority=1,
+                forename=parent,
+                surname=surname,
+                relationship_to_pupil="Mother",
+                parental_responsibility=True,
+                lives_with_pupil=True,
+                phones=[f"07700 900{self.serial:03d}"],
+                email=f"parent{self.serial}@example.invalid",
+            ),
+            Contact(
+                kind=ContactKind.EMERGENCY,
+                priority=2,
+                forename=self.rng.choice(FORENAMES),
+                surname=self.rng.choice(SURNAMES),
+                relationship_to_pupil="Aunt",
+                phones=[f"07700 901{self.serial:03d}"],
+            ),
+        ]
+        if self.serial % 3 == 0:
+            pupil.siblings = [
+                Sibling(
+                    forename=self.rng.choice(FORENAMES),
+                    surname=surname,
+                    school_name="Demotown High School",
+                    school_urn="137999",
+                )
+            ]
+        if social_worker:
+            pupil.agency_workers = [
+                AgencyWorker(
+                    agency="Children's social care",
+                    role="Social worker",
+                    name="Sol Worker",
+                    phone="01223 111111",
+                    email="social.worker@demo.test",
+                )
+            ]
+        self.session.add(pupil)
+        self.session.flush()
+        return pupil
+
+    def _first_day(self, school_day: int) -> date:
+        """Return the first day of absence that makes today school day N."""
+        day = self.today
+        count = 1 if self.calendar.is_school_day(day) else 0
+        while count < school_day or not self.calendar.is_school_day(day):
+            day -= timedelta(days=1)
+            if self.calendar.is_school_day(day):
+                count += 1
+        return day
+
+    def _at(self, on: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(on, time(hour, minute), UK_TIME).astimezone(UTC)
+
+    def _open(self, school_day: int, school: School | None = None, **kwargs: bool) -> Case:
+        school = school or self.riverside
+        user = self.school_user if school is self.riverside else self.school2_user
+        first = self._first_day(school_day)
+        pupil = self._pupil(school, **kwargs)
+        case = cases.open_case(
+            self.session,
+            user,
+            pupil,
+            first,
+            today=self.today,
+            last_attended_on=first - timedelta(days=1),
+        )
+        case.opened_at = self._at(first, 9, 30)
+        self._attempt(case, user, first, 9, 40, "phone")
+        self._attempt(case, user, first, 10, 15, "emergency")
+        return case
+
+    def _attempt(self, case: Case, user: User, on: date, hour: int, minute: int, who: str) -> None:
+        contact = case.pupil.contacts[0 if who == "phone" else 1]
+        cases.log_contact_attempt(
+            self.session,
+            user,
+            case,
+            method=Method.PHONE,
+            target=contact.phones[0],
+            contact_name=contact.full_name,
+            occurred_at=self._at(on, hour, minute),
+            contact_made=False,
+            note="No answer; voicemail left asking them to call the school.",
+        )
+
+    def _triage(
+        self, case: Case, *, vulnerable: list[str] | None = None, social_care: bool = False
+    ) -> None:
+        user = self._school_user(case)
+        cases.record_no_contact(self.session, user, case)
+        cases.triage(
+            self.session,
+            user,
+            case,
+            vulnerabilities=vulnerable or [],
+            social_care_involved=social_care,
+            notes="Triage agreed with the DSL.",
+        )
+        for item in case.checklist[:3]:
+            cases.tick_checklist_item(
+                self.session, user, case, item.id, note="Done; nothing new learned."
+            )
+
+    def _school_user(self, case: Case) -> User:
+        return self.school_user if case.school_id == self.riverside.id else self.school2_user
+
+    def _visit(self, case: Case, on: date, *, answered: bool = False) -> HomeVisit:
+        self.session.add(
+            VisitAssignment(
+                case_id=case.id,
+                officer_id=self.officer.id,
+                assigned_by_id=self._school_user(case).id,
+                assigned_at=self._at(on, 8),
+                due_on=on,
+                status=AssignmentStatus.DONE,
+            )
+        )
+        outcome = VisitOutcome.CHILD_NOT_SEEN if answered else VisitOutcome.NO_ANSWER
+        visit = HomeVisit(
+            case_id=case.id,
+            officer_id=self.officer.id,
+            arrived_at=self._at(on, 11, 20),
+            outcome=outcome,
+            latitude=52.2053,
+            longitude=0.1218,
+            accuracy_m=12.0,
+            letter_left=not answered,
+            notes="Curtains drawn; post building up behind the door.",
+            received_at=self._at(on, 11, 45),
+            neighbour_enquiries=[
+                NeighbourEnquiry(
+                    position=1,
+                    neighbour="Next door, number 12",
+                    spoke_to="Resident",
+                    said="Has not seen the family for about a week.",
+                ),
+            ],
+        )
+        self.session.add(visit)
+        self.session.flush()
+        chronology.append(
+            self.session,
+            case,
+            kind="home_visit",
+            actor=self.officer,
+            method=Method.VISIT,
+            occurred_at=visit.arrived_at,
+            target=" ".join(case.pupil.address_lines),
+            summary=f"Home visit: {outcome.label.lower()}"
+            + ("; letter left" if visit.letter_left else ""),
+            note=visit.notes,
+            details={"visit_id": visit.id},
+        )
+        return visit
+
+    def _refer(self, case: Case, on: date) -> Referral:
+        user = self._school_user(case)
+        apply(
+            self.session,
+            case,
+            Action.SUBMIT_REFERRAL,
+            user,
+            today=self.today,
+            occurred_at=self._at(on, 14),
+        )
+        referral = Referral(case_id=case.id, submitted_by_id=user.id, submitted_at=self._at(on, 14))
+        self.session.add(referral)
+        self.session.flush()
+        return referral
+
+    def _accept(self, case: Case, referral: Referral, on: date) -> Involvement:
+        apply(
+            self.session,
+            case,
+            Action.ACCEPT_REFERRAL,
+            self.laao,
+            today=self.today,
+            occurred_at=self._at(on, 10),
+        )
+        referral.status = ReferralStatus.ACCEPTED
+        referral.decided_by_id = self.laao.id
+        referral.decided_at = self._at(on, 10)
+        involvement = Involvement(
+            case_id=case.id,
+            referral_id=referral.id,
+            laao_id=self.laao.id,
+            opened_at=self._at(on, 10),
+        )
+        self.session.add(involvement)
+        self.session.flush()
+        return involvement
+
+    def _close(self, case: Case, action: Action, note: str) -> None:
+        apply(self.session, case, action, self._school_user(case), note=note, today=self.today)
+        if action in (Action.ATTENDING_OTHER_SCHOOL, Action.ELECTIVE_HOME_EDUCATION):
+            case.pupil.on_roll = False
+            case.pupil.left_on = self.today
+
+    def _cases(self) -> None:
+        days_ago = self._days_ago
+        # Absent today, first calls made.
+        self._open(1)
+        # No contact after two days: triage needed.
+        case = self._open(2)
+        cases.record_no_contact(self.session, self.school_user, case)
+        # Locating, not vulnerable: visit done, referral locked until day 10.
+        case = self._open(6)
+        self._triage(case)
+        self._visit(case, days_ago(2))
+        self._assign(case)
+        # Locating, vulnerable: no visit yet; referral needs a visit and day 5.
+        case = self._open(3)
+        self._triage(case, vulnerable=["bullying", "medical"])
+        self._assign(case)
+        # Locating, day 12 with a completed visit: the referral is open.
+        case = self._open(12)
+        self._triage(case)
+        self._visit(case, days_ago(5))
+        # Social care involvement: the referral opens at once.
+        case = self._open(2, social_worker=True)
+        self._triage(case, vulnerable=["cp_cin"], social_care=True)
+        self._visit(case, days_ago(0))
+        # Referred, awaiting the LA.
+        case = self._open(14)
+        self._triage(case)
+        self._visit(case, days_ago(6))
+        self._refer(case, days_ago(1))
+        # CME involvement open for ten days.
+        case = self._open(25)
+        self._triage(case, vulnerable=["running_away"])
+        self._visit(case, days_ago(20))
+        referral = self._refer(case, days_ago(15))
+        self._accept(case, referral, self.today - timedelta(days=10))
+        # CME involvement open for five weeks: removal can be agreed.
+        case = self._open(40)
+        self._triage(case)
+        self._visit(case, days_ago(32))
+        referral = self._refer(case, days_ago(30))
+        involvement = self._accept(case, referral, self.today - timedelta(days=35))
+        # Removal agreed; the school to record it.
+        case = self._open(45)
+        self._triage(case)
+        self._visit(case, days_ago(38))
+        referral = self._refer(case, days_ago(36))
+        involvement = self._accept(case, referral, self.today - timedelta(days=40))
+        apply(self.session, case, Action.AGREE_REMOVAL, self.laao, today=self.today)
+        involvement.removal_agreed_at = utcnow()
+        # Off roll, involvement still open.
+        case = self._open(55)
+        self._triage(case)
+        self._visit(case, days_ago(50))
+        referral = self._refer(case, days_ago(45))
+        involvement = self._accept(case, referral, self.today - timedelta(days=60))
+        apply(self.session, case, Action.AGREE_REMOVAL, self.laao, today=self.today)
+        involvement.removal_agreed_at = self._at(self.today - timedelta(days=30), 10)
+        apply(self.session, case, Action.RECORD_REMOVAL, self.school_user, today=self.today)
+        involvement.removed_from_roll_on = self.today - timedelta(days=28)
+        case.pupil.on_roll = False
+        case.pupil.left_on = involvement.removed_from_roll_on
+        # Closed with each contact-made outcome, and a child found.
+        for action, note in (
+            (Action.CHILD_RETURNED, "Mother called back; child returned on the third day."),
+            (
+                Action.ATTENDING_OTHER_SCHOOL,
+                "On roll at Demotown High School, confirmed by their office.",
+            ),
+            (Action.ELECTIVE_HOME_EDUCATION, "Written notice of home education received."),
+            (Action.RESIDING_IN_LA, "Family still in the area; attendance policy applies."),
+        ):
+            case = self._open(3)
+            self._close(case, action, note)
+        case = self._open(8)
+        self._triage(case)
+        self._close(case, Action.CHILD_FOUND, "Found staying with grandparents in Norfolk.")
+        # Fenland Academy: a case for the second school's user.
+        case = self._open(4, school=self.fenland)
+        self._triage(case)
+
+    def _days_ago(self, school_days: int) -> date:
+        return self._first_day(school_days + 1)
+
+    def _assign(self, case: Case) -> None:
+        self.session.add(
+            VisitAssignment(
+                case_id=case.id,
+                officer_id=self.officer.id,
+                assigned_by_id=self._school_user(case).id,
+                assigned_at=utcnow(),
+                due_on=self.today,
+                instructions="Visit and leave the letter.",
+            )
+        )

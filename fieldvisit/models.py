@@ -1,0 +1,37 @@
+"""Import every domain's models so the metadata is complete (for Alembic and tests)."""
+
+from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.cases.models import Case, ChecklistItem
+from fieldvisit.chronology.models import ChronologyEntry
+from fieldvisit.core.audit import AuditEvent
+from fieldvisit.core.db import Base
+from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
+from fieldvisit.referrals.models import Involvement, Referral
+from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
+from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment
+
+metadata = Base.metadata
+
+__all__ = [
+    "AgencyWorker",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "ChecklistItem",
+    "ChronologyEntry",
+    "Closure",
+    "Contact",
+    "HomeVisit",
+    "Involvement",
+    "LocalAuthority",
+    "NeighbourEnquiry",
+    "Pupil",
+    "Referral",
+    "School",
+    "Sibling",
+    "Term",
+    "User",
+    "UserRole",
+    "VisitAssignment",
+    "metadata",
+]

@@ -1,0 +1,67 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from fieldvisit.core.dates import format_date, format_datetime, parse_iso_date, utcnow
+
+
+def test_utcnow_is_timezone_aware_utc():
+    now = utcnow()
+    assert now.utcoffset() == timedelta(0)
+    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-09-01", date(2026, 9, 1)),
+        (" 2027-02-28\n", date(2027, 2, 28)),
+        ("2028-02-29", date(2028, 2, 29)),
+    ],
+)
+def test_parse_iso_date(value, expected):
+    assert parse_iso_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1/9/2026", "is not a date written as YYYY-MM-DD"),
+        ("20260901", "is not a date written as YYYY-MM-DD"),
+        ("2026-09-01T09:00", "is not a date written as YYYY-MM-DD"),
+        ("", "is not a date written as YYYY-MM-DD"),
+        ("2027-02-29", "is not a real date"),
+        ("2026-13-01", "is not a real date"),
+    ],
+)
+def test_parse_iso_date_refuses(value, message):
+    with pytest.raises(ValueError, match=message):
+        parse_iso_date(value)
+
+
+@pytest.mark.parametrize(
+    ("d", "expected"),
+    [
+        (date(2026, 9, 1), "1 September 2026"),
+        (date(2027, 12, 25), "25 December 2027"),
+    ],
+)
+def test_format_date(d, expected):
+    assert format_date(d) == expected
+
+
+@pytest.mark.parametrize(
+    ("dt", "expected"),
+    [
+        (datetime(2026, 9, 1, 8, 5, tzinfo=UTC), "1 September 2026 at 9:05am"),  # BST
+        (datetime(2026, 11, 29, 14, 30, tzinfo=UTC), "29 November 2026 at 2:30pm"),  # GMT
+        (datetime(2026, 11, 29, 10, 0, tzinfo=UTC), "29 November 2026 at 10am"),
+        (datetime(2026, 11, 29, 12, 0, tzinfo=UTC), "29 November 2026 at midday"),
+        (datetime(2026, 11, 29, 0, 0, tzinfo=UTC), "29 November 2026 at midnight"),
+        (datetime(2026, 11, 29, 0, 10, tzinfo=UTC), "29 November 2026 at 12:10am"),
+        (datetime(2026, 7, 31, 23, 30, tzinfo=UTC), "1 August 2026 at 12:30am"),  # next day in UK
+        (datetime(2026, 9, 1, 8, 5), "1 September 2026 at 9:05am"),  # naive is taken as UTC
+    ],
+)
+def test_format_datetime(dt, expected):
+    assert format_datetime(dt) == expected
