@@ -70,21 +70,24 @@ demo: setup
 # Runs all three suites even when one fails, then fails if any did.
 test: setup-test
 	@status=0; \
-	$(MAKE) --no-print-directory test-sqlite || status=1; \
-	$(MAKE) --no-print-directory test-postgres || status=1; \
-	$(MAKE) --no-print-directory test-e2e || status=1; \
+	for suite in test-sqlite test-postgres test-e2e; do \
+		$(MAKE) --no-print-directory $$suite SETUP_DONE=1 || status=1; \
+	done; \
 	if [ $$status -ne 0 ]; then echo "make test: some tests FAILED (see above)"; fi; \
 	exit $$status
 
+# Each suite sets up first when run on its own.
+SETUP_TEST := $(if $(SETUP_DONE),,setup-test)
+
 # pytest exits 5 when it collects no test: for tests/ that is a failure too.
-test-sqlite: setup-test
+test-sqlite: $(SETUP_TEST)
 	FIELDVISIT_TEST_DB=sqlite $(PYTEST) tests
 
-test-postgres: setup-test
+test-postgres: $(SETUP_TEST)
 	FIELDVISIT_TEST_DB=postgresql $(PYTEST) tests
 
 # The browser tests may not exist yet; with no test file there is nothing to run.
-test-e2e: setup-test
+test-e2e: $(SETUP_TEST)
 	@if ls e2e/test_*.py e2e/*_test.py >/dev/null 2>&1; then \
 		echo "$(PYTEST) e2e"; $(PYTEST) e2e; \
 	else \

@@ -137,11 +137,13 @@ def base_url(live_server: str) -> str:
 
 
 def format_violations(violations: list[dict]) -> str:
-    """Describe axe violations one per line with the elements they were found on."""
+    """Describe axe violations, each with the elements it was found on."""
     lines = []
     for violation in violations:
-        targets = ", ".join(" ".join(map(str, node["target"])) for node in violation["nodes"])
-        lines.append(f"{violation['impact']}: {violation['id']} ({violation['help']}) at {targets}")
+        lines.append(f"{violation['impact']}: {violation['id']} ({violation['help']})")
+        for node in violation["nodes"]:
+            target = " ".join(map(str, node["target"]))
+            lines.append(f"  at {target}: {node['html'][:160]}")
     return "\n".join(lines)
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, g
-from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
+from flask import Flask, g, has_request_context, request
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import StaticPool
@@ -69,6 +69,9 @@ def str_enum(enum_cls: type[enum.Enum], **kwargs: Any) -> Mapped[Any]:
     )
 
 
+_KEY = "fieldvisit.db_session"
+
+
 class Database:
     """Hold the engine and hand each app context one session."""
 
@@ -81,23 +84,27 @@ class Database:
         self.engine = make_engine(url)
         self.bind = self.engine
         app.extensions["fieldvisit.db"] = self
-        app.teardown_appcontext(self._close)
+        app.teardown_request(self._close_request_session)
+        app.teardown_appcontext(self._close_context_session)
 
     @property
     def session(self) -> Session:
-        session = g.get("_db_session")
+        """Return the session of this request, or of this app context outside requests."""
+        holder = request.environ if has_request_context() else g.__dict__
+        session = holder.get(_KEY)
         if session is None:
             session = Session(
-                bind=self.bind,
-                expire_on_commit=False,
-                join_transaction_mode="create_savepoint",
+                bind=self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
             )
-            g._db_session = session
+            holder[_KEY] = session
         return session
 
-    def _close(self, exc: BaseException | None) -> None:
-        session = g.pop("_db_session", None)
-        if session is not None:
+    def _close_request_session(self, exc: BaseException | None) -> None:
+        if session := request.environ.pop(_KEY, None):
+            session.close()
+
+    def _close_context_session(self, exc: BaseException | None) -> None:
+        if session := g.__dict__.pop(_KEY, None):
             session.close()
 
 
@@ -110,11 +117,14 @@ def make_engine(url: str) -> Engine:
             kwargs["connect_args"]["check_same_thread"] = False
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, begin transactions: savepoints then work.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -122,6 +132,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-db = Database()
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
-__all__ = ["Base", "Database", "Mapped", "String", "date", "db", "mapped_column", "str_enum"]
+
+db = Database()
