@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
-from fieldvisit.core import migrate
 from fieldvisit.core.db import db
+from fieldvisit.models import metadata
 from tests import factories
 
 pytest_plugins: list[str] = []
@@ -48,10 +48,12 @@ def _settings(url: str, instance: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app, with the schema built by the real migrations."""
+    """The app, with the schema built from the models (tests/test_migrations.py checks the
+    migrations build the same schema)."""
     app = create_app(_settings(database_url, tmp_path_factory.mktemp("instance")))
-    with app.app_context():
-        migrate.upgrade(app)
+    assert db.engine is not None
+    metadata.drop_all(db.engine)
+    metadata.create_all(db.engine)
     yield app
     assert db.engine is not None
     db.engine.dispose()

@@ -43,13 +43,25 @@ def make_world(session: Session) -> World:
     session.flush()
     terms, inset_days = demo_terms()
     for term in terms:
-        session.add(Term(local_authority_id=la.id, name=term.name,
-                         starts_on=term.starts_on, ends_on=term.ends_on))
+        session.add(
+            Term(
+                local_authority_id=la.id,
+                name=term.name,
+                starts_on=term.starts_on,
+                ends_on=term.ends_on,
+            )
+        )
     today = today_in_uk()
     if not any(t.starts_on <= today <= t.ends_on for t in terms):
         # Keep tests that use today's date meaningful after the demo calendar ends.
-        session.add(Term(local_authority_id=la.id, name="Test term",
-                         starts_on=today - timedelta(days=120), ends_on=today + timedelta(days=120)))
+        session.add(
+            Term(
+                local_authority_id=la.id,
+                name="Test term",
+                starts_on=today - timedelta(days=120),
+                ends_on=today + timedelta(days=120),
+            )
+        )
     for day in inset_days:
         session.add(Closure(local_authority_id=la.id, on=day))
     school = make_school(session, la, "Riverside Primary School", "110001", "2001")
@@ -67,19 +79,34 @@ def make_world(session: Session) -> World:
 
 
 def make_school(session: Session, la: LocalAuthority, name: str, urn: str, estab: str) -> School:
-    school = School(local_authority_id=la.id, name=name, urn=urn, la_code=la.la_code,
-                    estab=estab, address="1 School Lane, Testtown", postcode="CB1 1AA",
-                    phone="01223 000000", email=f"office{urn}@school.test",
-                    dsl_name="Dee Lead", dsl_email=f"dsl{urn}@school.test",
-                    signatory_name="Hayley Head")
+    school = School(
+        local_authority_id=la.id,
+        name=name,
+        urn=urn,
+        la_code=la.la_code,
+        estab=estab,
+        address="1 School Lane, Testtown",
+        postcode="CB1 1AA",
+        phone="01223 000000",
+        email=f"office{urn}@school.test",
+        dsl_name="Dee Lead",
+        dsl_email=f"dsl{urn}@school.test",
+        signatory_name="Hayley Head",
+    )
     session.add(school)
     session.flush()
     return school
 
 
 def make_user(session: Session, email: str, roles: set[Role], school: School | None = None) -> User:
-    return create_user(session, email=email, name=email.split("@")[0].title(),
-                       password=PASSWORD, roles=roles, school=school)
+    return create_user(
+        session,
+        email=email,
+        name=email.split("@")[0].title(),
+        password=PASSWORD,
+        roles=roles,
+        school=school,
+    )
 
 
 def make_pupil(session: Session, school: School, **fields: object) -> Pupil:
@@ -98,11 +125,25 @@ def make_pupil(session: Session, school: School, **fields: object) -> Pupil:
     values.update(fields)
     pupil = Pupil(**values)
     pupil.contacts = [
-        Contact(kind=ContactKind.PARENT, priority=1, forename="Pat", surname="Parent",
-                relationship_to_pupil="Mother", parental_responsibility=True,
-                lives_with_pupil=True, phones=["07700 900001"], email="parent@example.invalid"),
-        Contact(kind=ContactKind.EMERGENCY, priority=2, forename="Em", surname="Contact",
-                relationship_to_pupil="Aunt", phones=["07700 900002"]),
+        Contact(
+            kind=ContactKind.PARENT,
+            priority=1,
+            forename="Pat",
+            surname="Parent",
+            relationship_to_pupil="Mother",
+            parental_responsibility=True,
+            lives_with_pupil=True,
+            phones=["07700 900001"],
+            email="parent@example.invalid",
+        ),
+        Contact(
+            kind=ContactKind.EMERGENCY,
+            priority=2,
+            forename="Em",
+            surname="Contact",
+            relationship_to_pupil="Aunt",
+            phones=["07700 900002"],
+        ),
     ]
     session.add(pupil)
     session.flush()
@@ -126,9 +167,14 @@ def make_case(
 
 
 def make_visit(session: Session, case: Case, officer: User, *, completed: bool = True) -> HomeVisit:
-    visit = HomeVisit(case_id=case.id, officer_id=officer.id, arrived_at=utcnow(),
-                      outcome=VisitOutcome.NO_ANSWER, letter_left=completed,
-                      received_at=utcnow())
+    visit = HomeVisit(
+        case_id=case.id,
+        officer_id=officer.id,
+        arrived_at=utcnow(),
+        outcome=VisitOutcome.NO_ANSWER,
+        letter_left=completed,
+        received_at=utcnow(),
+    )
     session.add(visit)
     session.flush()
     return visit
