@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import utcnow
+from fieldvisit.referrals.reactions import after_case_entry
 
 if TYPE_CHECKING:
     from fieldvisit.accounts.models import User
@@ -89,6 +90,7 @@ def append(
     case.chronology_head = entry.hash
     case.updated_at = now  # bumps the case's version: concurrent writers conflict
     session.flush()
+    after_case_entry(session, case, entry)
     return entry
 
 

@@ -6,11 +6,13 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases.models import Case
 from fieldvisit.core.db import Base, str_enum
+from fieldvisit.schools.models import School
 
 
 class ReferralStatus(enum.StrEnum):
@@ -18,38 +20,80 @@ class ReferralStatus(enum.StrEnum):
     RETURNED = "returned"
     ACCEPTED = "accepted"
 
+    @property
+    def label(self) -> str:
+        return {"submitted": "New", "returned": "Returned", "accepted": "Accepted"}[self.value]
+
 
 class Referral(Base):
-    """A school's Request for Children Missing from Education Investigation."""
+    """A school's Request for Children Missing from Education Investigation.
+
+    Each submission is its own row, so a returned referral and its resubmission
+    both stay on record; `latest` marks the one that counts for the case.
+    """
 
     __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_latest_status", "latest", "status", "submitted_at"),
+        Index("ix_referrals_school_status", "school_id", "status"),
+        Index("ix_referrals_submitted_at", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     status: Mapped[ReferralStatus] = str_enum(ReferralStatus, default=ReferralStatus.SUBMITTED)
+    latest: Mapped[bool] = mapped_column(default=True)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     return_reason: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    chronology_pdf_key: Mapped[str] = mapped_column(String(200), default="")
+    chronology_pdf_sha256: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(default=1)
 
+    __mapper_args__ = {"version_id_col": version}
+
+    case: Mapped[Case] = relationship()
+    school: Mapped[School] = relationship()
     submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def reference(self) -> str:
+        return f"R{self.id:06d}"
 
 
 class Involvement(Base):
     """The LA's CME involvement, open from acceptance until the child is found."""
 
     __tablename__ = "involvements"
+    __table_args__ = (Index("ix_involvements_closed_opened", "closed_at", "opened_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), unique=True)
     laao_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime]
     removal_agreed_at: Mapped[datetime | None]
+    removal_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     removed_from_roll_on: Mapped[date | None]
+    removal_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
 
-    laao: Mapped[User] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+    case: Mapped[Case] = relationship()
+    referral: Mapped[Referral] = relationship()
+    laao: Mapped[User] = relationship(foreign_keys=[laao_id])
+    removal_agreed_by: Mapped[User | None] = relationship(foreign_keys=[removal_agreed_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

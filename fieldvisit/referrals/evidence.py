@@ -1,0 +1,172 @@
+"""What a case's record shows about the enquiries made, and the gaps the app can see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from fieldvisit.cases.models import Case, ChecklistItem
+from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.pupils.models import Contact, ContactKind
+from fieldvisit.visits.models import HomeVisit, VisitOutcome
+
+CONTACT_ATTEMPT = "log_contact"
+ENQUIRY = "log_enquiry"
+# Checklist items that last as long as the involvement: never a gap, never overdue.
+ONGOING_ITEMS = frozenset({"referral", "work_with_laao", "inform_laao_after"})
+# Gaps below say more than "item not ticked" for these.
+EXPLAINED_ITEMS = frozenset({"contacts", "siblings", "home_visit", "vulnerable_home_visit"})
+ANSWERED = frozenset(
+    {VisitOutcome.SPOKE_TO_PARENT, VisitOutcome.CHILD_SEEN_SAFE, VisitOutcome.CHILD_NOT_SEEN}
+)
+
+
+@dataclass(frozen=True)
+class Gap:
+    key: str
+    text: str
+
+
+@dataclass
+class Evidence:
+    case: Case
+    checklist: list[ChecklistItem]
+    contact_attempts: list[ChronologyEntry]
+    enquiries: list[ChronologyEntry]
+    visits: list[HomeVisit]
+    gaps: list[Gap] = field(default_factory=list)
+
+
+def entries_of_kind(session: Session, case: Case, kind: str) -> list[ChronologyEntry]:
+    """Return the case's chronology entries of one kind, oldest first."""
+    return list(
+        session.scalars(
+            select(ChronologyEntry)
+            .options(joinedload(ChronologyEntry.actor))
+            .where(ChronologyEntry.case_id == case.id, ChronologyEntry.kind == kind)
+            .order_by(ChronologyEntry.occurred_at, ChronologyEntry.seq)
+        )
+    )
+
+
+def home_visits(session: Session, case: Case) -> list[HomeVisit]:
+    """Return the case's home visits with their neighbour enquiries, oldest first."""
+    return list(
+        session.scalars(
+            select(HomeVisit)
+            .options(selectinload(HomeVisit.neighbour_enquiries), joinedload(HomeVisit.officer))
+            .where(HomeVisit.case_id == case.id)
+            .order_by(HomeVisit.arrived_at)
+        )
+    )
+
+
+def gather(session: Session, case: Case) -> Evidence:
+    """Collect everything the LAAO weighs for one case, with the gaps in it."""
+    evidence = Evidence(
+        case=case,
+        checklist=list(case.checklist),
+        contact_attempts=entries_of_kind(session, case, CONTACT_ATTEMPT),
+        enquiries=entries_of_kind(session, case, ENQUIRY),
+        visits=home_visits(session, case),
+    )
+    evidence.gaps = find_gaps(evidence)
+    return evidence
+
+
+def normalise(target: str) -> str:
+    """Reduce a phone number or email to what identifies it: '+44 7700 900001' = '07700900001'."""
+    text = re.sub(r"[^0-9a-z@.+]", "", target.lower())
+    if text.startswith("+44"):
+        text = "0" + text[3:]
+    elif text.startswith("0044"):
+        text = "0" + text[4:]
+    return text
+
+
+def contact_tried(contact: Contact, tried: set[str]) -> bool:
+    """Say whether any of the contact's numbers or email appears among the targets tried."""
+    own = {normalise(p) for p in contact.phones if p.strip()}
+    if contact.email.strip():
+        own.add(normalise(contact.email))
+    return bool(own & tried)
+
+
+def _describe(contact: Contact) -> str:
+    numbers = ", ".join(contact.phones + ([contact.email] if contact.email else []))
+    who = contact.full_name or "Unnamed contact"
+    relationship = f", {contact.relationship_to_pupil.lower()}" if contact.relationship_to_pupil else ""
+    return f"{who}{relationship}" + (f" ({numbers})" if numbers else " (no number recorded)")
+
+
+def find_gaps(evidence: Evidence) -> list[Gap]:
+    """List what the record does not show: missing visits, untried contacts, unchecked schools."""
+    case, pupil = evidence.case, evidence.case.pupil
+    done = {item.key for item in evidence.checklist if item.done}
+    gaps: list[Gap] = []
+    if not evidence.visits:
+        gaps.append(Gap("no_visit", "No home visit recorded."))
+    elif not any(v.letter_left or v.outcome in ANSWERED for v in evidence.visits):
+        gaps.append(
+            Gap(
+                "no_letter_left",
+                "No home visit with a letter left: nobody answered and no letter was delivered.",
+            )
+        )
+    tried = {normalise(e.target) for e in evidence.contact_attempts if e.target}
+    for kind, key, label in (
+        (ContactKind.PARENT, "parents_not_tried", "Parents or carers not tried"),
+        (ContactKind.EMERGENCY, "emergency_contacts_not_tried", "Emergency contacts not tried"),
+    ):
+        untried = [c for c in pupil.contacts if c.kind == kind and not contact_tried(c, tried)]
+        if untried:
+            gaps.append(Gap(key, f"{label}: " + "; ".join(_describe(c) for c in untried) + "."))
+    gaps.extend(_sibling_gaps(evidence, done))
+    agency_tried = any(e.method == Method.AGENCY for e in evidence.contact_attempts)
+    if (
+        case.vulnerable
+        and pupil.agency_workers
+        and "vulnerable_agencies" not in done
+        and not agency_tried
+        and not evidence.enquiries
+    ):
+        names = ", ".join(sorted({w.agency for w in pupil.agency_workers}))
+        gaps.append(Gap("agencies_not_contacted", f"Agencies involved not contacted: {names}."))
+    for item in evidence.checklist:
+        if item.required and not item.done and item.key not in ONGOING_ITEMS | EXPLAINED_ITEMS:
+            gaps.append(Gap(f"checklist_{item.key}", f"Checklist item not done: {item.text}"))
+    return gaps
+
+
+def _sibling_gaps(evidence: Evidence, done: set[str]) -> list[Gap]:
+    if "siblings" in done:
+        return []
+    siblings = evidence.case.pupil.siblings
+    if not siblings:
+        return [
+            Gap(
+                "siblings_not_checked",
+                "Siblings' schools not checked: no siblings are recorded and the checklist "
+                "item is not ticked.",
+            )
+        ]
+    school_attempts = [
+        e for e in evidence.contact_attempts if e.method == Method.SIBLING_SCHOOL and e.target
+    ]
+    targets = {normalise(e.target) for e in school_attempts}
+    texts = " ".join(e.target.lower() for e in school_attempts)
+    unchecked = sorted(
+        {
+            s.school_name or "a school not named"
+            for s in siblings
+            if not (s.school_phone and normalise(s.school_phone) in targets)
+            and not (s.school_name and s.school_name.lower() in texts)
+            and not (s.school_urn and s.school_urn in texts)
+        }
+    )
+    if not unchecked:
+        return []
+    return [Gap("siblings_not_checked", "Siblings' schools not checked: " + ", ".join(unchecked))]

@@ -1,0 +1,137 @@
+"""Emails about referrals and involvements: a case reference and a link, never a child's name."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.cases.models import Case
+from fieldvisit.core import mail
+from fieldvisit.core.dates import format_date
+from fieldvisit.core.permissions import Role
+from fieldvisit.referrals.models import Involvement, Referral
+
+SIGN_OFF = "\n\nThis email is from fieldvisit. It carries no personal details: sign in to read them."
+
+
+def link(endpoint: str, **values: object) -> str:
+    """Return an absolute link to a page, also outside a request (the reminders command)."""
+    adapter = current_app.url_map.bind("fieldvisit.invalid")
+    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
+
+
+def active_laaos(session: Session) -> list[User]:
+    """Return the active LA attendance officers, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.LAAO, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def laao_team(session: Session, case: Case) -> list[str]:
+    """Return the LA's CME team mailbox and every active LAAO."""
+    laaos = [user.email for user in active_laaos(session)]
+    return [case.school.local_authority.cme_team_email or "", *laaos]
+
+
+def school_office(referral: Referral) -> list[str]:
+    """Return the school's office mailbox and whoever submitted the referral."""
+    return [referral.school.email, referral.submitted_by.email]
+
+
+def referral_submitted(session: Session, referral: Referral) -> None:
+    case = referral.case
+    mail.queue(
+        session,
+        laao_team(session, case),
+        f"New CME referral {referral.reference} (case {case.reference})",
+        f"{case.school.name} has submitted a Request for Children Missing from Education "
+        f"Investigation, referral {referral.reference} for case {case.reference}.\n\n"
+        f"Review the evidence and accept or return it: "
+        f"{link('la.review', referral_id=referral.id)}" + SIGN_OFF,
+    )
+
+
+def referral_returned(session: Session, referral: Referral) -> None:
+    case = referral.case
+    mail.queue(
+        session,
+        school_office(referral),
+        f"CME referral {referral.reference} returned (case {case.reference})",
+        f"The local authority has returned CME referral {referral.reference} for case "
+        f"{case.reference} to {case.school.name}. The case is back with the school to keep "
+        "locating the child.\n\nRead the reason and resubmit when the enquiries are done: "
+        f"{link('referrals.referral', case_id=case.id)}" + SIGN_OFF,
+    )
+
+
+def referral_accepted(session: Session, referral: Referral, involvement: Involvement) -> None:
+    case = referral.case
+    days = case.school.local_authority.removal_after_days
+    mail.queue(
+        session,
+        [*school_office(referral), involvement.laao.email],
+        f"CME referral {referral.reference} accepted (case {case.reference})",
+        f"The local authority has accepted CME referral {referral.reference} for case "
+        f"{case.reference} at {case.school.name}. A CME involvement is open, assigned to "
+        f"{involvement.laao.name}.\n\nSchool and LA now make enquiries together. Removal from "
+        f"roll can be considered {days} days after acceptance if the child is not found.\n\n"
+        f"{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+    )
+
+
+def laao_reassigned(session: Session, involvement: Involvement) -> None:
+    case = involvement.case
+    mail.queue(
+        session,
+        [involvement.laao.email],
+        f"CME involvement on case {case.reference} assigned to you",
+        f"The CME involvement on case {case.reference} at {case.school.name} is now assigned "
+        f"to you.\n\n{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+    )
+
+
+def removal_agreed(session: Session, involvement: Involvement) -> None:
+    case = involvement.case
+    mail.queue(
+        session,
+        [*school_office(involvement.referral), case.school.dsl_email],
+        f"Removal from roll agreed (case {case.reference})",
+        f"{involvement.laao.name}, LA attendance officer, has agreed that the pupil on case "
+        f"{case.reference} may be removed from {case.school.name}'s roll: joint enquiries have "
+        "not found the child. The written confirmation is on the case.\n\n"
+        "Record the removal and download the missing pupil CTF (destination XXXXXXX) here: "
+        f"{link('referrals.involvement', case_id=case.id)}\n\n"
+        "The CME involvement stays open: tell the LAAO anything you learn later by logging "
+        "it on the case." + SIGN_OFF,
+    )
+
+
+def entry_after_removal(session: Session, involvement: Involvement, school_name: str) -> None:
+    case = involvement.case
+    mail.queue(
+        session,
+        [involvement.laao.email],
+        f"New information on case {case.reference} (off roll, involvement open)",
+        f"{school_name} has recorded something new on case {case.reference}, after the pupil "
+        f"left the roll on {format_date(involvement.removed_from_roll_on or case.first_day_of_absence)}."
+        f"\n\nRead it on the case: {link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+    )
+
+
+def involvement_closed(session: Session, involvement: Involvement) -> None:
+    case = involvement.case
+    mail.queue(
+        session,
+        [involvement.laao.email, involvement.referral.school.email],
+        f"CME involvement closed (case {case.reference})",
+        f"The CME involvement on case {case.reference} at {case.school.name} is closed: "
+        f"{case.outcome.label.lower() if case.outcome else 'case closed'}.\n\n"
+        f"{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+    )

@@ -1,0 +1,50 @@
+"""What the LA side does when anything is logged on a case: the one hook on the chronology.
+
+After removal from roll the school keeps the LAAO informed (the seed's last
+checklist item), and a case that closes for any reason closes its involvement.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.chronology.models import ChronologyEntry
+from fieldvisit.core.permissions import Role
+from fieldvisit.referrals import notify
+from fieldvisit.referrals.models import Involvement
+
+# Entries the LAAO hears about another way: the removal itself, and concerns (sent at once).
+_NOT_FORWARDED = frozenset({"record_removal", "raise_concern"})
+
+
+def open_involvement(session: Session, case: Case) -> Involvement | None:
+    """Return the case's open CME involvement, if any."""
+    return session.scalar(
+        select(Involvement)
+        .where(Involvement.case_id == case.id, Involvement.closed_at.is_(None))
+        .order_by(Involvement.opened_at.desc())
+        .limit(1)
+    )
+
+
+def after_case_entry(session: Session, case: Case, entry: ChronologyEntry) -> None:
+    """React to a new chronology entry on a case with (or after) a CME involvement."""
+    if case.state not in (CaseState.OFF_ROLL, CaseState.CLOSED):
+        return
+    involvement = open_involvement(session, case)
+    if involvement is None:
+        return
+    if case.state == CaseState.CLOSED:
+        involvement.closed_at = entry.recorded_at
+        involvement.closed_by_id = entry.actor_id
+        outcome = case.outcome.label if case.outcome else "Case closed"
+        involvement.outcome = f"{outcome}: {entry.note}" if entry.note else outcome
+        notify.involvement_closed(session, involvement)
+        return
+    actor = session.get(User, entry.actor_id) if entry.actor_id else None
+    if entry.kind in _NOT_FORWARDED or actor is None or actor.has_role(Role.LAAO):
+        return
+    notify.entry_after_removal(session, involvement, case.school.name)

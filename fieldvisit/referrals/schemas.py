@@ -1,0 +1,103 @@
+"""Every form of the referral and the involvement, loaded through one schema each."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from fieldvisit.referrals.services import EnquiryWith
+
+
+def _text(label: str, *, required: bool = True, max_length: int = 5000) -> fields.String:
+    too_long = validate.Length(
+        max=max_length, error=f"{label} must be {max_length} characters or fewer."
+    )
+    if not required:
+        return fields.String(load_default="", validate=too_long)
+    return fields.String(
+        required=True,
+        validate=[too_long, validate.Regexp(r"\S", error=f"Enter {label[0].lower()}{label[1:]}.")],
+        error_messages={"required": f"Enter {label[0].lower()}{label[1:]}."},
+    )
+
+
+def _date(label: str) -> fields.Date:
+    return fields.Date(
+        required=True,
+        error_messages={
+            "required": f"Enter {label}.",
+            "invalid": f"Enter {label} as a real date, for example 2026-11-27.",
+        },
+    )
+
+
+def _version() -> fields.Integer:
+    return fields.Integer(load_default=None)
+
+
+class ReferralSchema(Schema):
+    summary_of_enquiries = _text("The summary of enquiries", max_length=10000)
+    possible_whereabouts = _text("Where the family may be", required=False, max_length=2000)
+    additional_information = _text("Anything else", required=False)
+    declaration = fields.String(
+        required=True,
+        validate=validate.Equal("yes", error="Confirm the enquiries above have been made."),
+        error_messages={"required": "Confirm the enquiries above have been made."},
+    )
+
+
+class AcceptSchema(Schema):
+    laao = fields.Integer(
+        required=True,
+        error_messages={
+            "required": "Choose the LA attendance officer for the involvement.",
+            "invalid": "Choose the LA attendance officer for the involvement.",
+        },
+    )
+    version = _version()
+
+
+class ReturnSchema(Schema):
+    reason = _text("The reason the referral is returned")
+    version = _version()
+
+
+class EnquirySchema(Schema):
+    enquiry_with = fields.String(
+        required=True,
+        validate=validate.OneOf([e.value for e in EnquiryWith], error="Choose who was asked."),
+        error_messages={"required": "Choose who was asked."},
+    )
+    contacted = _text("Who was contacted", max_length=200)
+    result = _text("What they said", max_length=5000)
+    occurred_on = _date("the date of the enquiry")
+
+
+class ReassignSchema(Schema):
+    laao = fields.Integer(
+        required=True,
+        error_messages={
+            "required": "Choose the LA attendance officer to take over.",
+            "invalid": "Choose the LA attendance officer to take over.",
+        },
+    )
+    note = _text("The note", required=False, max_length=2000)
+    version = _version()
+
+
+class AgreeRemovalSchema(Schema):
+    version = _version()
+
+
+class RecordRemovalSchema(Schema):
+    off_roll_on = _date("the date the pupil came off roll")
+    confirm = fields.String(
+        required=True,
+        validate=validate.Equal("yes", error="Confirm the ground for removal."),
+        error_messages={"required": "Confirm the ground for removal."},
+    )
+    version = _version()
+
+
+class ChildFoundSchema(Schema):
+    where = _text("Where the child was found and how it was confirmed")
+    version = _version()
