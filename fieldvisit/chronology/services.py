@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import utcnow
+from fieldvisit.core.errors import CaseChanged
 
 if TYPE_CHECKING:
     from fieldvisit.accounts.models import User
@@ -88,7 +90,10 @@ def append(
     session.add(entry)
     case.chronology_head = entry.hash
     case.updated_at = now  # bumps the case's version: concurrent writers conflict
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError:
+        raise CaseChanged() from None
     return entry
 
 
