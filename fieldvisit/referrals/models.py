@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case
 from fieldvisit.core.db import Base, str_enum
-from fieldvisit.schools.models import School
 
 
 class ReferralStatus(enum.StrEnum):
@@ -35,13 +34,11 @@ class Referral(Base):
     __tablename__ = "referrals"
     __table_args__ = (
         Index("ix_referrals_latest_status", "latest", "status", "submitted_at"),
-        Index("ix_referrals_school_status", "school_id", "status"),
         Index("ix_referrals_submitted_at", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
     status: Mapped[ReferralStatus] = str_enum(ReferralStatus, default=ReferralStatus.SUBMITTED)
     latest: Mapped[bool] = mapped_column(default=True)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -57,7 +54,6 @@ class Referral(Base):
     __mapper_args__ = {"version_id_col": version}
 
     case: Mapped[Case] = relationship()
-    school: Mapped[School] = relationship()
     submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 

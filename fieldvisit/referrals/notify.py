@@ -42,7 +42,7 @@ def laao_team(session: Session, case: Case) -> list[str]:
 
 def school_office(referral: Referral) -> list[str]:
     """Return the school's office mailbox and whoever submitted the referral."""
-    return [referral.school.email, referral.submitted_by.email]
+    return [referral.case.school.email, referral.submitted_by.email]
 
 
 def referral_submitted(session: Session, referral: Referral) -> None:
@@ -129,7 +129,7 @@ def involvement_closed(session: Session, involvement: Involvement) -> None:
     case = involvement.case
     mail.queue(
         session,
-        [involvement.laao.email, involvement.referral.school.email],
+        [involvement.laao.email, case.school.email],
         f"CME involvement closed (case {case.reference})",
         f"The CME involvement on case {case.reference} at {case.school.name} is closed: "
         f"{case.outcome.label.lower() if case.outcome else 'case closed'}.\n\n"

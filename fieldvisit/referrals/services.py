@@ -115,7 +115,6 @@ def submit_referral(
     evidence = gather(session, case)
     referral = Referral(
         case=case,
-        school_id=case.school_id,
         submitted_by=user,
         submitted_at=at or utcnow(),
         content=build_content(
