@@ -22,7 +22,10 @@ from fieldvisit.core.db import db
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
-from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
+from fieldvisit.referrals import involvements
+from fieldvisit.referrals import services as referrals
+from fieldvisit.referrals.demo import seed_referral_outcomes
+from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
 from fieldvisit.schools.services import calendar_for
 from fieldvisit.visits.models import (
@@ -357,41 +360,20 @@ class _Seeder:
         return visit
 
     def _refer(self, case: Case, on: date) -> Referral:
-        user = self._school_user(case)
-        apply(
+        return referrals.submit_referral(
             self.session,
+            self._school_user(case),
             case,
-            Action.SUBMIT_REFERRAL,
-            user,
+            summary_of_enquiries="Calls to both parents and the emergency contact; home visit "
+            "with a letter left; neighbours asked; siblings' school checked.",
             today=self.today,
-            occurred_at=self._at(on, 14),
+            at=self._at(on, 14),
         )
-        referral = Referral(case_id=case.id, submitted_by_id=user.id, submitted_at=self._at(on, 14))
-        self.session.add(referral)
-        self.session.flush()
-        return referral
 
     def _accept(self, case: Case, referral: Referral, on: date) -> Involvement:
-        apply(
-            self.session,
-            case,
-            Action.ACCEPT_REFERRAL,
-            self.laao,
-            today=self.today,
-            occurred_at=self._at(on, 10),
+        return referrals.accept_referral(
+            self.session, self.laao, referral, laao=self.laao, today=self.today, at=self._at(on, 10)
         )
-        referral.status = ReferralStatus.ACCEPTED
-        referral.decided_by_id = self.laao.id
-        referral.decided_at = self._at(on, 10)
-        involvement = Involvement(
-            case_id=case.id,
-            referral_id=referral.id,
-            laao_id=self.laao.id,
-            opened_at=self._at(on, 10),
-        )
-        self.session.add(involvement)
-        self.session.flush()
-        return involvement
 
     def _close(self, case: Case, action: Action, note: str) -> None:
         apply(self.session, case, action, self._school_user(case), note=note, today=self.today)
@@ -439,27 +421,31 @@ class _Seeder:
         self._triage(case)
         self._visit(case, days_ago(32))
         referral = self._refer(case, days_ago(30))
-        involvement = self._accept(case, referral, self.today - timedelta(days=35))
+        self._accept(case, referral, self.today - timedelta(days=35))
         # Removal agreed; the school to record it.
         case = self._open(45)
         self._triage(case)
         self._visit(case, days_ago(38))
         referral = self._refer(case, days_ago(36))
-        involvement = self._accept(case, referral, self.today - timedelta(days=40))
-        apply(self.session, case, Action.AGREE_REMOVAL, self.laao, today=self.today)
-        involvement.removal_agreed_at = utcnow()
+        self._accept(case, referral, self.today - timedelta(days=40))
+        involvements.agree_removal(self.session, self.laao, case, today=self.today)
         # Off roll, involvement still open.
         case = self._open(55)
         self._triage(case)
         self._visit(case, days_ago(50))
         referral = self._refer(case, days_ago(45))
-        involvement = self._accept(case, referral, self.today - timedelta(days=60))
-        apply(self.session, case, Action.AGREE_REMOVAL, self.laao, today=self.today)
-        involvement.removal_agreed_at = self._at(self.today - timedelta(days=30), 10)
-        apply(self.session, case, Action.RECORD_REMOVAL, self.school_user, today=self.today)
-        involvement.removed_from_roll_on = self.today - timedelta(days=28)
-        case.pupil.on_roll = False
-        case.pupil.left_on = involvement.removed_from_roll_on
+        self._accept(case, referral, self.today - timedelta(days=60))
+        agreed_on = self.today - timedelta(days=30)
+        involvements.agree_removal(
+            self.session, self.laao, case, today=agreed_on, at=self._at(agreed_on, 10)
+        )
+        involvements.record_removal(
+            self.session,
+            self.school_user,
+            case,
+            off_roll_on=self.today - timedelta(days=28),
+            today=self.today,
+        )
         # Closed with each contact-made outcome, and a child found.
         for action, note in (
             (Action.CHILD_RETURNED, "Mother called back; child returned on the third day."),
@@ -475,6 +461,7 @@ class _Seeder:
         case = self._open(8)
         self._triage(case)
         self._close(case, Action.CHILD_FOUND, "Found staying with grandparents in Norfolk.")
+        seed_referral_outcomes(self)
         # Fenland Academy: a case for the second school's user.
         case = self._open(4, school=self.fenland)
         self._triage(case)

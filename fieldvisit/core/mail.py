@@ -30,6 +30,11 @@ def queue(session: Session, to: list[str] | tuple[str, ...], subject: str, body:
         session.info.setdefault(_OUTBOX, []).append(Mail(recipients, subject, body))
 
 
+def discard(session: Session) -> None:
+    """Drop the messages queued so far (demo seeding backdates events nobody should hear of)."""
+    session.info.pop(_OUTBOX, None)
+
+
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
     outbox = session.info.pop(_OUTBOX, [])

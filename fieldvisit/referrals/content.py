@@ -83,9 +83,7 @@ def build_content(
             "year_group": pupil.year_group,
             "address": address,
         },
-        "parents": [
-            _contact(c, address) for c in pupil.contacts if c.kind == ContactKind.PARENT
-        ],
+        "parents": [_contact(c, address) for c in pupil.contacts if c.kind == ContactKind.PARENT],
         "emergency_contacts": [
             _contact(c, address) for c in pupil.contacts if c.kind == ContactKind.EMERGENCY
         ],

@@ -98,7 +98,9 @@ def contact_tried(contact: Contact, tried: set[str]) -> bool:
 def _describe(contact: Contact) -> str:
     numbers = ", ".join(contact.phones + ([contact.email] if contact.email else []))
     who = contact.full_name or "Unnamed contact"
-    relationship = f", {contact.relationship_to_pupil.lower()}" if contact.relationship_to_pupil else ""
+    relationship = (
+        f", {contact.relationship_to_pupil.lower()}" if contact.relationship_to_pupil else ""
+    )
     return f"{who}{relationship}" + (f" ({numbers})" if numbers else " (no number recorded)")
 
 

@@ -13,7 +13,9 @@ from fieldvisit.core.dates import format_date
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Involvement, Referral
 
-SIGN_OFF = "\n\nThis email is from fieldvisit. It carries no personal details: sign in to read them."
+SIGN_OFF = (
+    "\n\nThis email is from fieldvisit. It carries no personal details: sign in to read them."
+)
 
 
 def link(endpoint: str, **values: object) -> str:
@@ -115,13 +117,14 @@ def removal_agreed(session: Session, involvement: Involvement) -> None:
 
 def entry_after_removal(session: Session, involvement: Involvement, school_name: str) -> None:
     case = involvement.case
+    left_on = involvement.removed_from_roll_on or case.first_day_of_absence
     mail.queue(
         session,
         [involvement.laao.email],
         f"New information on case {case.reference} (off roll, involvement open)",
         f"{school_name} has recorded something new on case {case.reference}, after the pupil "
-        f"left the roll on {format_date(involvement.removed_from_roll_on or case.first_day_of_absence)}."
-        f"\n\nRead it on the case: {link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+        f"left the roll on {format_date(left_on)}.\n\n"
+        f"Read it on the case: {link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from fieldvisit.referrals.services import EnquiryWith
+from fieldvisit.referrals.involvements import EnquiryWith
 
 
 def _text(label: str, *, required: bool = True, max_length: int = 5000) -> fields.String:

@@ -1,0 +1,207 @@
+"""The LA side: the LAAO queue, the evidence review with its decision, and the overview."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.access import get_case
+from fieldvisit.cases.engine import Action, actions_for
+from fieldvisit.cases.services import describe_vulnerability, school_day_today
+from fieldvisit.core.audit import audit
+from fieldvisit.core.dates import format_date, today_in_uk
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
+from fieldvisit.core.forms import load_form
+from fieldvisit.core.permissions import Permission as P
+from fieldvisit.core.web import commit
+from fieldvisit.la import charts
+from fieldvisit.la.overview import build_overview
+from fieldvisit.la.queries import ACTIVE_STATES, QUEUE_STATES, queue_page, school_choices
+from fieldvisit.referrals import involvements, services
+from fieldvisit.referrals.evidence import gather
+from fieldvisit.referrals.models import Referral, ReferralStatus
+from fieldvisit.referrals.notify import active_laaos
+from fieldvisit.referrals.schemas import AcceptSchema, ReturnSchema
+from fieldvisit.referrals.views import form_errors, require, summary_items
+
+bp = Blueprint("la", __name__, url_prefix="/la")
+
+
+@bp.get("/referrals")
+@login_required
+def queue() -> Any:
+    require(P.REFERRALS_DECIDE)
+    state = request.args.get("state", "")
+    states = (state,) if state in QUEUE_STATES else ACTIVE_STATES
+    schools = school_choices(db.session)
+    school_id = request.args.get("school", type=int)
+    if school_id not in {sid for sid, _ in schools}:
+        school_id = None
+    page = queue_page(
+        db.session,
+        current_user,
+        states=states,
+        school_id=school_id,
+        page=max(request.args.get("page", 1, type=int), 1),
+        today=today_in_uk(),
+    )
+    return render_template(
+        "la/queue.html",
+        queue=page,
+        state=state if state in QUEUE_STATES else "",
+        states=QUEUE_STATES,
+        schools=schools,
+        school_id=school_id,
+    )
+
+
+def _load(referral_id: int) -> Referral:
+    require(P.REFERRALS_DECIDE)
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound("There is no referral with that number that you can see.")
+    get_case(db.session, current_user, referral.case_id)  # the access rule, as for every case
+    return referral
+
+
+@bp.get("/referrals/<int:referral_id>")
+@login_required
+def review(referral_id: int) -> Any:
+    return _review_page(_load(referral_id))
+
+
+def _review_page(
+    referral: Referral,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> Any:
+    case = referral.case
+    evidence = gather(db.session, case)
+    statuses = {s.action: s for s in actions_for(db.session, case, current_user)}
+    involvement = involvements.latest_involvement(db.session, case)
+    audit(db.session, current_user.id, "view", "referral", referral.id)
+    page = render_template(
+        "la/review.html",
+        referral=referral,
+        case=case,
+        pupil=case.pupil,
+        evidence=evidence,
+        history=services.referral_history(db.session, case),
+        involvement=involvement,
+        undecided=referral.status == ReferralStatus.SUBMITTED and referral.latest,
+        accept=statuses.get(Action.ACCEPT_REFERRAL),
+        laao_options=[(u.id, u.name) for u in active_laaos(db.session)],
+        school_day=school_day_today(db.session, case),
+        vulnerability=describe_vulnerability(case),
+        values={"laao": str(current_user.id), **(values or {})},
+        errors=errors or {},
+        error_list=summary_items(errors or {}),
+    )
+    commit()
+    return page, status
+
+
+def _decide(referral_id: int, schema: Any, decide: Any) -> Any:
+    referral = _load(referral_id)
+    result = load_form(schema, request.form)
+    if not result.ok:
+        return _review_page(referral, result.raw, result.errors, 400)
+    try:
+        message, target = decide(referral, result.data or {})
+        audit(db.session, current_user.id, "decide", "referral", referral.id)
+        commit()
+    except (NotAllowed, NotFound):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        errors = form_errors(error)
+        if isinstance(error, CaseChanged) and referral.status != ReferralStatus.SUBMITTED:
+            # Another LAAO's decision won the race: say whose, not just "changed".
+            errors = {"_schema": [services.already_decided_message(referral)]}
+        return _review_page(referral, result.raw, errors, error.status)
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.post("/referrals/<int:referral_id>/accept")
+@login_required
+def accept(referral_id: int) -> Any:
+    def decide(referral: Referral, data: dict[str, Any]) -> tuple[str, str]:
+        laao = db.session.get(User, data["laao"])
+        if laao is None:
+            raise NotFound("That LA attendance officer does not exist.")
+        involvement = services.accept_referral(
+            db.session, current_user, referral, laao=laao, expected_version=data["version"]
+        )
+        clock = involvements.involvement_clock(referral.case, involvement)
+        return (
+            f"Referral {referral.reference} accepted: CME involvement opened, assigned to "
+            f"{laao.name}. Removal can be agreed from {format_date(clock.removal_from)}.",
+            url_for("referrals.involvement", case_id=referral.case_id),
+        )
+
+    return _decide(referral_id, AcceptSchema(), decide)
+
+
+@bp.post("/referrals/<int:referral_id>/return")
+@login_required
+def return_referral(referral_id: int) -> Any:
+    def decide(referral: Referral, data: dict[str, Any]) -> tuple[str, str]:
+        services.return_referral(
+            db.session,
+            current_user,
+            referral,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+        return (
+            f"Referral {referral.reference} returned to {referral.case.school.name}.",
+            url_for(".queue"),
+        )
+
+    return _decide(referral_id, ReturnSchema(), decide)
+
+
+@bp.get("/overview")
+@login_required
+def overview() -> Any:
+    require(P.LA_REPORTS)
+    data = build_overview(db.session, today=today_in_uk())
+    weekly = [(f"{d.day} {d:%b}", n) for d, n in data.weekly_open]
+    return render_template(
+        "la/overview.html",
+        data=data,
+        weekly_chart=charts.column_chart(
+            chart_id="open-weekly",
+            title="Open CME involvements at the end of each week, last 52 weeks",
+            description=_describe_series(data.weekly_open),
+            points=weekly,
+            axis_caption="Week ending",
+            label_every=4,
+        ),
+        delay_chart=charts.column_chart(
+            chart_id="referral-delay",
+            title="School days from the first day of absence to the referral, last 52 weeks",
+            description="Number of referrals by school days taken: "
+            + "; ".join(f"{label}: {n}" for label, n in data.delays),
+            points=data.delays,
+            axis_caption="School days from first absence to referral",
+        ),
+    )
+
+
+def _describe_series(points: list[Any]) -> str:
+    if not points:
+        return "No data."
+    values = [n for _, n in points]
+    first, last = points[0], points[-1]
+    return (
+        f"From {format_date(first[0])} ({first[1]} open) to {format_date(last[0])} "
+        f"({last[1]} open); highest {max(values)}, lowest {min(values)}. "
+        "The table below gives every week."
+    )

@@ -1,0 +1,287 @@
+"""The CME involvement: joint enquiries, the four-week clock, removal from roll, the find.
+
+Each operation takes the acting user, flushes, never commits; state changes go
+through the case engine.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.models import Case
+from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.core.dates import UK_TIME, format_date, today_in_uk, uk_date, utcnow
+from fieldvisit.core.errors import CaseChanged, NotFound, ValidationFailed
+from fieldvisit.core.permissions import Role
+from fieldvisit.referrals import notify
+from fieldvisit.referrals.content import REMOVAL_GROUND_SHORT
+from fieldvisit.referrals.models import Involvement
+from fieldvisit.referrals.reactions import open_involvement
+from fieldvisit.schools.services import calendar_for
+
+MINIMUM_ABSENCE_SCHOOL_DAYS = 20  # regulation 9: continuous absence of at least 20 school days
+
+
+class EnquiryWith(enum.StrEnum):
+    OTHER_LA = "other_la"
+    HEALTH = "health"
+    POLICE = "police"
+    HOUSING = "housing"
+    ADMISSIONS = "admissions"
+    SOCIAL_CARE = "social_care"
+    SOCIAL_MEDIA = "social_media"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return ENQUIRY_LABELS[self]
+
+
+ENQUIRY_LABELS = {
+    EnquiryWith.OTHER_LA: "Another local authority",
+    EnquiryWith.HEALTH: "Health (GP, school nurse, health visitor)",
+    EnquiryWith.POLICE: "Police",
+    EnquiryWith.HOUSING: "Housing",
+    EnquiryWith.ADMISSIONS: "School admissions",
+    EnquiryWith.SOCIAL_CARE: "Children's social care",
+    EnquiryWith.SOCIAL_MEDIA: "Social media",
+    EnquiryWith.OTHER: "Someone else",
+}
+
+
+def latest_involvement(session: Session, case: Case) -> Involvement | None:
+    """Return the case's open involvement, or else its most recent closed one."""
+    return open_involvement(session, case) or session.scalar(
+        select(Involvement)
+        .where(Involvement.case_id == case.id)
+        .order_by(Involvement.opened_at.desc())
+        .limit(1)
+    )
+
+
+def moment_on(day: date) -> datetime:
+    """Return when something logged for a day happened: now if today, else midday that day."""
+    if day == today_in_uk():
+        return utcnow()
+    return datetime.combine(day, time(12), UK_TIME).astimezone(UTC)
+
+
+def require_involvement(session: Session, case: Case) -> Involvement:
+    involvement = open_involvement(session, case)
+    if involvement is None:
+        raise NotFound("There is no open CME involvement on this case.")
+    return involvement
+
+
+def log_enquiry(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    enquiry_with: EnquiryWith,
+    contacted: str,
+    result: str,
+    occurred_at: datetime | None = None,
+) -> ChronologyEntry:
+    """Log one joint enquiry (another LA, health, police, housing...) by the school or the LA."""
+    require_involvement(session, case)
+    if occurred_at is not None and occurred_at > utcnow():
+        message = "The date of the enquiry cannot be in the future."
+        raise ValidationFailed(message, fields={"occurred_on": [message]})
+    return apply(
+        session,
+        case,
+        Action.LOG_ENQUIRY,
+        user,
+        summary=f"Enquiry: {enquiry_with.label}, {contacted.strip()}",
+        note=result.strip(),
+        method=Method.AGENCY,
+        target=contacted.strip(),
+        occurred_at=occurred_at,
+        details={"enquiry_with": enquiry_with.value},
+    )
+
+
+def reassign_laao(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    laao: User,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Involvement:
+    """Hand the involvement to another LAAO."""
+    involvement = require_involvement(session, case)
+    if expected_version is not None and expected_version != involvement.version:
+        raise CaseChanged()
+    if not laao.active or not laao.has_role(Role.LAAO):
+        raise ValidationFailed(
+            "Choose an LA attendance officer.",
+            fields={"laao": ["Choose an LA attendance officer."]},
+        )
+    if laao.id == involvement.laao_id:
+        raise ValidationFailed(
+            f"The involvement is already assigned to {laao.name}.",
+            fields={"laao": [f"The involvement is already assigned to {laao.name}."]},
+        )
+    previous = involvement.laao
+    apply(
+        session,
+        case,
+        Action.REASSIGN_LAAO,
+        user,
+        summary=f"CME involvement reassigned from {previous.name} to {laao.name}",
+        note=note.strip(),
+        details={"from_laao_id": previous.id, "to_laao_id": laao.id},
+    )
+    involvement.laao = laao
+    session.flush()
+    notify.laao_reassigned(session, involvement)
+    return involvement
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The four-week clock of joint enquiries, counted in calendar days from acceptance."""
+
+    opened_on: date
+    removal_from: date
+    days_open: int
+    period_days: int
+
+    @property
+    def elapsed(self) -> bool:
+        return self.days_open >= self.period_days
+
+    @property
+    def days_left(self) -> int:
+        return max(self.period_days - self.days_open, 0)
+
+
+def involvement_clock(case: Case, involvement: Involvement, today: date | None = None) -> Clock:
+    """Return where the involvement stands on its clock (the engine's guard uses the same rule)."""
+    days = case.school.local_authority.removal_after_days
+    opened_on = uk_date(involvement.opened_at)
+    return Clock(
+        opened_on=opened_on,
+        removal_from=opened_on + timedelta(days=days),
+        days_open=((today or today_in_uk()) - opened_on).days,
+        period_days=days,
+    )
+
+
+def agree_removal(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    expected_version: int | None = None,
+    today: date | None = None,
+    at: datetime | None = None,
+) -> Involvement:
+    """Agree removal from roll once the joint enquiries have run their time without a find."""
+    involvement = require_involvement(session, case)
+    now = at or utcnow()
+    apply(
+        session,
+        case,
+        Action.AGREE_REMOVAL,
+        user,
+        summary="Removal from roll agreed by the LA attendance officer",
+        occurred_at=now,
+        details={"involvement_id": involvement.id},
+        expected_version=expected_version,
+        today=today,
+    )
+    involvement.removal_agreed_at = now
+    involvement.removal_agreed_by_id = user.id
+    session.flush()
+    notify.removal_agreed(session, involvement)
+    return involvement
+
+
+def record_removal(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    off_roll_on: date,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> Involvement:
+    """Record the removal from roll the LAAO agreed; the involvement stays open."""
+    involvement = require_involvement(session, case)
+    today = today or today_in_uk()
+    agreed_on = uk_date(involvement.removal_agreed_at) if involvement.removal_agreed_at else today
+    problem = None
+    if off_roll_on > today:
+        problem = "The date the pupil came off roll cannot be in the future."
+    elif off_roll_on < agreed_on:
+        problem = (
+            f"The LAAO agreed removal on {format_date(agreed_on)}: the pupil can come off roll "
+            "from that date, not before."
+        )
+    else:
+        calendar = calendar_for(session, case.school)
+        absent = calendar.school_day_number(
+            case.first_day_of_absence, off_roll_on - timedelta(days=1)
+        )
+        if absent < MINIMUM_ABSENCE_SCHOOL_DAYS:
+            problem = (
+                f"By {format_date(off_roll_on)} the pupil has been absent for {absent} school "
+                f"days; removal on this ground needs at least {MINIMUM_ABSENCE_SCHOOL_DAYS}. "
+                "Choose a later date."
+            )
+    if problem:
+        raise ValidationFailed(problem, fields={"off_roll_on": [problem]})
+    apply(
+        session,
+        case,
+        Action.RECORD_REMOVAL,
+        user,
+        summary=f"Removed from roll from {format_date(off_roll_on)}: {REMOVAL_GROUND_SHORT}",
+        details={"off_roll_on": off_roll_on.isoformat(), "involvement_id": involvement.id},
+        expected_version=expected_version,
+        today=today,
+    )
+    involvement.removed_from_roll_on = off_roll_on
+    involvement.removal_recorded_by_id = user.id
+    pupil = case.pupil
+    pupil.on_roll, pupil.left_on, pupil.leaving_reason = False, off_roll_on, REMOVAL_GROUND_SHORT
+    session.flush()
+    return involvement
+
+
+def child_found(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    where: str,
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> ChronologyEntry:
+    """Record that the child has been found; the case closes and so does the involvement."""
+    if not where.strip():
+        raise ValidationFailed(
+            "Say where the child was found and how it was confirmed.",
+            fields={"where": ["Say where the child was found and how it was confirmed."]},
+        )
+    return apply(
+        session,
+        case,
+        Action.CHILD_FOUND,
+        user,
+        summary="Child found: CME involvement closed",
+        note=where.strip(),
+        expected_version=expected_version,
+        today=today,
+    )

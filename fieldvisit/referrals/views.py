@@ -1,0 +1,340 @@
+"""The school's CME referral page, the shared involvement page, and their downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import Schema
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.access import get_case
+from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.engine import Action, actions_for
+from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.cases.services import describe_vulnerability, school_day_today
+from fieldvisit.core.audit import audit
+from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import (
+    DomainError,
+    NotAllowed,
+    NotFound,
+    TransitionRefused,
+    ValidationFailed,
+)
+from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.permissions import Permission as P
+from fieldvisit.core.storage import storage
+from fieldvisit.core.web import commit
+from fieldvisit.referrals import involvements, schemas, services
+from fieldvisit.referrals.content import (
+    REMOVAL_GROUND,
+    REMOVAL_GROUND_SHORT,
+    build_content,
+    suggested_summary,
+)
+from fieldvisit.referrals.ctf import CTFRefused, ctf_filename, missing_ctf
+from fieldvisit.referrals.evidence import ENQUIRY, entries_of_kind, gather
+from fieldvisit.referrals.models import Referral
+from fieldvisit.referrals.notify import active_laaos
+from fieldvisit.referrals.panel import referral_panel, returned_referrals
+
+bp = Blueprint("referrals", __name__)
+bp.add_app_template_global(referral_panel)
+bp.add_app_template_global(returned_referrals)
+bp.add_app_template_filter(lambda moment: format_date(uk_date(moment)), "on_day")
+
+
+def require(permission: P) -> None:
+    if not current_user.can(permission):
+        raise NotAllowed("Your role cannot use this page.")
+
+
+def form_errors(error: DomainError) -> dict[str, list[str]]:
+    """Turn a refused operation into errors for the form's error summary."""
+    if isinstance(error, TransitionRefused):
+        return {"_schema": [b.reason for b in error.blocked] or [error.message]}
+    fields = {k: v for k, v in error.fields.items() if isinstance(v, list) and k != "guards"}
+    return fields or {"_schema": [error.message]}
+
+
+def summary_items(errors: dict[str, list[str]]) -> list[dict[str, str]]:
+    """List every message (a refusal can carry several reasons), each linked to its field."""
+    items = error_list({k: v for k, v in errors.items() if k != "_schema"})
+    return [{"text": m, "href": "#main-content"} for m in errors.get("_schema", [])] + items
+
+
+# --- the referral ----------------------------------------------------------------------------
+
+
+@bp.route("/cases/<int:case_id>/referral", methods=["GET", "POST"])
+@login_required
+def referral(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    require(P.CASES_REFER)
+    if request.method == "GET":
+        return _referral_page(case, {}, {})
+    result = load_form(schemas.ReferralSchema(), request.form)
+    if not result.ok:
+        return _referral_page(case, result.raw, result.errors, 400)
+    data = result.data or {}
+    try:
+        submitted = services.submit_referral(
+            db.session,
+            current_user,
+            case,
+            summary_of_enquiries=data["summary_of_enquiries"],
+            possible_whereabouts=data["possible_whereabouts"],
+            additional_information=data["additional_information"],
+        )
+        audit(db.session, current_user.id, "submit", "referral", submitted.id)
+        commit()
+    except (NotAllowed, NotFound):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return _referral_page(case, result.raw, form_errors(error), error.status)
+    flash(f"Referral {submitted.reference} sent to the local authority's CME team.", "success")
+    return redirect(url_for(".referral", case_id=case.id))
+
+
+def _referral_page(
+    case: Case, values: dict[str, Any], errors: dict[str, list[str]], status: int = 200
+) -> Any:
+    statuses = {s.action: s for s in actions_for(db.session, case, current_user)}
+    evidence = gather(db.session, case)
+    if not values:
+        values = {"summary_of_enquiries": suggested_summary(evidence)}
+    school_day = school_day_today(db.session, case)
+    preview = build_content(
+        evidence,
+        submitted_by=current_user,
+        school_day=school_day,
+        referral_day=referral_day_for(case),
+        summary_of_enquiries=values.get("summary_of_enquiries", ""),
+        possible_whereabouts=values.get("possible_whereabouts", ""),
+        additional_information=values.get("additional_information", ""),
+    )
+    audit(db.session, current_user.id, "view", "case", case.id)
+    history = services.referral_history(db.session, case)
+    commit()
+    return render_template(
+        "referrals/referral.html",
+        case=case,
+        submit=statuses.get(Action.SUBMIT_REFERRAL),
+        latest=history[-1] if history else None,
+        history=history,
+        preview=preview,
+        school_day=school_day,
+        values=values,
+        errors=errors,
+        error_list=summary_items(errors),
+    ), status
+
+
+@bp.get("/referrals/<int:referral_id>/chronology.pdf")
+@login_required
+def chronology_pdf(referral_id: int) -> Any:
+    referral = db.session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound("There is no referral with that number that you can see.")
+    case = get_case(db.session, current_user, referral.case_id)
+    if not (current_user.can(P.CASES_REFER) or current_user.can(P.REFERRALS_DECIDE)):
+        raise NotAllowed("Your role cannot download referrals.")
+    data = storage().get(referral.chronology_pdf_key)
+    audit(db.session, current_user.id, "download", "referral_chronology", referral.id)
+    commit()
+    name = f"chronology-{case.reference}-{referral.reference}.pdf"
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- the involvement -------------------------------------------------------------------------
+
+
+@bp.get("/cases/<int:case_id>/involvement")
+@login_required
+def involvement(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    require(P.INVOLVEMENT_MANAGE)
+    return _involvement_page(case)
+
+
+def _involvement_page(
+    case: Case,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> Any:
+    involvement = involvements.latest_involvement(db.session, case)
+    if involvement is None:
+        raise NotFound("There is no CME involvement on this case.")
+    today = today_in_uk()
+    statuses = {s.action: s for s in actions_for(db.session, case, current_user, today)}
+    audit(db.session, current_user.id, "view", "case", case.id)
+    enquiries = entries_of_kind(db.session, case, ENQUIRY)
+    others = [u for u in active_laaos(db.session) if u.id != involvement.laao_id]
+    commit()
+    errors = errors or {}
+    return render_template(
+        "referrals/involvement.html",
+        case=case,
+        involvement=involvement,
+        clock=involvements.involvement_clock(case, involvement, today),
+        statuses=statuses,
+        Action=Action,
+        enquiries=enquiries,
+        enquiry_options=[(e.value, e.label) for e in involvements.EnquiryWith],
+        laao_options=[(u.id, u.name) for u in others],
+        can_decide=current_user.can(P.REFERRALS_DECIDE),
+        can_refer=current_user.can(P.CASES_REFER),
+        can_edit=current_user.can(P.CASES_EDIT),
+        vulnerability=describe_vulnerability(case),
+        removal_ground=REMOVAL_GROUND,
+        values={
+            "occurred_on": today.isoformat(),
+            "off_roll_on": today.isoformat(),
+            **(values or {}),
+        },
+        errors=errors,
+        error_list=summary_items(errors),
+        today=today,
+    ), status
+
+
+def _act(
+    case_id: int, schema: Schema, call: Callable[[Case, dict[str, Any]], str], *, anchor: str
+) -> Any:
+    """Run one involvement action from a posted form: load, act, commit once, redirect."""
+    case = get_case(db.session, current_user, case_id)
+    require(P.INVOLVEMENT_MANAGE)
+    result = load_form(schema, request.form)
+    if not result.ok:
+        return _involvement_page(case, values=result.raw, errors=result.errors, status=400)
+    try:
+        message = call(case, result.data or {})
+        commit()
+    except (NotAllowed, NotFound):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        return _involvement_page(
+            case, values=result.raw, errors=form_errors(error), status=error.status
+        )
+    flash(message, "success")
+    return redirect(url_for(".involvement", case_id=case.id, _anchor=anchor))
+
+
+def _laao(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        message = "Choose an LA attendance officer."
+        raise ValidationFailed(message, fields={"laao": [message]})
+    return user
+
+
+@bp.post("/cases/<int:case_id>/involvement/enquiries")
+@login_required
+def log_enquiry(case_id: int) -> Any:
+    def call(case: Case, data: dict[str, Any]) -> str:
+        involvements.log_enquiry(
+            db.session,
+            current_user,
+            case,
+            enquiry_with=involvements.EnquiryWith(data["enquiry_with"]),
+            contacted=data["contacted"],
+            result=data["result"],
+            occurred_at=involvements.moment_on(data["occurred_on"]),
+        )
+        return "Enquiry logged on the case."
+
+    return _act(case_id, schemas.EnquirySchema(), call, anchor="enquiries")
+
+
+@bp.post("/cases/<int:case_id>/involvement/reassign")
+@login_required
+def reassign(case_id: int) -> Any:
+    def call(case: Case, data: dict[str, Any]) -> str:
+        laao = _laao(data["laao"])
+        involvements.reassign_laao(
+            db.session,
+            current_user,
+            case,
+            laao=laao,
+            note=data["note"],
+            expected_version=data["version"],
+        )
+        return f"The involvement is now assigned to {laao.name}."
+
+    return _act(case_id, schemas.ReassignSchema(), call, anchor="involvement")
+
+
+@bp.post("/cases/<int:case_id>/involvement/agree-removal")
+@login_required
+def agree_removal(case_id: int) -> Any:
+    def call(case: Case, data: dict[str, Any]) -> str:
+        involvements.agree_removal(db.session, current_user, case, expected_version=data["version"])
+        return "Removal from roll agreed. The school has been told by email."
+
+    return _act(case_id, schemas.AgreeRemovalSchema(), call, anchor="removal")
+
+
+@bp.post("/cases/<int:case_id>/involvement/record-removal")
+@login_required
+def record_removal(case_id: int) -> Any:
+    def call(case: Case, data: dict[str, Any]) -> str:
+        involvements.record_removal(
+            db.session,
+            current_user,
+            case,
+            off_roll_on=data["off_roll_on"],
+            expected_version=data["version"],
+        )
+        return "Removal from roll recorded. Download the missing pupil CTF below."
+
+    return _act(case_id, schemas.RecordRemovalSchema(), call, anchor="removal")
+
+
+@bp.post("/cases/<int:case_id>/involvement/found")
+@login_required
+def found(case_id: int) -> Any:
+    def call(case: Case, data: dict[str, Any]) -> str:
+        involvements.child_found(
+            db.session, current_user, case, where=data["where"], expected_version=data["version"]
+        )
+        return "Child found: the case and the CME involvement are closed."
+
+    return _act(case_id, schemas.ChildFoundSchema(), call, anchor="involvement")
+
+
+@bp.get("/cases/<int:case_id>/ctf")
+@login_required
+def ctf(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    require(P.CASES_EDIT)
+    involvement = involvements.latest_involvement(db.session, case)
+    if case.state != CaseState.OFF_ROLL or involvement is None:
+        raise NotFound("The missing pupil CTF is available once the removal from roll is recorded.")
+    try:
+        data = missing_ctf(
+            case,
+            left_on=involvement.removed_from_roll_on or today_in_uk(),
+            leaving_reason=REMOVAL_GROUND_SHORT,
+            now=utcnow(),
+        )
+    except CTFRefused as error:
+        return _involvement_page(case, errors={"_schema": [error.message]}, status=422)
+    audit(db.session, current_user.id, "download", "ctf", case.id)
+    commit()
+    return Response(
+        data,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{ctf_filename(case.school)}"'},
+    )
