@@ -141,5 +141,23 @@ def verify_chronology() -> None:
     click.echo("Every case's chronology is intact.")
 
 
+@cli.command("send-reminders")
+@click.option("--date", "on", help="Count as on this date (YYYY-MM-DD) instead of today.")
+@with_appcontext
+def send_reminders(on: str | None) -> None:
+    """Email each school its overdue checklist items: run once a day from cron."""
+    from fieldvisit.cases.reminders import send_reminders as send
+    from fieldvisit.core.dates import parse_iso_date, today_in_uk
+    from fieldvisit.core.db import db as database
+
+    try:
+        day = parse_iso_date(on) if on else today_in_uk()
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    sent = send(database.session, day)
+    database.session.commit()
+    click.echo(f"Sent {sent} reminder email{'s' if sent != 1 else ''}.")
+
+
 def main() -> None:
     cli(obj=ScriptInfo(create_app=create_app, set_debug_flag=False), prog_name="fieldvisit")

@@ -164,4 +164,7 @@ def queue_page(
 
 def school_choices(session: Session) -> list[tuple[int, str]]:
     """Return every school by name, for the school filters."""
-    return list(session.execute(select(School.id, School.name).order_by(School.name)).tuples())
+    return [
+        (sid, name)
+        for sid, name in session.execute(select(School.id, School.name).order_by(School.name))
+    ]

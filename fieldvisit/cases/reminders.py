@@ -1,0 +1,89 @@
+"""The daily digest of overdue checklist items, one email per school (run from cron)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.cases.models import Case, CaseState, ChecklistItem
+from fieldvisit.core import mail
+from fieldvisit.core.permissions import Role
+from fieldvisit.referrals.notify import SIGN_OFF, link
+from fieldvisit.schools.models import School
+from fieldvisit.schools.services import calendars_for_schools
+
+# Before the referral the checklist is the school's to work through; after it the LA leads.
+PRE_REFERRAL = (CaseState.FIRST_DAY, CaseState.NO_CONTACT, CaseState.LOCATING)
+ONGOING = frozenset({"work_with_laao", "inform_laao_after"})
+
+
+@dataclass(frozen=True)
+class OverdueCase:
+    case: Case
+    school_day: int
+    items: list[ChecklistItem]
+
+
+def overdue_by_school(session: Session, today: date) -> dict[int, list[OverdueCase]]:
+    """Return, per school, the open cases with checklist items past their due school day."""
+    cases = session.scalars(
+        select(Case)
+        .options(selectinload(Case.checklist), joinedload(Case.school))
+        .where(Case.state.in_(PRE_REFERRAL))
+        .order_by(Case.first_day_of_absence, Case.id)
+    ).all()
+    schools = {case.school_id: case.school for case in cases}
+    calendars = calendars_for_schools(session, list(schools.values()))
+    overdue: dict[int, list[OverdueCase]] = defaultdict(list)
+    for case in cases:
+        day = calendars[case.school_id].school_day_number(case.first_day_of_absence, today)
+        items = [
+            item
+            for item in case.checklist
+            if item.required and not item.done and item.key not in ONGOING and item.due_day < day
+        ]
+        if items:
+            overdue[case.school_id].append(OverdueCase(case, day, items))
+    return overdue
+
+
+def school_recipients(session: Session, school: School) -> list[str]:
+    """Return the school's office mailbox and its active school users."""
+    users = session.scalars(
+        select(User.email)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.school_id == school.id, User.active.is_(True), UserRole.role == Role.SCHOOL)
+    ).all()
+    return [school.email, *users]
+
+
+def send_reminders(session: Session, today: date) -> int:
+    """Queue one digest per school with overdue items; return how many were queued."""
+    queued = 0
+    for cases in overdue_by_school(session, today).values():
+        school = cases[0].case.school
+        count = sum(len(c.items) for c in cases)
+        lines = []
+        for entry in cases:
+            lines.append(
+                f"Case {entry.case.reference}, school day {entry.school_day}: "
+                f"{link('cases.show', case_id=entry.case.id)}"
+            )
+            lines += [f"  - due by day {item.due_day}: {item.text}" for item in entry.items]
+        mail.queue(
+            session,
+            school_recipients(session, school),
+            f"{count} overdue checklist item{'s' if count != 1 else ''} on "
+            f"{len(cases)} case{'s' if len(cases) != 1 else ''} at {school.name}",
+            "These checklist items are past the school day they were due by:\n\n"
+            + "\n".join(lines)
+            + "\n\nTick each item on the case when it is done, with a note of what you found."
+            + SIGN_OFF,
+        )
+        queued += 1
+    return queued

@@ -1,0 +1,158 @@
+"""The seed's LA side end to end, through the pages: referral to missing CTF."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from fieldvisit.cases.models import CaseState
+from fieldvisit.chronology.models import ChronologyEntry
+from fieldvisit.core.dates import format_date, today_in_uk, utcnow
+from fieldvisit.core.storage import storage
+from fieldvisit.core.upn import validate_upn
+from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
+from tests.factories import make_visit
+from tests.referrals.helpers import locating_case
+
+
+def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
+    case = locating_case(session, world, school_day=30, visit=False)
+    pupil = case.pupil
+    session.commit()
+    school, laao = client_for(world.school_user), client_for(world.laao)
+    form = {"summary_of_enquiries": "Phoned both numbers; neighbours asked.", "declaration": "yes"}
+    referral_url = f"/cases/{case.id}/referral"
+
+    # Locked: no completed home visit yet; the page says so, and a stale post is refused.
+    page = school.get(referral_url).get_data(as_text=True)
+    assert "You cannot submit the referral yet" in page
+    assert "needs a completed home visit" in page
+    response = school.post(referral_url, data=form)
+    assert response.status_code == 409
+    assert "needs a completed home visit" in response.get_data(as_text=True)
+    assert session.scalar(select(Referral).where(Referral.case_id == case.id)) is None
+
+    # Open once the visit is in: submit, with the chronology attached as a PDF.
+    make_visit(session, case, world.officer)
+    session.commit()
+    assert 'name="summary_of_enquiries"' in school.get(referral_url).get_data(as_text=True)
+    assert school.post(referral_url, data=form).status_code == 302
+    first = session.scalar(select(Referral).where(Referral.case_id == case.id))
+    session.refresh(case)
+    assert case.state == CaseState.REFERRED
+    assert storage().get(first.chronology_pdf_key).startswith(b"%PDF")
+    assert first.content["pupil"]["upn"] == pupil.upn
+    assert any("cme@la.test" in m.to for m in sent_mail)
+
+    # The LAAO sees it as new and returns it; the school sees why on its dashboard.
+    queue = laao.get("/la/referrals").get_data(as_text=True)
+    assert pupil.full_name in queue and "New" in queue
+    reason = "Insufficient enquiries: the emergency contact was not tried."
+    response = laao.post(
+        f"/la/referrals/{first.id}/return", data={"reason": reason, "version": first.version}
+    )
+    assert response.status_code == 302
+    session.refresh(case)
+    assert case.state == CaseState.LOCATING
+    assert reason in school.get("/").get_data(as_text=True)
+    assert reason in school.get(referral_url).get_data(as_text=True)
+
+    # Resubmitted, then accepted and assigned to an LAAO.
+    assert school.post(referral_url, data=form).status_code == 302
+    second = session.scalar(
+        select(Referral).where(Referral.case_id == case.id, Referral.latest.is_(True))
+    )
+    assert second.id != first.id
+    session.refresh(first)
+    assert (first.status, first.latest) == (ReferralStatus.RETURNED, False)
+    response = laao.post(
+        f"/la/referrals/{second.id}/accept",
+        data={"laao": world.laao.id, "version": second.version},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/cases/{case.id}/involvement")
+    involvement = session.scalar(select(Involvement).where(Involvement.case_id == case.id))
+    assert involvement.laao_id == world.laao.id
+
+    # Both log enquiries on the involvement.
+    involvement_url = f"/cases/{case.id}/involvement"
+    today = today_in_uk().isoformat()
+    for client, who in ((school, "police"), (laao, "other_la")):
+        response = client.post(
+            f"{involvement_url}/enquiries",
+            data={
+                "enquiry_with": who,
+                "contacted": "Duty desk",
+                "result": "No trace of the family.",
+                "occurred_on": today,
+            },
+        )
+        assert response.status_code == 302
+    enquiries = session.scalars(
+        select(ChronologyEntry).where(
+            ChronologyEntry.case_id == case.id, ChronologyEntry.kind == "log_enquiry"
+        )
+    ).all()
+    assert {e.actor_id for e in enquiries} == {world.school_user.id, world.laao.id}
+
+    # Removal: refused at three weeks with the date it becomes possible, agreed at four.
+    session.refresh(case)
+    involvement.opened_at = utcnow() - timedelta(weeks=3)
+    session.commit()
+    response = laao.post(f"{involvement_url}/agree-removal", data={"version": case.version})
+    assert response.status_code == 409
+    possible_from = format_date(today_in_uk() + timedelta(weeks=1))
+    assert f"from {possible_from}" in response.get_data(as_text=True)
+    involvement.opened_at = utcnow() - timedelta(weeks=4)
+    session.commit()
+    session.refresh(case)
+    response = laao.post(f"{involvement_url}/agree-removal", data={"version": case.version})
+    assert response.status_code == 302
+    session.refresh(case)
+    assert case.state == CaseState.REMOVAL_AGREED
+
+    # The school records the removal and downloads the missing CTF.
+    response = school.post(
+        f"{involvement_url}/record-removal",
+        data={"off_roll_on": today, "confirm": "yes", "version": case.version},
+    )
+    assert response.status_code == 302
+    session.refresh(case)
+    assert case.state == CaseState.OFF_ROLL
+    session.refresh(pupil)
+    assert pupil.on_roll is False
+    response = school.get(f"/cases/{case.id}/ctf")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert re.search(r'filename="8732001_CTF_XXXXXXX_001\.xml"', disposition)
+    root = ET.fromstring(response.data)
+    assert root.tag == "CTfile"
+    header = root.find("Header")
+    assert header.findtext("DocumentName") == "Common Transfer File"
+    assert header.findtext("CTFversion") == "25.0"
+    assert header.findtext("DocumentQualifier") == "partial"
+    assert header.findtext("SourceSchool/LEA") == "873"
+    assert header.findtext("SourceSchool/Estab") == "2001"
+    assert header.findtext("SourceSchool/URN") == "110001"
+    assert header.findtext("DestSchool/LEA") == "XXX"
+    assert header.findtext("DestSchool/Estab") == "XXXX"
+    pupils = root.findall("CTFpupilData/Pupil")
+    assert len(pupils) == 1
+    assert validate_upn(pupils[0].findtext("UPN")) == pupil.upn
+    assert pupils[0].findtext("SchoolHistory/School/LeavingDate") == today
+
+    # The involvement stays open; a later find closes it with the outcome.
+    assert involvement.closed_at is None
+    response = laao.post(
+        f"{involvement_url}/found",
+        data={"where": "On roll in Norfolk, confirmed by their CME officer.", "version": case.version},
+    )
+    assert response.status_code == 302
+    session.refresh(involvement)
+    session.refresh(case)
+    assert case.state == CaseState.CLOSED
+    assert involvement.closed_at is not None
+    assert "Norfolk" in involvement.outcome
