@@ -210,11 +210,17 @@ def _involvement_page(
 
 
 def _act(
-    case_id: int, schema: Schema, call: Callable[[Case, dict[str, Any]], str], *, anchor: str
+    case_id: int,
+    schema: Schema,
+    call: Callable[[Case, dict[str, Any]], str],
+    *,
+    anchor: str,
+    permission: P = P.INVOLVEMENT_MANAGE,
 ) -> Any:
     """Run one involvement action from a posted form: load, act, commit once, redirect."""
     case = get_case(db.session, current_user, case_id)
     require(P.INVOLVEMENT_MANAGE)
+    require(permission)
     result = load_form(schema, request.form)
     if not result.ok:
         return _involvement_page(case, values=result.raw, errors=result.errors, status=400)
@@ -273,7 +279,9 @@ def reassign(case_id: int) -> Any:
         )
         return f"The involvement is now assigned to {laao.name}."
 
-    return _act(case_id, schemas.ReassignSchema(), call, anchor="involvement")
+    return _act(
+        case_id, schemas.ReassignSchema(), call, anchor="involvement", permission=P.REFERRALS_DECIDE
+    )
 
 
 @bp.post("/cases/<int:case_id>/involvement/agree-removal")
@@ -283,7 +291,9 @@ def agree_removal(case_id: int) -> Any:
         involvements.agree_removal(db.session, current_user, case, expected_version=data["version"])
         return "Removal from roll agreed. The school has been told by email."
 
-    return _act(case_id, schemas.AgreeRemovalSchema(), call, anchor="removal")
+    return _act(
+        case_id, schemas.AgreeRemovalSchema(), call, anchor="removal", permission=P.REFERRALS_DECIDE
+    )
 
 
 @bp.post("/cases/<int:case_id>/involvement/record-removal")
@@ -299,7 +309,9 @@ def record_removal(case_id: int) -> Any:
         )
         return "Removal from roll recorded. Download the missing pupil CTF below."
 
-    return _act(case_id, schemas.RecordRemovalSchema(), call, anchor="removal")
+    return _act(
+        case_id, schemas.RecordRemovalSchema(), call, anchor="removal", permission=P.CASES_EDIT
+    )
 
 
 @bp.post("/cases/<int:case_id>/involvement/found")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -71,9 +72,16 @@ class _OwnUserClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+_addresses = itertools.count(1)
+
+
 @pytest.fixture
 def client_for(app: Flask, session):  # noqa: ANN001, ANN201
-    """Return a signed-in client for a user: `school = client_for(world.school_user)`."""
+    """Return a signed-in client for a user: `school = client_for(world.school_user)`.
+
+    Each client signs in from its own address, as different people would, so the
+    sign-in throttle (per address) does not trip over a test's many sign-ins.
+    """
 
     def make(user) -> FlaskClient:  # noqa: ANN001
         app.test_client_class = _OwnUserClient
@@ -81,6 +89,8 @@ def client_for(app: Flask, session):  # noqa: ANN001, ANN201
             client = app.test_client()
         finally:
             app.test_client_class = None
+        n = next(_addresses)
+        client.environ_base["REMOTE_ADDR"] = f"10.6.{n // 250 % 250}.{n % 250 + 1}"
         response = sign_in(client, user)
         assert response.status_code == 302, response.get_data(as_text=True)
         return client

@@ -17,7 +17,9 @@ from fieldvisit.schools.services import calendar_for
 from tests.factories import World, make_case, make_visit
 
 
-def first_day_for(session: Session, school: School, school_day: int, today: date | None = None) -> date:
+def first_day_for(
+    session: Session, school: School, school_day: int, today: date | None = None
+) -> date:
     """Return the first day of absence that makes `today` school day N."""
     calendar = calendar_for(session, school)
     day = today or today_in_uk()
@@ -44,7 +46,9 @@ def locating_case(
 ) -> Case:
     """A case past the first day: a failed call, no contact, triaged, and a visit if asked."""
     school = school or world.school
-    case = make_case(session, world, first_day=first_day_for(session, school, school_day), school=school)
+    case = make_case(
+        session, world, first_day=first_day_for(session, school, school_day), school=school
+    )
     user = school_user(world, case)
     parent = case.pupil.contacts[0]
     cases.log_contact_attempt(

@@ -148,7 +148,10 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
     assert involvement.closed_at is None
     response = laao.post(
         f"{involvement_url}/found",
-        data={"where": "On roll in Norfolk, confirmed by their CME officer.", "version": case.version},
+        data={
+            "where": "On roll in Norfolk, confirmed by their CME officer.",
+            "version": case.version,
+        },
     )
     assert response.status_code == 302
     session.refresh(involvement)

@@ -1,0 +1,90 @@
+"""The LAAO queue and the LA overview: what they count and show."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fieldvisit.core.dates import today_in_uk
+from fieldvisit.la.overview import build_overview, nth_school_day_back
+from fieldvisit.la.queries import age_on, queue_page
+from fieldvisit.referrals import services as referrals
+from fieldvisit.schools.services import calendar_for
+from tests.referrals.helpers import accepted_case, locating_case, referred_case
+
+
+def _mixed_queue(session, world):  # noqa: ANN001, ANN202
+    new, _ = referred_case(session, world, school_day=12)
+    returned, referral = referred_case(session, world, school_day=14, school=world.other_school)
+    referrals.return_referral(session, world.laao, referral, reason="More enquiries.")
+    opened, _, _ = accepted_case(session, world, days_ago=30, school_day=30)
+    return new, returned, opened
+
+
+def test_queue_counts_and_filters(session, world):
+    new, returned, opened = _mixed_queue(session, world)
+    today = today_in_uk()
+    page = queue_page(session, world.laao, today=today)
+    assert page.counts == {"new": 1, "returned": 1, "open": 1, "closed": 0}
+    assert [row.state for row in page.rows] == ["new", "returned", "open"]
+    row = page.rows[0]
+    assert row.case_id == new.id
+    assert row.school_day == 12
+    assert row.age == age_on(new.pupil.date_of_birth, today)
+    assert row.vulnerability == "Not vulnerable"
+    assert page.rows[2].laao_name == world.laao.name
+    only = queue_page(session, world.laao, states=("returned",), today=today)
+    assert [r.case_id for r in only.rows] == [returned.id] and only.total == 1
+    school = queue_page(session, world.laao, school_id=world.other_school.id, today=today)
+    assert [r.case_id for r in school.rows] == [returned.id]
+
+
+def test_queue_page_filters_by_state_and_school(client_for, session, world):
+    new, returned, opened = _mixed_queue(session, world)
+    session.commit()
+    laao = client_for(world.laao)
+    page = laao.get("/la/referrals").get_data(as_text=True)
+    assert all(c.pupil.full_name in page for c in (new, returned, opened))
+    assert "Returned (1)" in page
+    page = laao.get("/la/referrals?state=open").get_data(as_text=True)
+    assert opened.pupil.full_name in page and new.pupil.full_name not in page
+    page = laao.get(f"/la/referrals?school={world.other_school.id}").get_data(as_text=True)
+    assert returned.pupil.full_name in page and new.pupil.full_name not in page
+
+
+def test_overview_counts_by_school_and_deadline(session, world):
+    _mixed_queue(session, world)
+    locating_case(session, world, school_day=12)  # past day 10, not referred
+    locating_case(session, world, school_day=3)  # not yet due
+    locating_case(session, world, school_day=7, vulnerabilities=["medical"])  # past day 5
+    today = today_in_uk()
+    data = build_overview(session, today=today)
+    lines = {line.name: line for line in data.schools}
+    riverside, fenland = lines["Riverside Primary School"], lines["Fenland Academy"]
+    assert (riverside.new, riverside.open, riverside.past_deadline) == (1, 1, 2)
+    assert (fenland.returned, fenland.referred_last_year) == (1, 1)
+    assert [o.days_open for o in data.overdue] == [30]
+    assert data.weekly_open[-1] == (today, 1)
+    assert data.weekly_open[-6][1] == 0  # accepted 30 days ago
+    assert sum(n for _, n in data.delays) == 3
+    assert dict(data.delays)["11 to 15"] == 2
+
+
+def test_nth_school_day_back(session, world):
+    calendar = calendar_for(session, world.school)
+    today = today_in_uk()
+    day = nth_school_day_back(calendar, today, 11)
+    assert calendar.school_day_number(day, today) == 11
+    assert calendar.school_day_number(day + timedelta(days=1), today) <= 10
+
+
+def test_overview_page_has_charts_with_tables(client_for, session, world):
+    _mixed_queue(session, world)
+    session.commit()
+    page = client_for(world.laao).get("/la/overview").get_data(as_text=True)
+    assert page.count('role="img"') == 2
+    assert 'aria-labelledby="open-weekly-title open-weekly-desc"' in page
+    assert '<title id="referral-delay-title">' in page
+    assert len(re.findall(r'<rect class="fv-chart__bar"', page)) == 52 + 6
+    assert "Referrals by school days taken" in page
+    assert "style=" not in page  # the CSP allows no inline styles
