@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
 from fieldvisit.accounts import services as accounts_services
+from fieldvisit.accounts import views as accounts_views
 from fieldvisit.core.db import db
 from fieldvisit.models import metadata
 from tests import factories
@@ -79,6 +80,14 @@ def session(app: Flask) -> Iterator[Session]:
         connection.close()
         ctx.pop()
         app.extensions.get("fieldvisit.sent_mail", []).clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle() -> Iterator[None]:
+    """Each test starts with no sign-in attempts counted against its address."""
+    accounts_views._attempts.clear()
+    yield
+    accounts_views._attempts.clear()
 
 
 @pytest.fixture
