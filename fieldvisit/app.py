@@ -50,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("alembic.runtime.plugins", "alembic.autogenerate"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from fieldvisit.core import web
     from fieldvisit.core.db import db

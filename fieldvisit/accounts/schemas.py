@@ -12,3 +12,11 @@ class SignInSchema(Schema):
         validate=validate.Length(max=1000),
         error_messages={"required": "Enter your password."},
     )
+
+
+class CodeSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Length(max=20),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+    )
