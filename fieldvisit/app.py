@@ -17,6 +17,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BLUEPRINTS = (
     "fieldvisit.core.health",
     "fieldvisit.accounts.views",
+    "fieldvisit.accounts.account",
     "fieldvisit.cases.views",
     "fieldvisit.admin.views",
 )

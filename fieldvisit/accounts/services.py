@@ -114,3 +114,14 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change the user's password; every other signed-in device is signed out."""
+    if not _verify(user.password_hash, current):
+        raise ValidationFailed(
+            "Your current password is not right.",
+            fields={"current_password": ["Your current password is not right."]},
+        )
+    user.password_hash = hash_password(new)
+    user.session_nonce = new_nonce()

@@ -79,6 +79,9 @@ def _nav_items() -> list[dict[str, Any]]:
         items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
     if current_user.can(Permission.ADMIN_USERS):
         items.append({"text": "Admin", "href": url_for("admin.index"), "endpoint": "admin.index"})
+    items.append(
+        {"text": "Your account", "href": url_for("account.account"), "endpoint": "account.account"}
+    )
     for item in items:
         item["active"] = request.endpoint == item["endpoint"]
     return items
