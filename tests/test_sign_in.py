@@ -9,13 +9,6 @@ from tests.conftest import sign_in
 from tests.factories import PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle():  # noqa: ANN202
-    views._attempts.clear()
-    yield
-    views._attempts.clear()
-
-
 def test_passwords_are_stored_as_argon2_hashes(world):
     assert world.school_user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in world.school_user.password_hash
