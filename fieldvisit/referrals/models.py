@@ -6,12 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case
 from fieldvisit.core.db import Base, str_enum
+
+
+def _school_of_case(context: Any) -> int | None:
+    """Default a referral's school to its case's school (cases never change school)."""
+    case_id = context.get_current_parameters()["case_id"]
+    return context.connection.scalar(select(Case.school_id).where(Case.id == case_id))
 
 
 class ReferralStatus(enum.StrEnum):
@@ -33,14 +39,24 @@ class Referral(Base):
 
     __tablename__ = "referrals"
     __table_args__ = (
-        Index("ix_referrals_latest_status", "latest", "status", "submitted_at"),
-        Index("ix_referrals_submitted_at", "submitted_at"),
+        # The LAAO queue and the overview read referrals alone, never scanning cases.
+        Index("ix_referrals_queue", "latest", "case_closed", "status", "submitted_at"),
+        Index("ix_referrals_school_queue", "school_id", "latest", "case_closed", "status"),
+        # The overview's delay chart: first submissions by date, read from the index alone.
+        Index("ix_referrals_first", "first_submission", "submitted_at", "school_id", "school_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), default=_school_of_case)
     status: Mapped[ReferralStatus] = str_enum(ReferralStatus, default=ReferralStatus.SUBMITTED)
     latest: Mapped[bool] = mapped_column(default=True)
+    # Set when the case closes (child found, or any contact-made outcome).
+    case_closed: Mapped[bool] = mapped_column(default=False)
+    # The case's first referral (a resubmission after a return is not).
+    first_submission: Mapped[bool] = mapped_column(default=True)
+    # The school day of the case when it was submitted.
+    school_day: Mapped[int | None]
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -66,7 +82,11 @@ class Involvement(Base):
     """The LA's CME involvement, open from acceptance until the child is found."""
 
     __tablename__ = "involvements"
-    __table_args__ = (Index("ix_involvements_closed_opened", "closed_at", "opened_at"),)
+    __table_args__ = (
+        Index("ix_involvements_waiting", "closed_at", "removal_agreed_at", "opened_at"),
+        Index("ix_involvements_opened_at", "opened_at"),
+        Index("ix_involvements_closed_at", "closed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

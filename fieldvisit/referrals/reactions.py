@@ -6,7 +6,7 @@ checklist item), and a case that closes for any reason closes its involvement.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -14,7 +14,7 @@ from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals import notify
-from fieldvisit.referrals.models import Involvement
+from fieldvisit.referrals.models import Involvement, Referral
 
 # Entries the LAAO hears about another way: the removal itself, and concerns (sent at once).
 _NOT_FORWARDED = frozenset({"record_removal", "raise_concern"})
@@ -34,6 +34,13 @@ def after_case_entry(session: Session, case: Case, entry: ChronologyEntry) -> No
     """React to a new chronology entry on a case with (or after) a CME involvement."""
     if case.state not in (CaseState.OFF_ROLL, CaseState.CLOSED):
         return
+    if case.state == CaseState.CLOSED:
+        session.execute(
+            update(Referral)
+            .where(Referral.case_id == case.id, Referral.case_closed.is_(False))
+            .values(case_closed=True),
+            execution_options={"synchronize_session": "fetch"},
+        )
     involvement = open_involvement(session, case)
     if involvement is None:
         return

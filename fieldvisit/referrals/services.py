@@ -79,13 +79,16 @@ def submit_referral(
     school_day = calendar_for(session, case.school).school_day_number(
         case.first_day_of_absence, uk_date(at) if at else today
     )
-    session.execute(
+    earlier = session.execute(
         update(Referral).where(Referral.case_id == case.id).values(latest=False),
         execution_options={"synchronize_session": "fetch"},
-    )
+    ).rowcount
     evidence = gather(session, case)
     referral = Referral(
         case=case,
+        school_id=case.school_id,
+        school_day=school_day,
+        first_submission=not earlier,
         submitted_by=user,
         submitted_at=at or utcnow(),
         content=build_content(
