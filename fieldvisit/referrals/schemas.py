@@ -25,8 +25,18 @@ def _date(label: str) -> fields.Date:
         required=True,
         error_messages={
             "required": f"Enter {label}.",
-            "invalid": f"Enter {label} as a real date, for example 2026-11-27.",
+            "invalid": f"Enter {label} as a real date, for example 27 11 2026.",
         },
+    )
+
+
+def _confirmation(message: str) -> fields.List:
+    """A single checkbox that must be ticked (posted as a list, like every checkbox group)."""
+    return fields.List(
+        fields.String(validate=validate.Equal("yes", error=message)),
+        required=True,
+        validate=validate.Length(min=1, error=message),
+        error_messages={"required": message},
     )
 
 
@@ -38,11 +48,7 @@ class ReferralSchema(Schema):
     summary_of_enquiries = _text("The summary of enquiries", max_length=10000)
     possible_whereabouts = _text("Where the family may be", required=False, max_length=2000)
     additional_information = _text("Anything else", required=False)
-    declaration = fields.String(
-        required=True,
-        validate=validate.Equal("yes", error="Confirm the enquiries above have been made."),
-        error_messages={"required": "Confirm the enquiries above have been made."},
-    )
+    declaration = _confirmation("Confirm the enquiries above have been made.")
 
 
 class AcceptSchema(Schema):
@@ -90,11 +96,7 @@ class AgreeRemovalSchema(Schema):
 
 class RecordRemovalSchema(Schema):
     off_roll_on = _date("the date the pupil came off roll")
-    confirm = fields.String(
-        required=True,
-        validate=validate.Equal("yes", error="Confirm the ground for removal."),
-        error_messages={"required": "Confirm the ground for removal."},
-    )
+    confirm = _confirmation("Confirm the ground for removal.")
     version = _version()
 
 

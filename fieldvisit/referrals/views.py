@@ -77,7 +77,7 @@ def referral(case_id: int) -> Any:
     require(P.CASES_REFER)
     if request.method == "GET":
         return _referral_page(case, {}, {})
-    result = load_form(schemas.ReferralSchema(), request.form)
+    result = load_form(schemas.ReferralSchema(), request.form, list_fields=("declaration",))
     if not result.ok:
         return _referral_page(case, result.raw, result.errors, 400)
     data = result.data or {}
@@ -216,12 +216,14 @@ def _act(
     *,
     anchor: str,
     permission: P = P.INVOLVEMENT_MANAGE,
+    list_fields: tuple[str, ...] = (),
+    date_fields: tuple[str, ...] = (),
 ) -> Any:
     """Run one involvement action from a posted form: load, act, commit once, redirect."""
     case = get_case(db.session, current_user, case_id)
     require(P.INVOLVEMENT_MANAGE)
     require(permission)
-    result = load_form(schema, request.form)
+    result = load_form(schema, request.form, list_fields=list_fields, date_fields=date_fields)
     if not result.ok:
         return _involvement_page(case, values=result.raw, errors=result.errors, status=400)
     try:
@@ -261,7 +263,9 @@ def log_enquiry(case_id: int) -> Any:
         )
         return "Enquiry logged on the case."
 
-    return _act(case_id, schemas.EnquirySchema(), call, anchor="enquiries")
+    return _act(
+        case_id, schemas.EnquirySchema(), call, anchor="enquiries", date_fields=("occurred_on",)
+    )
 
 
 @bp.post("/cases/<int:case_id>/involvement/reassign")
@@ -310,7 +314,13 @@ def record_removal(case_id: int) -> Any:
         return "Removal from roll recorded. Download the missing pupil CTF below."
 
     return _act(
-        case_id, schemas.RecordRemovalSchema(), call, anchor="removal", permission=P.CASES_EDIT
+        case_id,
+        schemas.RecordRemovalSchema(),
+        call,
+        anchor="removal",
+        permission=P.CASES_EDIT,
+        list_fields=("confirm",),
+        date_fields=("off_roll_on",),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from fieldvisit.cases.models import CaseState
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.dates import format_date, today_in_uk, utcnow
+from fieldvisit.core.forms import date_values
 from fieldvisit.core.storage import storage
 from fieldvisit.core.upn import validate_upn
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
@@ -87,7 +88,7 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
                 "enquiry_with": who,
                 "contacted": "Duty desk",
                 "result": "No trace of the family.",
-                "occurred_on": today,
+                **date_values("occurred_on", today_in_uk()),
             },
         )
         assert response.status_code == 302
@@ -117,7 +118,11 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
     # The school records the removal and downloads the missing CTF.
     response = school.post(
         f"{involvement_url}/record-removal",
-        data={"off_roll_on": today, "confirm": "yes", "version": case.version},
+        data={
+            **date_values("off_roll_on", today_in_uk()),
+            "confirm": "yes",
+            "version": case.version,
+        },
     )
     assert response.status_code == 302
     session.refresh(case)

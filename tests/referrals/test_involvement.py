@@ -133,3 +133,20 @@ def test_a_find_by_any_route_closes_the_involvement(session, world):
     assert case.state == CaseState.CLOSED
     assert involvement.closed_at is not None
     assert involvement.outcome == "Child found: Back in the area."
+
+
+def test_the_forms_re_display_with_their_errors(client_for, session, world):
+    case, _, _ = accepted_case(session, world)
+    session.commit()
+    school = client_for(world.school_user)
+    response = school.post(
+        f"/cases/{case.id}/involvement/enquiries",
+        data={"enquiry_with": "housing", "contacted": "Council housing", "occurred_on-day": "31",
+              "occurred_on-month": "2", "occurred_on-year": "2026"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'href="#result"' in page and "Enter what they said." in page
+    assert "Enter the date of the enquiry as a real date" in page
+    assert 'value="Council housing"' in page
+    assert 'value="housing" checked' in page
