@@ -25,7 +25,7 @@ from fieldvisit.core.errors import (
     TransitionRefused,
     ValidationFailed,
 )
-from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.forms import date_values, error_list, load_form
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.core.storage import storage
 from fieldvisit.core.web import commit
@@ -199,8 +199,8 @@ def _involvement_page(
         vulnerability=describe_vulnerability(case),
         removal_ground=REMOVAL_GROUND,
         values={
-            "occurred_on": today.isoformat(),
-            "off_roll_on": today.isoformat(),
+            **date_values("occurred_on", today),
+            **date_values("off_roll_on", today),
             **(values or {}),
         },
         errors=errors,

@@ -150,3 +150,11 @@ def test_the_forms_re_display_with_their_errors(client_for, session, world):
     assert "Enter the date of the enquiry as a real date" in page
     assert 'value="Council housing"' in page
     assert 'value="housing" checked' in page
+
+
+def test_dates_start_as_today(client_for, session, world):
+    case, _, _ = accepted_case(session, world)
+    session.commit()
+    page = client_for(world.laao).get(f"/cases/{case.id}/involvement").get_data(as_text=True)
+    today = today_in_uk()
+    assert f'name="occurred_on-year" type="text" inputmode="numeric" value="{today.year}"' in page
