@@ -23,6 +23,7 @@ CTF_VERSION = "25.0"
 SUPPLIER_ID = "fieldvisit"
 LOST_LEA, LOST_ESTAB = "XXX", "XXXX"
 MAX_ADDRESS_LINES = 5
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 # CBDS relationship codes for the relationships schools usually type; anything else is OTH.
 _RELATIONSHIPS = {
@@ -179,4 +180,6 @@ def missing_ctf(case: Case, *, left_on: date, leaving_reason: str, now: datetime
     _text(school_element, "LeavingReason", leaving_reason)
 
     ET.indent(root)
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True)
+    # Written by hand: ElementTree's own declaration uses single quotes, which some school
+    # systems' importers refuse.
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode() + b"\n"

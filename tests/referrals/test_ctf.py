@@ -92,10 +92,10 @@ def test_file_name_and_academic_year(world):
 
 def test_names_with_markup_are_escaped(session, world):
     case = make_case(session, world)
-    case.pupil.surname = "O'Neil & <Sons>"
+    case.pupil.surname = "O'Neil & <Sons> Zoë"
     data = missing_ctf(case, left_on=date(2026, 11, 27), leaving_reason="X", now=NOW)
-    assert ET.fromstring(data).findtext("CTFpupilData/Pupil/Surname") == "O'Neil & <Sons>"
-    assert data.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert ET.fromstring(data).findtext("CTFpupilData/Pupil/Surname") == "O'Neil & <Sons> Zoë"
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<CTfile>')
 
 
 def test_an_invalid_upn_is_refused_with_what_to_fix(session, world):
