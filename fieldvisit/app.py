@@ -50,8 +50,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from fieldvisit.accounts.views import bp as accounts_bp
     from fieldvisit.cases.views import bp as cases_bp
+    from fieldvisit.chronology.views import bp as chronology_bp
     from fieldvisit.core.health import bp as health_bp
+    from fieldvisit.outcomes.views import bp as outcomes_bp
+    from fieldvisit.pupils.views import bp as pupils_bp
 
-    for blueprint in (health_bp, accounts_bp, cases_bp):
+    for blueprint in (health_bp, accounts_bp, cases_bp, pupils_bp, outcomes_bp, chronology_bp):
         app.register_blueprint(blueprint)
     return app

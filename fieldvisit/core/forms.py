@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
+
+DATE_PARTS = ("day", "month", "year")
 
 
 @dataclass
@@ -37,17 +41,34 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def load_form(
-    schema: Schema, form: MultiDict[str, str], list_fields: tuple[str, ...] = ()
+    schema: Schema,
+    form: MultiDict[str, str],
+    list_fields: tuple[str, ...] = (),
+    date_fields: tuple[str, ...] = (),
 ) -> FormResult:
-    """Load a posted form; keep what the user typed for re-display on error."""
+    """Load a posted form; keep what the user typed for re-display on error.
+
+    A GOV.UK date input posts `<name>-day`, `-month` and `-year`; each name in
+    `date_fields` reaches the schema as one dict for a `GovDate` field.
+    """
     raw: dict[str, Any] = {}
     for key in form:
         if key == "csrf_token":
             continue
         raw[key] = form.getlist(key) if key in list_fields else form.get(key, "")
-    cleaned = {k: v for k, v in raw.items() if v != ""}
+    parts = {f"{name}-{part}" for name in date_fields for part in DATE_PARTS}
+    cleaned = {k: v for k, v in raw.items() if v != "" and v != [] and k not in parts}
+    for name in date_fields:
+        given = {part: raw.get(f"{name}-{part}", "") for part in DATE_PARTS}
+        if any(given.values()):
+            cleaned[name] = {part: value.strip() for part, value in given.items()}
+    return load_data(schema, cleaned, raw)
+
+
+def load_data(schema: Schema, data: dict[str, Any], raw: dict[str, Any]) -> FormResult:
+    """Load data already shaped for the schema; errors come back flat, named like the fields."""
     try:
-        return FormResult(schema.load(cleaned), raw=raw)
+        return FormResult(schema.load(data), raw=raw)
     except ValidationError as error:
         return FormResult(None, _flatten(error.messages), raw=raw)
 
@@ -58,3 +79,72 @@ def error_list(errors: dict[str, list[str]]) -> list[dict[str, str]]:
         {"text": messages[0], "href": f"#{name}" if name != "_schema" else "#main-content"}
         for name, messages in errors.items()
     ]
+
+
+class GovDate(fields.Field):
+    """A date typed into a GOV.UK date input, with GOV.UK's error messages."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("required", f"Enter {label}")
+        super().__init__(**kwargs)
+        self.label = label
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        subject = self.label[0].upper() + self.label[1:]
+        if isinstance(value, str):
+            value = _date_parts(value)
+        if not isinstance(value, dict):
+            raise ValidationError(f"{subject} must be a real date, like 31/12/2015")
+        missing = [part for part in DATE_PARTS if not str(value.get(part, "")).strip()]
+        if missing:
+            raise ValidationError(f"{subject} must include a {' and a '.join(missing)}")
+        try:
+            day, month, year = (int(str(value[part]).strip()) for part in DATE_PARTS)
+            if year < 1000:
+                raise ValueError
+            return date(year, month, day)
+        except ValueError:
+            raise ValidationError(f"{subject} must be a real date") from None
+
+
+_WRITTEN_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _date_parts(text: str) -> dict[str, str] | None:
+    """Split a date written in a file, as 31/12/2015 (UK order) or 2015-12-31."""
+    text = text.strip()
+    if match := _WRITTEN_DATE.match(text):
+        return dict(zip(DATE_PARTS, match.groups(), strict=True))
+    if match := _ISO_DATE.match(text):
+        year, month, day = match.groups()
+        return {"day": day, "month": month, "year": year}
+    return None
+
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+
+
+class GovTime(fields.Field):
+    """A time of day typed as 14:05, 2:05pm or 9am."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("required", f"Enter {label}")
+        super().__init__(**kwargs)
+        self.label = label
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
+        match = _TIME.match(str(value).strip())
+        if match:
+            hour, minute = int(match.group(1)), int(match.group(2) or 0)
+            suffix = (match.group(3) or "").lower()
+            if suffix and 1 <= hour <= 12:
+                hour = hour % 12 + (12 if suffix == "pm" else 0)
+            elif suffix:
+                hour = 99
+            if hour < 24 and minute < 60:
+                return time(hour, minute)
+        subject = self.label[0].upper() + self.label[1:]
+        raise ValidationError(f"{subject} must be a real time, like 9:30 or 14:05")
