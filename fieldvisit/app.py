@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,17 @@ from flask import Flask
 from fieldvisit.config import load_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Every module that serves pages or an API has a blueprint named `bp`.
+BLUEPRINTS = (
+    "fieldvisit.core.health",
+    "fieldvisit.accounts.views",
+    "fieldvisit.cases.views",
+    "fieldvisit.admin.views",
+    "fieldvisit.pupils.views",
+    "fieldvisit.outcomes.views",
+    "fieldvisit.chronology.views",
+)
 
 
 def _find(folder: str) -> str:
@@ -48,13 +60,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     web.init_app(app)
 
-    from fieldvisit.accounts.views import bp as accounts_bp
-    from fieldvisit.cases.views import bp as cases_bp
-    from fieldvisit.chronology.views import bp as chronology_bp
-    from fieldvisit.core.health import bp as health_bp
-    from fieldvisit.outcomes.views import bp as outcomes_bp
-    from fieldvisit.pupils.views import bp as pupils_bp
-
-    for blueprint in (health_bp, accounts_bp, cases_bp, pupils_bp, outcomes_bp, chronology_bp):
-        app.register_blueprint(blueprint)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
     return app

@@ -7,16 +7,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
+from fieldvisit.accounts import services as accounts_services
+from fieldvisit.accounts import views as accounts_views
 from fieldvisit.core.db import db
 from fieldvisit.models import metadata
 from tests import factories
 
-pytest_plugins: list[str] = []
+# Sign-in stays real, but with argon2 parameters cheap enough for hundreds of users.
+accounts_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -51,31 +55,39 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """The app, with the schema built from the models (tests/test_migrations.py checks the
     migrations build the same schema)."""
     app = create_app(_settings(database_url, tmp_path_factory.mktemp("instance")))
-    assert db.engine is not None
-    metadata.drop_all(db.engine)
-    metadata.create_all(db.engine)
+    with app.app_context():
+        metadata.drop_all(db.engine)
+        metadata.create_all(db.engine)
     yield app
-    assert db.engine is not None
-    db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """Join each test to an outer transaction that is rolled back at the end."""
-    assert db.engine is not None
+    ctx = app.app_context()
+    ctx.push()
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind = connection
-    ctx = app.app_context()
-    ctx.push()
     try:
         yield db.session
     finally:
-        ctx.pop()
+        db.session.close()
         db.bind = db.engine
         outer.rollback()
         connection.close()
+        ctx.pop()
         app.extensions.get("fieldvisit.sent_mail", []).clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle() -> Iterator[None]:
+    """Each test starts with no sign-in attempts counted against its address."""
+    accounts_views._attempts.clear()
+    yield
+    accounts_views._attempts.clear()
 
 
 @pytest.fixture

@@ -38,9 +38,9 @@ def _throttle(key: str) -> None:
 
 
 def home_for(user: Any) -> str:
-    roles = user.roles
-    if Role.SCHOOL in roles or Role.LAAO in roles or Role.OFFICER in roles:
-        return url_for("cases.index")
+    """Send administrators without a case role to the admin pages, everyone else to cases."""
+    if user.roles == {Role.ADMIN}:
+        return url_for("admin.index")
     return url_for("cases.index")
 
 

@@ -10,8 +10,6 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
-DATE_PARTS = ("day", "month", "year")
-
 
 @dataclass
 class FormResult:
@@ -40,6 +38,22 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+DATE_PARTS = ("day", "month", "year")
+
+
+def join_date(raw: dict[str, Any], name: str) -> tuple[str | None, str | None]:
+    """Join a GOV.UK date input's three fields; say which part is missing."""
+    parts = {part: str(raw.get(f"{name}-{part}", "")).strip() for part in DATE_PARTS}
+    if not any(parts.values()):
+        return None, None
+    missing = [part for part in DATE_PARTS if not parts[part]]
+    if missing:
+        return None, f"The date must include a {' and a '.join(missing)}."
+    if not all(p.isdigit() for p in parts.values()) or len(parts["year"]) != 4:
+        return None, "Enter a real date, with the year in 4 digits, for example 27 3 2027."
+    return f"{parts['year']}-{parts['month']:0>2}-{parts['day']:0>2}", None
+
+
 def load_form(
     schema: Schema,
     form: MultiDict[str, str],
@@ -48,29 +62,47 @@ def load_form(
 ) -> FormResult:
     """Load a posted form; keep what the user typed for re-display on error.
 
-    A GOV.UK date input posts `<name>-day`, `-month` and `-year`; each name in
-    `date_fields` reaches the schema as one dict for a `GovDate` field.
+    Date fields come as GOV.UK date inputs: `<name>-day`, `<name>-month`, `<name>-year`.
     """
     raw: dict[str, Any] = {}
     for key in form:
         if key == "csrf_token":
             continue
-        raw[key] = form.getlist(key) if key in list_fields else form.get(key, "")
-    parts = {f"{name}-{part}" for name in date_fields for part in DATE_PARTS}
-    cleaned = {k: v for k, v in raw.items() if v != "" and v != [] and k not in parts}
+        raw[key] = form.getlist(key) if key in list_fields else form.get(key, "").strip()
+    cleaned = {k: v for k, v in raw.items() if v not in ("", [])}
+    errors: dict[str, list[str]] = {}
     for name in date_fields:
-        given = {part: raw.get(f"{name}-{part}", "") for part in DATE_PARTS}
-        if any(given.values()):
-            cleaned[name] = {part: value.strip() for part, value in given.items()}
-    return load_data(schema, cleaned, raw)
+        for part in DATE_PARTS:
+            cleaned.pop(f"{name}-{part}", None)
+        value, problem = join_date(raw, name)
+        if problem:
+            errors[name] = [problem]
+        elif value:
+            cleaned[name] = value
+    try:
+        data = schema.load(cleaned)
+    except ValidationError as error:
+        return FormResult(None, {**_flatten(error.messages), **errors}, raw=raw)
+    return FormResult(None if errors else data, errors, raw=raw)
 
 
 def load_data(schema: Schema, data: dict[str, Any], raw: dict[str, Any]) -> FormResult:
-    """Load data already shaped for the schema; errors come back flat, named like the fields."""
+    """Load data already shaped for the schema (nested, or read from a file)."""
     try:
         return FormResult(schema.load(data), raw=raw)
     except ValidationError as error:
         return FormResult(None, _flatten(error.messages), raw=raw)
+
+
+def date_values(name: str, value: date | None) -> dict[str, str]:
+    """Fill a date input's three fields from a date, for forms that edit one."""
+    if value is None:
+        return {}
+    return {
+        f"{name}-day": str(value.day),
+        f"{name}-month": str(value.month),
+        f"{name}-year": str(value.year),
+    }
 
 
 def error_list(errors: dict[str, list[str]]) -> list[dict[str, str]]:
@@ -82,7 +114,7 @@ def error_list(errors: dict[str, list[str]]) -> list[dict[str, str]]:
 
 
 class GovDate(fields.Field):
-    """A date typed into a GOV.UK date input, with GOV.UK's error messages."""
+    """A date from a GOV.UK date input or a file (31/12/2015 or 2015-12-31), named in errors."""
 
     def __init__(self, label: str, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", {})
@@ -92,15 +124,11 @@ class GovDate(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         subject = self.label[0].upper() + self.label[1:]
-        if isinstance(value, str):
-            value = _date_parts(value)
-        if not isinstance(value, dict):
+        parts = _date_parts(value) if isinstance(value, str) else None
+        if parts is None:
             raise ValidationError(f"{subject} must be a real date, like 31/12/2015")
-        missing = [part for part in DATE_PARTS if not str(value.get(part, "")).strip()]
-        if missing:
-            raise ValidationError(f"{subject} must include a {' and a '.join(missing)}")
         try:
-            day, month, year = (int(str(value[part]).strip()) for part in DATE_PARTS)
+            day, month, year = (int(parts[part]) for part in DATE_PARTS)
             if year < 1000:
                 raise ValueError
             return date(year, month, day)
@@ -113,7 +141,7 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 def _date_parts(text: str) -> dict[str, str] | None:
-    """Split a date written in a file, as 31/12/2015 (UK order) or 2015-12-31."""
+    """Split a date written as 31/12/2015 (UK order) or 2015-12-31."""
     text = text.strip()
     if match := _WRITTEN_DATE.match(text):
         return dict(zip(DATE_PARTS, match.groups(), strict=True))

@@ -100,7 +100,7 @@ def choose(case_id: int) -> Any:
     return render_template(
         "outcomes/choose.html",
         case=case,
-        options=[{"value": key, "text": kind.title, "hint": kind.hint} for key, kind in options],
+        options=[(key, kind.title, kind.hint) for key, kind in options],
         values={"outcome": request.form.get("outcome", "")},
         **errors_context(errors),
     ), (400 if errors else 200)
@@ -152,8 +152,8 @@ def record(case_id: int, kind: str) -> Any:
         case=case,
         kind=kind,
         spec=spec,
-        confirmed_how=[{"value": c.value, "text": c.label} for c in ConfirmedHow],
-        notice_forms=[{"value": n.value, "text": n.label} for n in NoticeForm],
+        confirmed_how=[(c.value, c.label) for c in ConfirmedHow],
+        notice_forms=[(n.value, n.label) for n in NoticeForm],
         values=values,
         **errors_context(errors),
     ), (400 if errors else 200)
@@ -226,7 +226,7 @@ def written_notice(case_id: int) -> Any:
     return render_template(
         "outcomes/written_notice.html",
         case=case,
-        notice_forms=[{"value": n.value, "text": n.label} for n in NoticeForm if n.written],
+        notice_forms=[(n.value, n.label) for n in NoticeForm if n.written],
         values=values,
         **errors_context(errors),
     ), (400 if errors else 200)

@@ -12,7 +12,7 @@ from fieldvisit.cases.models import OPEN_STATES, Case
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
-from fieldvisit.core.forms import error_list, load_data
+from fieldvisit.core.forms import error_list, join_date, load_data
 from fieldvisit.core.web import commit
 from fieldvisit.pupils import services
 from fieldvisit.pupils.models import Pupil
@@ -76,16 +76,19 @@ def show(pupil_id: int) -> Any:
     return render_template("pupils/show.html", pupil=pupil, cases=cases)
 
 
-def _pupil_data(form: Any) -> dict[str, Any]:
+def _pupil_data(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Shape the add-a-pupil form for PupilSchema: dates, address lines, two contacts."""
     data: dict[str, Any] = {}
+    date_errors: dict[str, list[str]] = {}
     for name in ("upn", "forename", "surname", "sex", "year_group", "postcode"):
         if value := form.get(name, "").strip():
             data[name] = value
     for name in ("date_of_birth", "expected_start_on"):
-        parts = {p: form.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year")}
-        if any(parts.values()):
-            data[name] = parts
+        value, problem = join_date(form, name)
+        if problem:
+            date_errors[name] = [problem]
+        elif value:
+            data[name] = value
     data["address_lines"] = [
         line for i in (0, 1, 2) if (line := form.get(f"address_lines-{i}", "").strip())
     ]
@@ -102,7 +105,7 @@ def _pupil_data(form: Any) -> dict[str, Any]:
             contact["parental_responsibility"] = form.get(prefix + "parental_responsibility", "")
             contacts.append(contact)
     data["contacts"] = contacts
-    return data
+    return data, date_errors
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -113,9 +116,10 @@ def new() -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
-        result = load_data(PupilSchema(), _pupil_data(request.form), values)
-        errors = result.errors
-        if result.ok:
+        data, date_errors = _pupil_data(request.form)
+        result = load_data(PupilSchema(), data, values)
+        errors = {**result.errors, **date_errors}
+        if result.ok and not date_errors:
             assert result.data is not None
             try:
                 pupil = services.add_pupil(db.session, current_user, result.data)

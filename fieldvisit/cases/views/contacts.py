@@ -68,7 +68,7 @@ def log_contact(case_id: int) -> Any:
         "cases/contact.html",
         case=case,
         options=options,
-        methods=[{"value": k, "text": v} for k, v in CONTACT_METHODS.items()],
+        methods=list(CONTACT_METHODS.items()),
         values=values,
         **errors_context(errors),
     ), (400 if errors else 200)

@@ -101,7 +101,7 @@ def triage(case_id: int) -> Any:
     return render_template(
         "cases/triage.html",
         case=case,
-        vulnerabilities=[{"value": k, "text": v} for k, v in VULNERABILITIES.items()],
+        vulnerabilities=list(VULNERABILITIES.items()),
         referral=_referral_dates(case),
         values=values,
         **errors_context(errors),
