@@ -68,7 +68,7 @@ class ContactAttemptSchema(CaseFormSchema):
     )
     note = fields.String(validate=NOTE, load_default="")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _typed_target(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("target") == "other" and not data.get("target_other", "").strip():
             raise ValidationError(
@@ -95,7 +95,7 @@ class TriageSchema(CaseFormSchema):
     )
     notes = fields.String(validate=NOTE, load_default="")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _named_worker(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("social_care_involved") != "yes":
             return
