@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from fieldvisit.cases.models import VULNERABILITIES
 from fieldvisit.chronology.models import Method
@@ -67,6 +67,13 @@ class ContactAttemptSchema(CaseFormSchema):
         error_messages={"required": "Select whether you made contact"},
     )
     note = fields.String(validate=NOTE, load_default="")
+
+    @pre_load
+    def _typed_means_other(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A number typed without choosing "something else" still counts."""
+        if not data.get("target") and data.get("target_other"):
+            return {**data, "target": "other"}
+        return data
 
     @validates_schema(skip_on_field_errors=False)
     def _typed_target(self, data: dict[str, Any], **kwargs: Any) -> None:
