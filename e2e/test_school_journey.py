@@ -172,3 +172,33 @@ def test_school_journey(page: Page, axe_check, tmp_path: Path, screen: str) -> N
     expect(page.locator("#outcome-heading")).to_be_visible()
     expect(page.get_by_text("Norwich High School").first).to_be_visible()
     check(page, axe_check, width)
+
+
+def test_the_other_school_pages_pass_axe_with_and_without_errors(page: Page, axe_check) -> None:
+    """Pages the journey does not pass through, and forms showing their error summary."""
+    sign_in(page)
+    page.goto("/?status=locating")
+    page.locator(".fv-dashboard a.govuk-link").first.click()
+    case = page.url
+    for path in ("/concern", "/safeguarding/police", "/triage/next-steps", "/outcome"):
+        page.goto(case + path)
+        axe_check(page)
+    for path, button in (
+        ("/contacts/new", "Save contact attempt"),
+        ("/concern", "Raise the concern"),
+        ("/triage", "Save triage"),
+        ("/outcome/home-education", "Save and close the case"),
+        ("/outcome/other-school", "Save and close the case"),
+    ):
+        page.goto(case + path)
+        for field in page.locator("input[type=text], input[type=tel], textarea").all():
+            field.fill("")
+        if path == "/triage":
+            page.get_by_label("Yes", exact=True).check()  # and no social worker named
+        page.get_by_role("button", name=button).click()
+        expect(page.locator(".govuk-error-summary")).to_be_visible()
+        axe_check(page)
+    page.goto("/pupils/new")
+    page.get_by_role("button", name="Add the pupil").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    axe_check(page)

@@ -61,6 +61,7 @@ def index() -> Any:
         total=total,
         page=page,
         pages=pages,
+        page_url=lambda n: url_for("pupils.index", page=n, q=search or None),
     )
 
 

@@ -115,3 +115,14 @@ def test_the_csv_template_names_the_columns(world, signed_in):
     response = signed_in(world.school_user).get("/pupils/import/template.csv")
     assert response.mimetype == "text/csv"
     assert response.get_data(as_text=True).startswith("UPN,Forename,Surname,Date of birth,Sex")
+
+
+def test_the_roll_comes_in_pages_that_keep_the_search(session, world, signed_in):
+    for n in range(52):
+        make_pupil(session, world.school, surname=f"Paged{n:02d}")
+    client = signed_in(world.school_user)
+    first = client.get("/pupils?q=paged").get_data(as_text=True)
+    assert "Paged00" in first and "Paged51" not in first
+    assert "/pupils?page=2&amp;q=paged" in first
+    second = client.get("/pupils?q=paged&page=2").get_data(as_text=True)
+    assert "Paged51" in second and "Paged00" not in second
