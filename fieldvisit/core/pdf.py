@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from weasyprint import HTML, default_url_fetcher
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "/static/"
 
@@ -17,26 +18,29 @@ class FetchRefused(ValueError):
     pass
 
 
-def static_url_fetcher(static_folder: str):  # noqa: ANN201
-    """Return a URL fetcher that serves /static/... and data: URLs, and refuses the rest."""
-    root = Path(static_folder).resolve()
+class StaticUrlFetcher(URLFetcher):
+    """Serve /static/... and data: URLs to WeasyPrint, and refuse everything else."""
 
-    def fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+    def __init__(self, static_folder: str) -> None:
+        super().__init__(allowed_protocols={"data", "http", "https"})
+        self.root = Path(static_folder).resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
-            return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+            return super().fetch(url, headers)
         path = unquote(urlsplit(url).path)
         if not path.startswith(STATIC_PREFIX):
             raise FetchRefused(f"PDF rendering may not fetch {url!r}")
-        target = (root / path[len(STATIC_PREFIX) :]).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        target = (self.root / path[len(STATIC_PREFIX) :]).resolve()
+        if not target.is_relative_to(self.root) or not target.is_file():
             raise FetchRefused(f"PDF rendering may not fetch {url!r}")
-        return {
-            "string": target.read_bytes(),
-            "mime_type": mimetypes.guess_type(target.name)[0] or "application/octet-stream",
-            "redirected_url": url,
-        }
+        mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
 
-    return fetch
+
+def static_url_fetcher(static_folder: str) -> StaticUrlFetcher:
+    """Return a URL fetcher that serves /static/... and data: URLs, and refuses the rest."""
+    return StaticUrlFetcher(static_folder)
 
 
 def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> bytes:
