@@ -20,6 +20,9 @@ BLUEPRINTS = (
     "fieldvisit.accounts.account",
     "fieldvisit.cases.views",
     "fieldvisit.admin.views",
+    "fieldvisit.pupils.views",
+    "fieldvisit.outcomes.views",
+    "fieldvisit.chronology.views",
     "fieldvisit.referrals.views",
     "fieldvisit.la.views",
 )
@@ -53,7 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("alembic.runtime.plugins", "alembic.autogenerate"):
+    for noisy in ("alembic.runtime.plugins", "alembic.autogenerate", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from fieldvisit.core import web

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from fieldvisit.accounts.models import User
 from fieldvisit.accounts.services import create_user
 from fieldvisit.cases import services as cases
-from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
@@ -21,6 +21,7 @@ from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
+from fieldvisit.outcomes.demo import close_with_outcome
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
@@ -389,10 +390,7 @@ class _Seeder:
         )
 
     def _close(self, case: Case, action: Action, note: str) -> None:
-        apply(self.session, case, action, self._school_user(case), note=note, today=self.today)
-        if action in (Action.ATTENDING_OTHER_SCHOOL, Action.ELECTIVE_HOME_EDUCATION):
-            case.pupil.on_roll = False
-            case.pupil.left_on = self.today
+        close_with_outcome(self.session, self._school_user(case), case, action, note, self.today)
 
     def _cases(self) -> None:
         days_ago = self._days_ago

@@ -5,6 +5,7 @@ from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
+from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationReferral, OutcomeRecord
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
@@ -21,10 +22,13 @@ __all__ = [
     "ChronologyEntry",
     "Closure",
     "Contact",
+    "DestinationConfirmation",
+    "HomeEducationReferral",
     "HomeVisit",
     "Involvement",
     "LocalAuthority",
     "NeighbourEnquiry",
+    "OutcomeRecord",
     "Pupil",
     "Referral",
     "School",

@@ -18,11 +18,11 @@ class FetchRefused(ValueError):
     pass
 
 
-class StaticURLFetcher(URLFetcher):
-    """Serve /static/... from the app's folder and data: URLs; refuse everything else."""
+class StaticUrlFetcher(URLFetcher):
+    """Serve /static/... and data: URLs to WeasyPrint, and refuse everything else."""
 
-    def __init__(self, static_folder: str, **kwargs: Any) -> None:
-        super().__init__(allowed_protocols={"data", "http", "https"}, **kwargs)
+    def __init__(self, static_folder: str) -> None:
+        super().__init__(allowed_protocols={"data", "http", "https"})
         self.root = Path(static_folder).resolve()
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -34,13 +34,13 @@ class StaticURLFetcher(URLFetcher):
         target = (self.root / path[len(STATIC_PREFIX) :]).resolve()
         if not target.is_relative_to(self.root) or not target.is_file():
             raise FetchRefused(f"PDF rendering may not fetch {url!r}")
-        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": content_type})
+        mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
 
 
-def static_url_fetcher(static_folder: str) -> StaticURLFetcher:
+def static_url_fetcher(static_folder: str) -> StaticUrlFetcher:
     """Return a URL fetcher that serves /static/... and data: URLs, and refuses the rest."""
-    return StaticURLFetcher(static_folder)
+    return StaticUrlFetcher(static_folder)
 
 
 def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> bytes:
