@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from fieldvisit.core import mail
+from fieldvisit.outcomes import services as outcomes
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 
@@ -41,11 +42,11 @@ def seed_referral_outcomes(seeder: Any) -> None:
     involvements.record_removal(
         session, seeder.school_user, case, off_roll_on=today - timedelta(days=38), today=today
     )
-    involvements.child_found(
+    outcomes.record_found(
         session,
         seeder.laao,
         case,
-        where="On roll at a school in Norfolk; confirmed by Norfolk's CME officer.",
-        today=today,
+        effective_on=today - timedelta(days=3),
+        note="On roll at a school in Norfolk; confirmed by Norfolk's CME officer.",
     )
     mail.discard(session)

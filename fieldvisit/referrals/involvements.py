@@ -258,30 +258,3 @@ def record_removal(
     pupil.on_roll, pupil.left_on, pupil.leaving_reason = False, off_roll_on, REMOVAL_GROUND_SHORT
     session.flush()
     return involvement
-
-
-def child_found(
-    session: Session,
-    user: User,
-    case: Case,
-    *,
-    where: str,
-    expected_version: int | None = None,
-    today: date | None = None,
-) -> ChronologyEntry:
-    """Record that the child has been found; the case closes and so does the involvement."""
-    if not where.strip():
-        raise ValidationFailed(
-            "Say where the child was found and how it was confirmed.",
-            fields={"where": ["Say where the child was found and how it was confirmed."]},
-        )
-    return apply(
-        session,
-        case,
-        Action.CHILD_FOUND,
-        user,
-        summary="Child found: CME involvement closed",
-        note=where.strip(),
-        expected_version=expected_version,
-        today=today,
-    )

@@ -91,15 +91,10 @@ class ReassignSchema(Schema):
 
 
 class AgreeRemovalSchema(Schema):
-    version = _version()
+    expected_version = _version()
 
 
 class RecordRemovalSchema(Schema):
     off_roll_on = _date("the date the pupil came off roll")
     confirm = _confirmation("Confirm the ground for removal.")
-    version = _version()
-
-
-class ChildFoundSchema(Schema):
-    where = _text("Where the child was found and how it was confirmed")
-    version = _version()
+    expected_version = _version()

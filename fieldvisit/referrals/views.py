@@ -292,7 +292,9 @@ def reassign(case_id: int) -> Any:
 @login_required
 def agree_removal(case_id: int) -> Any:
     def call(case: Case, data: dict[str, Any]) -> str:
-        involvements.agree_removal(db.session, current_user, case, expected_version=data["version"])
+        involvements.agree_removal(
+            db.session, current_user, case, expected_version=data["expected_version"]
+        )
         return "Removal from roll agreed. The school has been told by email."
 
     return _act(
@@ -309,7 +311,7 @@ def record_removal(case_id: int) -> Any:
             current_user,
             case,
             off_roll_on=data["off_roll_on"],
-            expected_version=data["version"],
+            expected_version=data["expected_version"],
         )
         return "Removal from roll recorded. Download the missing pupil CTF below."
 
@@ -322,18 +324,6 @@ def record_removal(case_id: int) -> Any:
         list_fields=("confirm",),
         date_fields=("off_roll_on",),
     )
-
-
-@bp.post("/cases/<int:case_id>/involvement/found")
-@login_required
-def found(case_id: int) -> Any:
-    def call(case: Case, data: dict[str, Any]) -> str:
-        involvements.child_found(
-            db.session, current_user, case, where=data["where"], expected_version=data["version"]
-        )
-        return "Child found: the case and the CME involvement are closed."
-
-    return _act(case_id, schemas.ChildFoundSchema(), call, anchor="involvement")
 
 
 @bp.get("/cases/<int:case_id>/ctf")

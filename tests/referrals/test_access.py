@@ -53,7 +53,6 @@ POSTS = [
     ("/cases/{off_roll}/involvement/agree-removal", "403 404 - 404 404"),
     ("/cases/{off_roll}/involvement/reassign", "403 404 - 404 404"),
     ("/cases/{off_roll}/involvement/record-removal", "- 404 403 404 404"),
-    ("/cases/{off_roll}/involvement/found", "- 404 - 404 404"),
 ]
 
 

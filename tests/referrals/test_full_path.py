@@ -103,14 +103,18 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
     session.refresh(case)
     involvement.opened_at = utcnow() - timedelta(weeks=3)
     session.commit()
-    response = laao.post(f"{involvement_url}/agree-removal", data={"version": case.version})
+    response = laao.post(
+        f"{involvement_url}/agree-removal", data={"expected_version": case.version}
+    )
     assert response.status_code == 409
     possible_from = format_date(today_in_uk() + timedelta(weeks=1))
     assert f"from {possible_from}" in response.get_data(as_text=True)
     involvement.opened_at = utcnow() - timedelta(weeks=4)
     session.commit()
     session.refresh(case)
-    response = laao.post(f"{involvement_url}/agree-removal", data={"version": case.version})
+    response = laao.post(
+        f"{involvement_url}/agree-removal", data={"expected_version": case.version}
+    )
     assert response.status_code == 302
     session.refresh(case)
     assert case.state == CaseState.REMOVAL_AGREED
@@ -121,7 +125,7 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
         data={
             **date_values("off_roll_on", today_in_uk()),
             "confirm": "yes",
-            "version": case.version,
+            "expected_version": case.version,
         },
     )
     assert response.status_code == 302
@@ -151,11 +155,13 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
 
     # The involvement stays open; a later find closes it with the outcome.
     assert involvement.closed_at is None
+    assert f"/cases/{case.id}/outcome/found" in laao.get(involvement_url).get_data(as_text=True)
     response = laao.post(
-        f"{involvement_url}/found",
+        f"/cases/{case.id}/outcome/found",
         data={
-            "where": "On roll in Norfolk, confirmed by their CME officer.",
-            "version": case.version,
+            **date_values("effective_on", today_in_uk()),
+            "note": "On roll in Norfolk, confirmed by their CME officer.",
+            "expected_version": case.version,
         },
     )
     assert response.status_code == 302
