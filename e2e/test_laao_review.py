@@ -20,7 +20,9 @@ def test_laao_reviews_the_evidence_and_accepts(page, sign_in, axe_check):
 
     # Everything on one screen: gaps, contact attempts, the visit with its neighbours.
     expect(page.get_by_role("heading", name="Gaps the app can see")).to_be_visible()
-    expect(page.get_by_role("heading", name=re.compile(r"Contact attempts \(\d+\)"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile(r"Contact attempts \(\d+\)"))
+    ).to_be_visible()
     visit = page.locator(".govuk-summary-card", has_text="Neighbour enquiries").first
     expect(visit).to_contain_text("Letter left")
     expect(visit).to_contain_text("(within 12 m)")
@@ -41,7 +43,7 @@ def test_overview_charts_and_queue_at_320_pixels(browser, base_url, sign_in, axe
     context = browser.new_context(viewport={"width": 320, "height": 640}, base_url=base_url)
     page = context.new_page()
     sign_in(page, "laao@demo.test")
-    for path in ("/la/overview", "/la/referrals"):
+    for path in ("/la/overview", "/la/referrals", "/la/forms"):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
         axe_check(page)

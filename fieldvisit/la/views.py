@@ -19,6 +19,7 @@ from fieldvisit.core.forms import load_form
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.core.web import commit
 from fieldvisit.la import charts
+from fieldvisit.la.forms import FORM_KINDS, forms_page
 from fieldvisit.la.overview import build_overview
 from fieldvisit.la.queries import ACTIVE_STATES, QUEUE_STATES, queue_page, school_choices
 from fieldvisit.referrals import involvements, services
@@ -49,10 +50,12 @@ def queue() -> Any:
         page=max(request.args.get("page", 1, type=int), 1),
         today=today_in_uk(),
     )
+    state = state if state in QUEUE_STATES else ""
     return render_template(
         "la/queue.html",
         queue=page,
-        state=state if state in QUEUE_STATES else "",
+        page_url=lambda n: url_for(".queue", page=n, state=state or None, school=school_id),
+        state=state,
         states=QUEUE_STATES,
         schools=schools,
         school_id=school_id,
@@ -165,6 +168,36 @@ def return_referral(referral_id: int) -> Any:
         )
 
     return _decide(referral_id, ReturnSchema(), decide)
+
+
+@bp.get("/forms")
+@login_required
+def forms() -> Any:
+    require(P.LA_REPORTS)
+    schools = school_choices(db.session)
+    school_id = request.args.get("school", type=int)
+    if school_id not in {sid for sid, _ in schools}:
+        school_id = None
+    kind = request.args.get("kind", "")
+    page = forms_page(
+        db.session,
+        kind=kind if kind in FORM_KINDS else None,
+        school_id=school_id,
+        page=max(request.args.get("page", 1, type=int), 1),
+    )
+    for row in page.rows:
+        audit(db.session, current_user.id, "view", "outcome_form", row.record.id)
+    commit()
+    kind = kind if kind in FORM_KINDS else ""
+    return render_template(
+        "la/forms.html",
+        forms=page,
+        page_url=lambda n: url_for(".forms", page=n, kind=kind or None, school=school_id),
+        kinds={key: title for key, (_, title) in FORM_KINDS.items()},
+        kind=kind,
+        schools=schools,
+        school_id=school_id,
+    )
 
 
 @bp.get("/overview")

@@ -42,6 +42,7 @@ GETS = [
     ("/la/referrals", "403 403 200 403 403"),
     ("/la/referrals/{referral}", "403 403 200 403 403"),
     ("/la/overview", "403 403 200 403 403"),
+    ("/la/forms", "403 403 200 403 403"),
 ]
 
 # Who may not post to each action (a dash: that role may, tested elsewhere).
