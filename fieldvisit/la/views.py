@@ -77,6 +77,18 @@ def review(referral_id: int) -> Any:
     return _review_page(_load(referral_id))
 
 
+@bp.get("/cases/<int:case_id>/referral")
+@login_required
+def case_referral(case_id: int) -> Any:
+    """Go to the review of a case's latest referral (the case page links here)."""
+    require(P.REFERRALS_DECIDE)
+    case = get_case(db.session, current_user, case_id)
+    referral = services.latest_referral(db.session, case)
+    if referral is None:
+        raise NotFound("This case has no referral.")
+    return redirect(url_for(".review", referral_id=referral.id))
+
+
 def _review_page(
     referral: Referral,
     values: dict[str, Any] | None = None,

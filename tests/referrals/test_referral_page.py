@@ -103,3 +103,17 @@ def test_case_page_shows_the_referral_panel(client_for, session, world):
     assert "CME referral" in page and referral.reference in page
     page = client_for(world.laao).get(f"/cases/{case.id}").get_data(as_text=True)
     assert f"/la/referrals/{referral.id}" in page
+
+
+def test_the_case_page_links_each_la_action_to_its_page(client_for, session, world):
+    case, referral = referred_case(session, world, school_day=12)
+    session.commit()
+    laao = client_for(world.laao)
+    page = laao.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="/la/cases/{case.id}/referral#decision"' in page
+    response = laao.get(f"/la/cases/{case.id}/referral")
+    assert response.headers["Location"].endswith(f"/la/referrals/{referral.id}")
+    ready = locating_case(session, world, school_day=12)
+    session.commit()
+    page = client_for(world.school_user).get(f"/cases/{ready.id}").get_data(as_text=True)
+    assert f'href="/cases/{ready.id}/referral">Submit the CME referral</a>' in page

@@ -38,6 +38,13 @@ ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
     Action.ELECTIVE_HOME_EDUCATION: ("outcomes.record", {"kind": "home-education"}),
     Action.RESIDING_IN_LA: ("outcomes.record", {"kind": "residing-in-la"}),
     Action.CHILD_FOUND: ("outcomes.record", {"kind": "found"}),
+    Action.SUBMIT_REFERRAL: ("referrals.referral", {}),
+    Action.ACCEPT_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
+    Action.RETURN_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
+    Action.LOG_ENQUIRY: ("referrals.involvement", {"_anchor": "enquiries"}),
+    Action.REASSIGN_LAAO: ("referrals.involvement", {"_anchor": "involvement"}),
+    Action.AGREE_REMOVAL: ("referrals.involvement", {"_anchor": "removal"}),
+    Action.RECORD_REMOVAL: ("referrals.involvement", {"_anchor": "removal"}),
 }
 # Shown in their own part of the page rather than as a link.
 IN_PAGE = {Action.TICK_CHECKLIST: "#checklist", Action.RECORD_NO_CONTACT: "#no-contact"}
