@@ -50,8 +50,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from fieldvisit.accounts.views import bp as accounts_bp
     from fieldvisit.cases.views import bp as cases_bp
+    from fieldvisit.core.api import bp as api_bp
     from fieldvisit.core.health import bp as health_bp
+    from fieldvisit.visits import api as visits_api
+    from fieldvisit.visits import shell as visits_shell
+    from fieldvisit.visits import views as visits_views
 
     for blueprint in (health_bp, accounts_bp, cases_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (api_bp, visits_views.bp, visits_api.bp, visits_shell.bp):
         app.register_blueprint(blueprint)
     return app

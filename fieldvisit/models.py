@@ -8,7 +8,7 @@ from fieldvisit.core.db import Base
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
-from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment
+from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment, VisitPhoto
 
 metadata = Base.metadata
 
@@ -33,5 +33,6 @@ __all__ = [
     "User",
     "UserRole",
     "VisitAssignment",
+    "VisitPhoto",
     "metadata",
 ]

@@ -80,6 +80,9 @@ def session(app: Flask) -> Iterator[Session]:
 
 @pytest.fixture
 def client(app: Flask, session: Session) -> FlaskClient:
+    from fieldvisit.accounts.views import _attempts
+
+    _attempts.clear()  # the sign-in throttle counts per address, and every test is 127.0.0.1
     return app.test_client()
 
 

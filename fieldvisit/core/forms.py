@@ -20,17 +20,18 @@ class FormResult:
         return self.data is not None and not self.errors
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested messages to field ids like `enquiries-0-said`."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}-{key}" if prefix else str(key)
-            flat.update(_flatten(value, name))
+            flat.update(flatten_errors(value, name))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         flat[prefix or "_schema"] = messages
     elif isinstance(messages, list):
         for index, value in enumerate(messages):
-            flat.update(_flatten(value, f"{prefix}-{index}"))
+            flat.update(flatten_errors(value, f"{prefix}-{index}"))
     else:
         flat[prefix or "_schema"] = [str(messages)]
     return flat
@@ -49,7 +50,7 @@ def load_form(
     try:
         return FormResult(schema.load(cleaned), raw=raw)
     except ValidationError as error:
-        return FormResult(None, _flatten(error.messages), raw=raw)
+        return FormResult(None, flatten_errors(error.messages), raw=raw)
 
 
 def error_list(errors: dict[str, list[str]]) -> list[dict[str, str]]:

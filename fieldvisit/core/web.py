@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from fieldvisit.core.dates import format_date, format_datetime
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged, DomainError
+from fieldvisit.core.permissions import Permission
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -54,6 +55,10 @@ def commit() -> None:
 def _nav_items() -> list[dict[str, Any]]:
     """Return the service navigation for the signed-in user's roles."""
     items = [{"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"}]
+    if current_user.can(Permission.VISITS_RECORD):
+        items.append(
+            {"text": "Home visits", "href": url_for("visits.index"), "endpoint": "visits.index"}
+        )
     for item in items:
         item["active"] = request.endpoint == item["endpoint"]
     return items

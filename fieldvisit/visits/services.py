@@ -1,0 +1,439 @@
+"""Home visits: assigning them, receiving them from phones, and writing them into the case."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import current_app, url_for
+from marshmallow import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.cases.access import cases_for
+from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.models import Case
+from fieldvisit.cases.services import raise_concern
+from fieldvisit.chronology import services as chronology
+from fieldvisit.chronology.models import Method
+from fieldvisit.core import mail
+from fieldvisit.core.audit import audit
+from fieldvisit.core.dates import utcnow
+from fieldvisit.core.errors import DomainError, ValidationFailed
+from fieldvisit.core.forms import flatten_errors
+from fieldvisit.core.permissions import Role
+from fieldvisit.visits.models import (
+    AssignmentStatus,
+    HomeVisit,
+    NeighbourEnquiry,
+    VisitAssignment,
+    VisitOutcome,
+)
+from fieldvisit.visits.photos import received_photos
+from fieldvisit.visits.schemas import VisitRecordSchema
+
+log = logging.getLogger(__name__)
+
+
+def officers_for(session: Session, case: Case) -> list[User]:
+    """Return the officers who may be sent to this case: the LA's and the school's own."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(
+                UserRole.role == Role.OFFICER,
+                User.active,
+                or_(User.school_id.is_(None), User.school_id == case.school_id),
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+def assign_visit(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    officer_id: int,
+    due_on: date | None,
+    instructions: str,
+) -> VisitAssignment:
+    """Ask an officer to visit the pupil's home; they are told by email."""
+    officer = next((o for o in officers_for(session, case) if o.id == officer_id), None)
+    if officer is None:
+        raise ValidationFailed(
+            "Select an officer who can visit for this school.",
+            fields={"officer_id": ["Select an officer who can visit for this school."]},
+        )
+    apply(
+        session,
+        case,
+        Action.ASSIGN_VISIT,
+        user,
+        summary=f"Home visit assigned to {officer.name}",
+        note=instructions,
+        details={"officer_id": officer.id, "due_on": due_on.isoformat() if due_on else None},
+    )
+    assignment = VisitAssignment(
+        case_id=case.id,
+        officer_id=officer.id,
+        assigned_by_id=user.id,
+        assigned_at=utcnow(),
+        due_on=due_on,
+        instructions=instructions,
+    )
+    session.add(assignment)
+    session.flush()
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("visits.index")
+    mail.queue(
+        session,
+        [officer.email],
+        "A home visit has been assigned to you",
+        f"{user.name} has asked you to make a home visit for case {case.reference}.\n\n"
+        f"See your visits: {link}\nOr open the phone app to download them for offline use.",
+    )
+    return assignment
+
+
+def assigned_visits(session: Session, officer: User) -> list[dict[str, Any]]:
+    """Return the officer's open visits with only what the visit needs."""
+    assignments = session.scalars(
+        select(VisitAssignment)
+        .join(Case, Case.id == VisitAssignment.case_id)
+        .where(
+            VisitAssignment.officer_id == officer.id,
+            VisitAssignment.status == AssignmentStatus.OPEN,
+            Case.id.in_(cases_for(officer).with_only_columns(Case.id)),
+        )
+        .order_by(VisitAssignment.due_on.is_(None), VisitAssignment.due_on, VisitAssignment.id)
+    ).all()
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            select(Case)
+            .where(Case.id.in_([a.case_id for a in assignments]))
+            .options(joinedload(Case.pupil), joinedload(Case.school))
+        ).unique()
+    }
+    visits = []
+    for assignment in assignments:
+        case = cases[assignment.case_id]
+        pupil = case.pupil
+        visits.append(
+            {
+                "assignment_id": assignment.id,
+                "case_id": case.id,
+                "case_reference": case.reference,
+                "due_on": assignment.due_on,
+                "instructions": assignment.instructions,
+                "pupil_name": pupil.full_name,
+                "address_lines": [line for line in pupil.address_lines if line.strip()],
+                "postcode": pupil.postcode,
+                "school_name": case.school.name,
+                "school_phone": case.school.phone,
+                "contacts": [
+                    {"name": c.full_name, "relationship": c.relationship_to_pupil}
+                    for c in pupil.contacts
+                ],
+                "letters": letters_to_deliver(session, case),
+            }
+        )
+    return visits
+
+
+def letters_to_deliver(session: Session, case: Case) -> list[dict[str, Any]]:
+    """Return the case's letters an officer may leave, from the letters domain where present."""
+    try:
+        from fieldvisit.letters.services import letters_for_visit  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    return [
+        {
+            "reference": _attr(letter, "reference"),
+            "title": _attr(letter, "title"),
+            "qr_token": _attr(letter, "qr_token", None),
+        }
+        for letter in letters_for_visit(session, case)
+    ]
+
+
+def _attr(thing: Any, name: str, *default: Any) -> Any:
+    if isinstance(thing, dict):
+        return thing.get(name, *default) if default else thing[name]
+    return getattr(thing, name, *default)
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """Hash a loaded visit record canonically: equal content gives an equal hash."""
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        if isinstance(value, uuid.UUID | VisitOutcome):
+            return str(value)
+        raise TypeError(f"cannot hash {type(value).__name__}")
+
+    text = json.dumps(data, default=canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _client_uuid(raw: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw.get("client_uuid"))) if isinstance(raw, dict) else None
+    except ValueError:
+        return None
+
+
+def _rejected(index: int, client_uuid: uuid.UUID | None, error: DomainError) -> dict[str, Any]:
+    return {
+        "index": index,
+        "client_uuid": client_uuid,
+        "status": "rejected",
+        "visit_id": None,
+        "photos_missing": [],
+        "error": error.to_json()["error"],
+    }
+
+
+def _accepted(index: int, status: str, visit: HomeVisit, received: set[str]) -> dict[str, Any]:
+    return {
+        "index": index,
+        "client_uuid": visit.client_uuid,
+        "status": status,
+        "visit_id": visit.id,
+        "photos_missing": [h for h in visit.photos if h not in received],
+        "error": None,
+    }
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dict[str, Any]]:
+    """Store each new visit once; answer each item created, duplicate or rejected, in order."""
+    schema = VisitRecordSchema()
+    loaded: list[tuple[dict[str, Any] | None, DomainError | None]] = []
+    for raw in items:
+        if not isinstance(raw, dict):
+            loaded.append((None, ValidationFailed("Each visit is a JSON object.")))
+            continue
+        try:
+            loaded.append((schema.load(raw), None))
+        except ValidationError as error:
+            fields = flatten_errors(error.messages)
+            loaded.append((None, ValidationFailed(_first_message(fields), fields=fields)))
+    valid = [d for d, _ in loaded if d is not None]
+    uuids = [d["client_uuid"] for d in valid]
+    stored = {
+        v.client_uuid: v
+        for v in session.scalars(select(HomeVisit).where(HomeVisit.client_uuid.in_(uuids)))
+    }
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            cases_for(officer)
+            .where(Case.id.in_({d["case_id"] for d in valid}))
+            .options(joinedload(Case.pupil))
+        ).unique()
+    }
+    received = received_photos(session, uuids, officer.id)
+    results = []
+    for index, (data, error) in enumerate(loaded):
+        if data is None:
+            assert error is not None
+            results.append(_rejected(index, _client_uuid(items[index]), error))
+            continue
+        client_uuid = data["client_uuid"]
+        digest = content_hash(data)
+        if (visit := stored.get(client_uuid)) is not None:
+            if visit.officer_id == officer.id and visit.content_hash == digest:
+                results.append(_accepted(index, "duplicate", visit, received[client_uuid]))
+            else:
+                results.append(_rejected(index, client_uuid, _conflict()))
+            continue
+        case = cases.get(data["case_id"])
+        if case is None:
+            not_visible = ValidationFailed(
+                "There is no case with that number that you can see: ask the school "
+                "whether the visit was reassigned.",
+                fields={"case_id": ["There is no case with that number that you can see."]},
+            )
+            results.append(_rejected(index, client_uuid, not_visible))
+            continue
+        try:
+            with session.begin_nested():
+                visit = record_visit(session, officer, case, data, digest)
+        except DomainError as refused:
+            results.append(_rejected(index, client_uuid, refused))
+            continue
+        stored[client_uuid] = visit
+        results.append(_accepted(index, "created", visit, received[client_uuid]))
+    return results
+
+
+def _first_message(fields: dict[str, list[str]]) -> str:
+    name, messages = next(iter(fields.items()))
+    return f"{name}: {messages[0]}" if name != "_schema" else messages[0]
+
+
+def _conflict() -> Conflict:
+    return Conflict(
+        "A different record with this client id is already stored, and it is never "
+        "overwritten. Send your version as a new visit.",
+    )
+
+
+def record_visit(
+    session: Session, officer: User, case: Case, data: dict[str, Any], digest: str
+) -> HomeVisit:
+    """Store a visit and write it into the case's chronology as it happened."""
+    position = data["position"] or {}
+    visit = HomeVisit(
+        client_uuid=data["client_uuid"],
+        case_id=case.id,
+        officer_id=officer.id,
+        arrived_at=data["arrived_at"],
+        outcome=data["outcome"],
+        latitude=position.get("latitude"),
+        longitude=position.get("longitude"),
+        accuracy_m=position.get("accuracy_m"),
+        letter_left=data["letter_left"],
+        letter_reference=data["letter_reference"],
+        notes=data["notes"],
+        concern=data["concern"],
+        concern_details=data["concern_details"],
+        photos=data["photos"],
+        content_hash=digest,
+        received_at=utcnow(),
+        neighbour_enquiries=[
+            NeighbourEnquiry(position=i, **enquiry)
+            for i, enquiry in enumerate(data["neighbour_enquiries"], start=1)
+        ],
+    )
+    session.add(visit)
+    session.flush()
+    _write_chronology(session, officer, case, visit)
+    if visit.concern:
+        raise_concern(
+            session,
+            officer,
+            case,
+            concern=visit.concern_details,
+            occurred_at=visit.arrived_at,
+            source="home_visit",
+        )
+    if visit.completed:
+        for assignment in session.scalars(
+            select(VisitAssignment).where(
+                VisitAssignment.case_id == case.id,
+                VisitAssignment.officer_id == officer.id,
+                VisitAssignment.status == AssignmentStatus.OPEN,
+            )
+        ):
+            assignment.status = AssignmentStatus.DONE
+    audit(session, officer.id, "create", "home_visit", visit.id)
+    log.info("home visit stored visit=%s case=%s officer=%s", visit.id, case.id, officer.id)
+    return visit
+
+
+def _write_chronology(session: Session, officer: User, case: Case, visit: HomeVisit) -> None:
+    address = ", ".join([*case.pupil.address_lines, case.pupil.postcode]).strip(", ")
+    completed = "completed" if visit.completed else "not completed: no letter left"
+    common = {"visit_id": visit.id, "client_uuid": str(visit.client_uuid)}
+    position = None
+    if visit.latitude is not None:
+        position = {"lat": visit.latitude, "lon": visit.longitude, "accuracy_m": visit.accuracy_m}
+    chronology.append(
+        session,
+        case,
+        kind="home_visit",
+        actor=officer,
+        method=Method.VISIT,
+        occurred_at=visit.arrived_at,
+        target=address,
+        summary=f"Home visit: {visit.outcome.label.lower()} ({completed})",
+        note=visit.notes,
+        details={
+            **common,
+            "outcome": visit.outcome.value,
+            "completed": visit.completed,
+            "position": position,
+            "photos": visit.photos,
+        },
+    )
+    for enquiry in visit.neighbour_enquiries:
+        spoke_to = f": spoke to {enquiry.spoke_to}" if enquiry.spoke_to else ""
+        chronology.append(
+            session,
+            case,
+            kind="neighbour_enquiry",
+            actor=officer,
+            method=Method.IN_PERSON,
+            occurred_at=visit.arrived_at,
+            target=enquiry.neighbour,
+            summary=f"Neighbour enquiry at the home visit{spoke_to}",
+            note=enquiry.said,
+            details={**common, "position": enquiry.position},
+        )
+    if visit.letter_left:
+        chronology.append(
+            session,
+            case,
+            kind="letter_delivered",
+            actor=officer,
+            method=Method.LETTER,
+            occurred_at=visit.arrived_at,
+            target=address,
+            summary=f"Letter {visit.letter_reference} hand-delivered at the home visit",
+            details={**common, "letter_reference": visit.letter_reference, "photos": visit.photos},
+        )
+
+
+def manifest(
+    session: Session, officer: User, queries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Say, for each visit the phone holds, whether the server has it and which photos it lacks."""
+    uuids = [q["client_uuid"] for q in queries]
+    stored = {
+        v.client_uuid: v
+        for v in session.scalars(
+            select(HomeVisit).where(
+                HomeVisit.client_uuid.in_(uuids), HomeVisit.officer_id == officer.id
+            )
+        )
+    }
+    received = received_photos(session, uuids, officer.id)
+    entries = []
+    for query in queries:
+        client_uuid = query["client_uuid"]
+        visit = stored.get(client_uuid)
+        wanted = visit.photos if visit is not None else query["photos"]
+        entries.append(
+            {
+                "client_uuid": client_uuid,
+                "visit": "stored" if visit is not None else "missing",
+                "photos_missing": [h for h in wanted if h not in received[client_uuid]],
+            }
+        )
+    return entries
+
+
+def visits_of(session: Session, case: Case) -> list[HomeVisit]:
+    """Return the case's visits, latest first, with their officers and enquiries."""
+    return list(
+        session.scalars(
+            select(HomeVisit)
+            .where(HomeVisit.case_id == case.id)
+            .options(joinedload(HomeVisit.officer), selectinload(HomeVisit.neighbour_enquiries))
+            .order_by(HomeVisit.arrived_at.desc())
+        ).unique()
+    )
