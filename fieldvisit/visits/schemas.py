@@ -211,6 +211,6 @@ class AssignVisitFormSchema(Schema):
     )
     due_on = fields.Date(
         load_default=None,
-        error_messages={"invalid": "Enter the date the visit is due, like 2026-09-14."},
+        error_messages={"invalid": "Enter a real date for the visit."},
     )
     instructions = Text(load_default="", validate=validate.Length(max=2000))

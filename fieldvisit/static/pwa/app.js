@@ -5,7 +5,7 @@ import * as db from "./db.js";
 import * as outbox from "./outbox.js";
 import { initRecordForm, openRecordForm } from "./record.js";
 import { onSyncEvent, requestBackgroundSync, syncOutbox } from "./sync.js";
-import { $, banner, el, formatDateTime, showPage } from "./ui.js";
+import { $, banner, el, formatDate, formatDateTime, showPage } from "./ui.js";
 
 const SIGN_IN = { href: "/login?next=/app/", text: "Sign in again" };
 const SIGN_OUT_PENDING = "fieldvisit.signOutPending";
@@ -70,7 +70,7 @@ async function renderVisits(assignments) {
     return el("li", { class: "fv-card" },
       el("h2", { class: "govuk-heading-m" }, a.pupil_name),
       el("p", { class: "govuk-body" }, [...a.address_lines, a.postcode].filter(Boolean).join(", ")),
-      el("p", { class: "govuk-body-s" }, `${a.case_reference} · ${a.school_name}${a.due_on ? ` · visit by ${a.due_on}` : ""}`),
+      el("p", { class: "govuk-body-s" }, `${a.case_reference} · ${a.school_name}${a.due_on ? ` · visit by ${formatDate(a.due_on)}` : ""}`),
       a.instructions ? el("p", { class: "govuk-body" }, a.instructions) : null,
       recorded.length ? el("p", { class: "govuk-body" }, "Recorded on this phone: ", tag(recorded.at(-1).status)) : null,
       el("a", { class: "govuk-button fv-card__action", href: `#record/${a.assignment_id}`, role: "button" },

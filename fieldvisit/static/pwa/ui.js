@@ -31,6 +31,10 @@ export function banner(message, { success = false, link = null } = {}) {
   );
 }
 
+export function formatDate(isoDate) {
+  return new Date(`${isoDate}T12:00:00`).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+}
+
 export function formatDateTime(iso) {
   return new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
 }
