@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from sqlalchemy import select
 
@@ -66,6 +67,7 @@ def test_school_staff_assign_a_visit_to_an_officer(client, session, world, signe
     assert response.status_code == 302
     assignment = session.scalars(select(VisitAssignment)).one()
     assert (assignment.officer_id, assignment.instructions) == (world.officer.id, "Ring twice.")
+    assert assignment.due_on == date(2026, 12, 1)
     last = session.scalars(
         select(ChronologyEntry)
         .where(ChronologyEntry.case_id == case.id)

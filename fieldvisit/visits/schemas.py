@@ -211,6 +211,6 @@ class AssignVisitFormSchema(Schema):
     )
     due_on = fields.Date(
         load_default=None,
-        error_messages={"invalid": "Enter a real date for the visit."},
+        error_messages={"invalid": "Enter a real date, for example 14 9 2026."},
     )
     instructions = Text(load_default="", validate=validate.Length(max=2000))

@@ -13,6 +13,7 @@ from flask import current_app, url_for
 from marshmallow import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.access import cases_for
@@ -25,7 +26,7 @@ from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core import mail
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
-from fieldvisit.core.errors import DomainError, ValidationFailed
+from fieldvisit.core.errors import CaseChanged, DomainError, ValidationFailed
 from fieldvisit.core.forms import flatten_errors
 from fieldvisit.core.permissions import Role
 from fieldvisit.visits.models import (
@@ -354,7 +355,10 @@ def _into_cases(
         )
     ):
         assignment.status = AssignmentStatus.DONE
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError:
+        raise CaseChanged() from None  # the phone tries again later
 
 
 def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:

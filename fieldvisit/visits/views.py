@@ -90,7 +90,7 @@ def case_visits(case_id: int) -> Any:
 @login_required
 def assign(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)
-    result = load_form(AssignVisitFormSchema(), request.form)
+    result = load_form(AssignVisitFormSchema(), request.form, date_fields=("due_on",))
     errors = result.errors
     if result.ok:
         assert result.data is not None
