@@ -46,7 +46,14 @@ def open_app_as_officer(context: BrowserContext) -> Page:
     page.wait_for_url("**/app/**")
     expect(page.locator("#visit-list .fv-card").first).to_be_visible()
     # The shell is precached once the service worker controls the page.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.evaluate(
+        """async () => {
+            if (navigator.serviceWorker.controller) return;
+            const worker = navigator.serviceWorker;
+            await new Promise((resolve) =>
+                worker.addEventListener("controllerchange", resolve, { once: true }));
+        }"""
+    )
     return page
 
 
@@ -121,7 +128,11 @@ def test_a_visit_recorded_offline_reaches_the_case_and_unlocks_the_referral(
     expect(cards.first).to_contain_text("(to within 15 m)")
     thumbnail = cards.first.locator("img.fv-photo-thumb")
     expect(thumbnail).to_have_count(1)
-    page.wait_for_function("document.querySelector('img.fv-photo-thumb').naturalWidth > 0")
+    width = thumbnail.evaluate(
+        """(img) => img.complete ? img.naturalWidth : new Promise((resolve) =>
+            img.addEventListener("load", () => resolve(img.naturalWidth), { once: true }))"""
+    )
+    assert width == 320
     photo_url = cards.first.locator(".fv-photo-list a").get_attribute("href")
     photo = page.request.get(photo_url)
     assert photo.status == 200 and photo.headers["content-type"] == "image/jpeg"
@@ -172,6 +183,45 @@ def test_a_session_that_ends_while_offline_loses_nothing(browser: Browser, base_
         "Mother says he is staying with his father."
     )
     school.close()
+
+
+def test_signing_out_waits_for_the_outbox_then_wipes_the_phone(
+    browser: Browser, base_url: str, axe_check
+) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    context.set_offline(True)
+    page.reload()
+    card = page.locator("#visit-list .fv-card").first
+    card.get_by_role("button", name=re.compile("Record")).click()
+    page.get_by_label("No answer").check()
+    page.get_by_role("button", name="Save visit").click()
+    expect(page.locator("#outbox-list .fv-card").first).to_contain_text("Waiting to send")
+
+    page.get_by_role("link", name="Sign out").click()
+    expect(page.locator("#signout-blocked")).to_contain_text(
+        "1 visit recorded on this phone has not reached fieldvisit"
+    )
+    expect(page.get_by_role("button", name="Sign out and delete")).to_be_hidden()
+    axe_check(page)
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.get_by_role("button", name="Sign out and delete")).to_be_visible(
+        timeout=SYNC_SECONDS
+    )
+    page.get_by_role("button", name="Sign out and delete").click()
+    page.wait_for_url("**/login")
+    left = page.evaluate(
+        """async () => ({
+            databases: (await indexedDB.databases()).map((d) => d.name),
+            caches: await caches.keys(),
+            workers: (await navigator.serviceWorker.getRegistrations()).length,
+        })"""
+    )
+    assert left == {"databases": [], "caches": [], "workers": 0}
+    assert page.request.get("/api/v1/session").status == 401
+    context.close()
 
 
 @pytest.fixture(autouse=True)
