@@ -52,6 +52,7 @@ from fieldvisit.visits.models import (  # noqa: E402
     VisitAssignment,
     VisitOutcome,
 )
+from tests.visits_support import visit_item  # noqa: E402
 
 VISITS = 500
 BATCH = 50
@@ -125,27 +126,6 @@ def seed(prefix: str, upn_year: int) -> list[int]:
     return case_ids
 
 
-def visit_payload(case_id: int) -> dict:
-    return {
-        "client_uuid": str(uuid.uuid4()),
-        "schema_version": 1,
-        "case_id": case_id,
-        "arrived_at": (utcnow() - timedelta(hours=1)).isoformat(),
-        "outcome": "no_answer",
-        "position": {"latitude": 52.2053, "longitude": 0.1218, "accuracy_m": 9.0},
-        "neighbour_enquiries": [
-            {"neighbour": "Number 12", "spoke_to": "Resident", "said": "Not seen for a week."},
-            {"neighbour": "Flat above", "spoke_to": "", "said": "Heard a car at night."},
-        ],
-        "letter_left": True,
-        "letter_reference": "FV-2026-000001",
-        "photos": [],
-        "notes": "Curtains drawn.",
-        "concern": False,
-        "concern_details": "",
-    }
-
-
 class Browser:
     """A cookie-keeping HTTP client that signs in like the phone does."""
 
@@ -200,7 +180,7 @@ def served(app):  # noqa: ANN001, ANN201
 
 
 def through_http(app, case_ids: list[int], prefix: str) -> float:  # noqa: ANN001
-    payloads = [visit_payload(case_ids[i % len(case_ids)]) for i in range(VISITS)]
+    payloads = [visit_item(case_ids[i % len(case_ids)]) for i in range(VISITS)]
     with served(app) as base:
         browser = Browser(base)
         browser.sign_in(f"{prefix}officer@bench.test")
@@ -232,7 +212,7 @@ def baseline(case_ids: list[int], officer_email: str) -> float:
     for start in range(0, VISITS, BATCH):
         for i in range(start, start + BATCH):
             case_id = case_ids[i % len(case_ids)]
-            data = visit_payload(case_id)
+            data = visit_item(case_id)
             now = utcnow()
             visit = HomeVisit(
                 client_uuid=uuid.UUID(data["client_uuid"]),
@@ -311,7 +291,8 @@ def measure(url: str, label: str, rounds: int) -> float:
             with app.app_context():
                 direct_cases = seed(f"direct{round_}-", 2 * round_ + 1)
                 direct_times.append(baseline(direct_cases, f"direct{round_}-officer@bench.test"))
-        db.engine.dispose()
+        with app.app_context():
+            db.engine.dispose()
     http_seconds, direct_seconds = min(http_times), min(direct_times)
     ratio = http_seconds / direct_seconds
     verdict = "within" if ratio <= GOAL else "OVER"

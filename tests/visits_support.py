@@ -72,12 +72,12 @@ def locating_case(session: Session, world: World, school_day: int) -> Case:
     return case
 
 
-def visit_item(case: Case, **overrides: Any) -> dict[str, Any]:
-    """A visit record as the phone sends it."""
+def visit_item(case: Case | int, **overrides: Any) -> dict[str, Any]:
+    """A visit record as the phone sends it, for a case (or a case id)."""
     item: dict[str, Any] = {
         "client_uuid": str(uuid.uuid4()),
         "schema_version": 1,
-        "case_id": case.id,
+        "case_id": case if isinstance(case, int) else case.id,
         "arrived_at": (utcnow() - timedelta(hours=1)).isoformat(),
         "outcome": "no_answer",
         "position": {"latitude": 52.2053, "longitude": 0.1218, "accuracy_m": 12.5},
