@@ -436,3 +436,24 @@ def test_openapi_document_is_generated_from_the_schemas(client):
     assert visits["items"] == {"$ref": "#/components/schemas/VisitRecord"}
     assert "/visits/{visit_uuid}/photos/{sha256}" in spec["paths"]
     assert "/session" in spec["paths"]
+
+
+def test_a_visit_stored_by_a_concurrent_request_makes_the_batch_try_again(
+    client, session, world, signed_in, monkeypatch
+):
+    """Phone and service worker send the same visit at once: the loser is told to try again,
+    and its retry answers 'duplicate'."""
+    from fieldvisit.visits import services
+
+    case = assigned_case(session, world)
+    session.commit()
+    signed_in(world.officer)
+    item = visit_item(case)
+    send(client, item)
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "stored_visits", lambda session, uuids: {})  # looked too early
+        raced = send(client, item)
+    assert raced.status_code == 409
+    assert raced.get_json()["error"]["code"] == "try_again"
+    assert send(client, item).get_json()["results"][0]["status"] == "duplicate"
+    assert session.scalar(select(func.count()).select_from(HomeVisit)) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, url_for
 from marshmallow import ValidationError
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -220,6 +221,11 @@ class Conflict(DomainError):
     status = 409
 
 
+class BatchRace(DomainError):
+    code = "try_again"
+    status = 409
+
+
 def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dict[str, Any]]:
     """Store each new visit once; answer each item created, duplicate or rejected, in order.
 
@@ -240,10 +246,7 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             loaded.append((None, ValidationFailed(_first_message(fields), fields=fields)))
     valid = [d for d, _ in loaded if d is not None]
     uuids = [d["client_uuid"] for d in valid]
-    stored = {
-        v.client_uuid: v
-        for v in session.scalars(select(HomeVisit).where(HomeVisit.client_uuid.in_(uuids)))
-    }
+    stored = stored_visits(session, uuids)
     cases = {
         c.id: c
         for c in session.scalars(
@@ -276,7 +279,16 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             created.append(visit)
             answers.append(("created", visit))
     if created:
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another request stored one of these visits since we looked: the phone sends
+            # the batch again and gets 'duplicate' for it. The failed flush spoils the
+            # session, so it is rolled back here for the error page to use it.
+            session.rollback()
+            raise BatchRace(
+                "Some of these visits arrived twice at the same moment. Send them again."
+            ) from None
         _into_cases(session, officer, {c.id: c for c in cases.values()}, created)
     received = received_photos(session, uuids, officer.id)
     results = []
@@ -287,6 +299,12 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             status, visit = answer
             results.append(_accepted(index, status, visit, received[visit.client_uuid]))
     return results
+
+
+def stored_visits(session: Session, uuids: list[uuid.UUID]) -> dict[uuid.UUID, HomeVisit]:
+    """Return the visits already stored under these client UUIDs, by UUID."""
+    visits = session.scalars(select(HomeVisit).where(HomeVisit.client_uuid.in_(uuids)))
+    return {v.client_uuid: v for v in visits}
 
 
 def _first_message(fields: dict[str, list[str]]) -> str:
