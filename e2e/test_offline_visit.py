@@ -195,6 +195,15 @@ def test_signing_out_waits_for_the_outbox_then_wipes_the_phone(
     card = page.locator("#visit-list .fv-card").first
     card.get_by_role("button", name=re.compile("Record")).click()
     page.get_by_label("No answer").check()
+    page.get_by_label("Notes (optional)").fill("Typed while the signal came and went.")
+    context.set_offline(False)  # the app downloads and syncs, but leaves the form alone
+    expect(page.locator("#status-connection")).to_have_text("Online")
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_label("Notes (optional)")).to_have_value(
+        "Typed while the signal came and went."
+    )
+    expect(page.get_by_label("No answer")).to_be_checked()
+    context.set_offline(True)
     page.get_by_role("button", name="Save visit").click()
     expect(page.locator("#outbox-list .fv-card").first).to_contain_text("Waiting to send")
 
@@ -221,6 +230,40 @@ def test_signing_out_waits_for_the_outbox_then_wipes_the_phone(
     )
     assert left == {"databases": [], "caches": [], "workers": 0}
     assert page.request.get("/api/v1/session").status == 401
+    context.close()
+
+
+def test_a_letters_qr_link_or_reference_opens_the_visit_with_that_letter(
+    browser: Browser, base_url: str
+) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    letter = {"reference": "FV-2026-000123", "title": "Sorry we missed you", "qr_token": "t0k-EN_1"}
+    matches = page.evaluate(
+        """async (letter) => {
+            const { matchLetter } = await import("/static/pwa/scan.js");
+            return [
+                `${location.origin}/l/${letter.qr_token}`, letter.reference, "https://x.test/l/other",
+            ].map((value) => matchLetter(value, [letter])?.reference ?? null);
+        }""",
+        letter,
+    )
+    assert matches == [letter["reference"], letter["reference"], None]
+    # The letters domain fills each visit's letters; give the first visit one, as it would.
+    page.evaluate(
+        """async (letter) => {
+            const db = await import("/static/pwa/db.js");
+            const visits = await db.allAssignments();
+            visits[0].letters = [letter];
+            await db.replaceAssignments(visits);
+        }""",
+        letter,
+    )
+    page.goto(f"/app/#letter/{letter['reference']}")
+    expect(page.locator("#page-record")).to_be_visible()
+    expect(page.get_by_label("I left a letter")).to_be_checked()
+    expect(page.get_by_label("Letter reference")).to_have_value(letter["reference"])
+    expect(page.get_by_label("Sorry we missed you (FV-2026-000123)")).to_be_visible()
     context.close()
 
 

@@ -132,11 +132,16 @@ async function sync(force) {
   }
 }
 
+// Show what changed, but never re-draw a form the officer is filling in.
+async function redraw() {
+  if ($("#page-record").hidden) await route();
+  else await updateStatus();
+}
+
 async function onSync(event) {
   $("#sync-message").textContent = event.message;
   if (event.state === "signin") banner(event.message, { link: SIGN_IN });
-  // Show the new statuses, but never re-draw a form the officer is filling in.
-  if (["done", "attention", "retry"].includes(event.state) && $("#page-record").hidden) await route();
+  if (["done", "attention", "retry"].includes(event.state)) await redraw();
   else await updateStatus();
 }
 
@@ -153,7 +158,7 @@ async function refresh() {
   } catch (error) {
     if (!(error instanceof api.SignInNeeded)) return;
     if (await db.getMeta("user")) banner("You are signed out. Sign in again to send your visits: they are safe on this phone.", { link: SIGN_IN });
-    return route();
+    return redraw();
   }
   const owner = await db.getMeta("user");
   if (owner && owner.id !== session.user.id) {
@@ -167,7 +172,7 @@ async function refresh() {
   await db.replaceAssignments(visits);
   await db.setMeta("downloadedAt", downloaded_at);
   if (navigator.storage?.persist) await db.setMeta("persisted", (await navigator.storage.persisted()) || (await navigator.storage.persist()));
-  await route();
+  await redraw();
   await sync(false);
 }
 
