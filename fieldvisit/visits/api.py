@@ -22,7 +22,7 @@ from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotAllowed, NotFound
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.web import commit
-from fieldvisit.visits import services
+from fieldvisit.visits import services, sync
 from fieldvisit.visits.photos import MAX_PHOTO_BYTES, PhotoTooBig, receive_photo
 from fieldvisit.visits.schemas import (
     SHA256_HEX,
@@ -56,7 +56,7 @@ def assigned() -> Any:
 @bp.post("/batch")
 def batch() -> Any:
     envelope = load_json(VisitBatchSchema())
-    results = services.receive_batch(db.session, current_user, envelope["visits"])
+    results = sync.receive_batch(db.session, current_user, envelope["visits"])
     commit()
     return jsonify(BatchResultSchema().dump({"results": results}))
 
@@ -65,7 +65,7 @@ def batch() -> Any:
 def manifest() -> Any:
     queries = load_json(ManifestRequestSchema())["visits"]
     return jsonify(
-        ManifestSchema().dump({"visits": services.manifest(db.session, current_user, queries)})
+        ManifestSchema().dump({"visits": sync.manifest(db.session, current_user, queries)})
     )
 
 
