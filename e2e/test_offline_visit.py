@@ -233,6 +233,44 @@ def test_signing_out_waits_for_the_outbox_then_wipes_the_phone(
     context.close()
 
 
+def test_a_visit_the_server_refuses_is_kept_and_fixed_by_the_officer(
+    browser: Browser, base_url: str, axe_check
+) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    # An older version of the app let an enquiry through without saying which neighbour.
+    page.evaluate(
+        """async () => {
+            const outbox = await import("/static/pwa/outbox.js");
+            const [assignment] = await (await import("/static/pwa/db.js")).allAssignments();
+            await outbox.save({ assignment, photos: [], payload: {
+                case_id: assignment.case_id,
+                arrived_at: new Date(Date.now() - 3600000).toISOString(),
+                outcome: "no_answer", position: null, letter_left: false, letter_reference: "",
+                neighbour_enquiries: [{ neighbour: " ", spoke_to: "", said: "Saw nobody." }],
+                notes: "", concern: false, concern_details: "",
+            } });
+        }"""
+    )
+    page.goto("/app/#outbox")
+    page.get_by_role("button", name="Sync now").click()
+    card = page.locator("#outbox-list .fv-card").first
+    expect(card).to_contain_text("Needs your attention", timeout=SYNC_SECONDS)
+    expect(card).to_contain_text("Neighbour enquiry 1: Say which neighbour")
+    axe_check(page)
+    card.get_by_role("button", name="Fix this visit").click()
+    expect(page.locator("#record-errors")).to_contain_text("Say which neighbour")
+    neighbour = page.locator("#enquiry-0-neighbour")
+    expect(neighbour.locator("xpath=..")).to_have_class(re.compile("govuk-form-group--error"))
+    expect(page.locator("#enquiry-0-said")).to_have_value("Saw nobody.")
+    neighbour.fill("Number 3")
+    page.get_by_role("button", name="Save visit").click()
+    expect(page.locator("#outbox-list .fv-card").first).to_contain_text(
+        "Synced", timeout=SYNC_SECONDS
+    )
+    context.close()
+
+
 def test_a_letters_qr_link_or_reference_opens_the_visit_with_that_letter(
     browser: Browser, base_url: str
 ) -> None:

@@ -20,6 +20,7 @@ SHELL_STATIC = (
     "pwa/app.js",
     "pwa/record.js",
     "pwa/outbox.js",
+    "pwa/outbox-view.js",
     "pwa/sync.js",
     "pwa/api.js",
     "pwa/db.js",

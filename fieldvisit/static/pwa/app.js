@@ -3,22 +3,14 @@
 import * as api from "./api.js";
 import * as db from "./db.js";
 import * as outbox from "./outbox.js";
+import { renderOutbox, renderSignOut, tag } from "./outbox-view.js";
 import { initRecordForm, openRecordForm } from "./record.js";
 import { onSyncEvent, requestBackgroundSync, syncOutbox } from "./sync.js";
 import { $, banner, el, formatDate, formatDateTime, showPage } from "./ui.js";
 
 const SIGN_IN = { href: "/login?next=/app/", text: "Sign in again" };
 const SIGN_OUT_PENDING = "fieldvisit.signOutPending";
-const STATUS = {
-  [outbox.WAITING]: ["Waiting to send", "govuk-tag--blue"],
-  [outbox.SENT]: ["Sending photos", "govuk-tag--light-blue"],
-  [outbox.SYNCED]: ["Synced", "govuk-tag--green"],
-  [outbox.ATTENTION]: ["Needs your attention", "govuk-tag--red"],
-};
 let retryTimer = null;
-
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-const tag = (status) => el("strong", { class: `govuk-tag ${STATUS[status][1]}` }, STATUS[status][0]);
 
 async function route() {
   const [page, arg = ""] = location.hash.slice(1).split("/").map(decodeURIComponent);
@@ -44,7 +36,7 @@ async function route() {
       return showPage("page-record");
     }
   } else if (page === "outbox" || page === "signout") {
-    await (page === "outbox" ? renderOutbox() : renderSignOut());
+    await (page === "outbox" ? renderOutbox({ onResend: () => sync(true), onGiveUp: route }) : renderSignOut());
     return showPage(`page-${page}`);
   }
   await renderVisits(assignments);
@@ -77,34 +69,6 @@ async function renderVisits(assignments) {
         recorded.length ? "Record another visit" : "Record visit",
         el("span", { class: "govuk-visually-hidden" }, ` for ${a.pupil_name}`)));
   }));
-}
-
-async function renderOutbox() {
-  const records = (await outbox.all()).reverse();
-  const counts = await outbox.counts();
-  $("#outbox-summary").textContent = records.length
-    ? `${plural(counts.unsynced, "visit")} not yet synced; ${counts[outbox.SYNCED]} synced.`
-    : "No visits recorded on this phone yet.";
-  $("#outbox-list").replaceChildren(...records.map((r) => {
-    const error = r.error;
-    const fields = Object.entries(error?.fields ?? {}).map(([name, messages]) => el("li", {}, `${name.replaceAll("_", " ").replaceAll("-", " ")}: ${messages[0]}`));
-    return el("li", { class: "fv-card", "data-uuid": r.client_uuid },
-      el("h2", { class: "govuk-heading-s" }, `${r.pupil_name} (${r.case_reference})`),
-      el("p", { class: "govuk-body" }, tag(r.status), ` Arrived ${formatDateTime(r.payload.arrived_at)}`),
-      r.replaced_by ? el("p", { class: "govuk-body-s" }, "Sent again as a new visit.") : null,
-      error ? el("p", { class: "govuk-body" }, error.message) : null,
-      fields.length ? el("ul", { class: "govuk-list govuk-list--bullet" }, fields) : null,
-      r.status === outbox.WAITING && r.attempts ? el("p", { class: "govuk-body-s" }, `Tried ${plural(r.attempts, "time")}; next try after ${formatDateTime(r.next_attempt_at)}.`) : null,
-      r.status === outbox.ATTENTION && outbox.editable(r) ? el("a", { class: "govuk-button", href: `#fix/${r.client_uuid}`, role: "button" }, "Fix this visit") : null,
-      error?.code === "conflict" ? el("button", { type: "button", class: "govuk-button", onclick: () => outbox.copyAsNew(r.client_uuid).then(() => sync(true)) }, "Send as a new visit") : null);
-  }));
-}
-
-async function renderSignOut() {
-  const { unsynced } = await outbox.counts();
-  $("#signout-blocked").hidden = unsynced === 0;
-  $("#signout-ready").hidden = unsynced > 0;
-  $("#signout-blocked-text").textContent = `${plural(unsynced, "visit")} recorded on this phone ${unsynced === 1 ? "has" : "have"} not reached fieldvisit. Signing out would delete ${unsynced === 1 ? "it" : "them"}, so sync first.`;
 }
 
 async function updateStatus() {

@@ -60,6 +60,7 @@ export async function save({ assignment, payload, photos, clientUuid = null }) {
 // A record may be changed only while the server cannot hold it: before its first sending,
 // or after the server refused it. A stored visit is never changed.
 export function editable(record) {
+  if (record.stored) return false;
   return record.status === ATTENTION ? record.error?.code !== "conflict" : record.status === WAITING && record.attempts === 0;
 }
 
@@ -89,8 +90,16 @@ async function update(clientUuid, change) {
 // The server holds the visit; upload what it still lacks, or finish.
 export async function markStored(clientUuid, photosMissing) {
   if (photosMissing.length) {
-    return update(clientUuid, { status: SENT, photos_missing: photosMissing, error: null });
+    return update(clientUuid, { status: SENT, stored: true, photos_missing: photosMissing, error: null });
   }
+  return finish(clientUuid);
+}
+
+// The server holds the visit but refused a photo, or a photo is gone from the phone: the
+// officer may choose to stop sending the photos still missing. Nothing else is dropped.
+export async function giveUpMissingPhotos(clientUuid) {
+  const record = await db.getRecord(clientUuid);
+  await update(clientUuid, { photos_given_up: record.photos_missing?.length ?? 0 });
   return finish(clientUuid);
 }
 
