@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import TRANSITIONS, Action
 from fieldvisit.cases.models import Case
@@ -41,7 +42,7 @@ class VisitPanel:
 
     visits: list[VisitRow]
     assignments: list[VisitAssignment]
-    officers: list[Any] = field(default_factory=list)
+    officers: list[User] = field(default_factory=list)
     can_assign: bool = False
 
 
