@@ -103,7 +103,7 @@ def assign(case_id: int) -> Any:
         else:
             commit()
             flash(f"Home visit assigned to {assignment.officer.name}.", "success")
-            return redirect(url_for("visits.case_visits", case_id=case.id))
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="visits-heading"))
     return render_template(
         "visits/case_visits.html",
         case=case,
