@@ -23,6 +23,10 @@ BLUEPRINTS = (
     "fieldvisit.pupils.views",
     "fieldvisit.outcomes.views",
     "fieldvisit.chronology.views",
+    "fieldvisit.core.api",
+    "fieldvisit.visits.views",
+    "fieldvisit.visits.api",
+    "fieldvisit.visits.shell",
     "fieldvisit.referrals.views",
     "fieldvisit.la.views",
 )

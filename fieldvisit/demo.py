@@ -29,6 +29,7 @@ from fieldvisit.referrals.demo import seed_referral_outcomes
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
 from fieldvisit.schools.services import calendar_for
+from fieldvisit.visits import demo as visits_demo
 from fieldvisit.visits.models import (
     AssignmentStatus,
     HomeVisit,
@@ -476,6 +477,7 @@ class _Seeder:
         # Fenland Academy: a case for the second school's user.
         case = self._open(4, school=self.fenland)
         self._triage(case)
+        visits_demo.seed(self)
 
     def _days_ago(self, school_days: int) -> date:
         return self._first_day(school_days + 1)

@@ -9,7 +9,7 @@ from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationRef
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
-from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment
+from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment, VisitPhoto
 
 metadata = Base.metadata
 
@@ -37,5 +37,6 @@ __all__ = [
     "User",
     "UserRole",
     "VisitAssignment",
+    "VisitPhoto",
     "metadata",
 ]

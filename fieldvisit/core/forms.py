@@ -22,17 +22,18 @@ class FormResult:
         return self.data is not None and not self.errors
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested messages to field ids like `enquiries-0-said`."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}-{key}" if prefix else str(key)
-            flat.update(_flatten(value, name))
+            flat.update(flatten_errors(value, name))
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         flat[prefix or "_schema"] = messages
     elif isinstance(messages, list):
         for index, value in enumerate(messages):
-            flat.update(_flatten(value, f"{prefix}-{index}"))
+            flat.update(flatten_errors(value, f"{prefix}-{index}"))
     else:
         flat[prefix or "_schema"] = [str(messages)]
     return flat
@@ -82,7 +83,7 @@ def load_form(
     try:
         data = schema.load(cleaned)
     except ValidationError as error:
-        return FormResult(None, {**_flatten(error.messages), **errors}, raw=raw)
+        return FormResult(None, {**flatten_errors(error.messages), **errors}, raw=raw)
     return FormResult(None if errors else data, errors, raw=raw)
 
 
@@ -91,7 +92,7 @@ def load_data(schema: Schema, data: dict[str, Any], raw: dict[str, Any]) -> Form
     try:
         return FormResult(schema.load(data), raw=raw)
     except ValidationError as error:
-        return FormResult(None, _flatten(error.messages), raw=raw)
+        return FormResult(None, flatten_errors(error.messages), raw=raw)
 
 
 def date_values(name: str, value: date | None) -> dict[str, str]:

@@ -30,9 +30,9 @@ def open_involvement(session: Session, case: Case) -> Involvement | None:
     )
 
 
-def after_case_entry(session: Session, case: Case, entry: ChronologyEntry) -> None:
-    """React to a new chronology entry on a case with (or after) a CME involvement."""
-    if case.state not in (CaseState.OFF_ROLL, CaseState.CLOSED):
+def after_case_entries(session: Session, case: Case, entries: list[ChronologyEntry]) -> None:
+    """React to new chronology entries on a case with (or after) a CME involvement."""
+    if case.state not in (CaseState.OFF_ROLL, CaseState.CLOSED) or not entries:
         return
     if case.state == CaseState.CLOSED:
         session.execute(
@@ -45,13 +45,20 @@ def after_case_entry(session: Session, case: Case, entry: ChronologyEntry) -> No
     if involvement is None:
         return
     if case.state == CaseState.CLOSED:
-        involvement.closed_at = entry.recorded_at
-        involvement.closed_by_id = entry.actor_id
+        closing = next((e for e in entries if e.details.get("to") == "closed"), entries[-1])
+        involvement.closed_at = closing.recorded_at
+        involvement.closed_by_id = closing.actor_id
         outcome = case.outcome.label if case.outcome else "Case closed"
-        involvement.outcome = f"{outcome}: {entry.note}" if entry.note else outcome
+        involvement.outcome = f"{outcome}: {closing.note}" if closing.note else outcome
         notify.involvement_closed(session, involvement)
         return
-    actor = session.get(User, entry.actor_id) if entry.actor_id else None
-    if entry.kind in _NOT_FORWARDED or actor is None or actor.has_role(Role.LAAO):
-        return
-    notify.entry_after_removal(session, involvement, case.school.name)
+    if any(_from_the_school(session, entry) for entry in entries):
+        notify.entry_after_removal(session, involvement, case.school.name)
+
+
+def _from_the_school(session: Session, entry: ChronologyEntry) -> bool:
+    """Say whether the LAAO needs telling: anything but the LAAOs' own work and the removal."""
+    if entry.kind in _NOT_FORWARDED or entry.actor_id is None:
+        return False
+    actor = session.get(User, entry.actor_id)
+    return actor is not None and not actor.has_role(Role.LAAO)

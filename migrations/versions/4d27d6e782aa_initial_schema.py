@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4f7c4aa6357b
+Revision ID: 4d27d6e782aa
 Revises:
-Create Date: 2026-11-29 19:42:23.105521
+Create Date: 2026-11-29 19:47:55.884198
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "4f7c4aa6357b"
+revision: str = "4d27d6e782aa"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -345,6 +345,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "role", name=op.f("uq_user_roles_user_id_role")),
     )
     op.create_table(
+        "visit_photos",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("visit_uuid", sa.Uuid(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("received_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("thumbnail_key", sa.String(length=200), nullable=False),
+        sa.Column("stored_sha256", sa.String(length=64), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"], ["users.id"], name=op.f("fk_visit_photos_uploaded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_photos")),
+        sa.UniqueConstraint("visit_uuid", "sha256", name=op.f("uq_visit_photos_visit_uuid_sha256")),
+    )
+    with op.batch_alter_table("visit_photos", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_visit_photos_visit_uuid"), ["visit_uuid"], unique=False
+        )
+
+    op.create_table(
         "checklist_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -460,6 +484,8 @@ def upgrade() -> None:
         sa.Column("letter_reference", sa.String(length=40), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("concern", sa.Boolean(), nullable=False),
+        sa.Column("concern_details", sa.Text(), nullable=False),
+        sa.Column("photos", sa.JSON(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("received_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -747,6 +773,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_checklist_items_case_id"))
 
     op.drop_table("checklist_items")
+    with op.batch_alter_table("visit_photos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_visit_photos_visit_uuid"))
+
+    op.drop_table("visit_photos")
     op.drop_table("user_roles")
     with op.batch_alter_table("siblings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_siblings_pupil_id"))
