@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.pupils.models import Contact, ContactKind
-from fieldvisit.visits.models import HomeVisit, VisitOutcome
+from fieldvisit.visits.models import HomeVisit, VisitOutcome, VisitPhoto
+from fieldvisit.visits.photos import photos_of
+from fieldvisit.visits.services import visits_of
 
 CONTACT_ATTEMPT = "log_contact"
 ENQUIRY = "log_enquiry"
@@ -37,6 +39,7 @@ class Evidence:
     contact_attempts: list[ChronologyEntry]
     enquiries: list[ChronologyEntry]
     visits: list[HomeVisit]
+    photos: dict[int, list[VisitPhoto]] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
 
 
@@ -52,26 +55,16 @@ def entries_of_kind(session: Session, case: Case, kind: str) -> list[ChronologyE
     )
 
 
-def home_visits(session: Session, case: Case) -> list[HomeVisit]:
-    """Return the case's home visits with their neighbour enquiries, oldest first."""
-    return list(
-        session.scalars(
-            select(HomeVisit)
-            .options(selectinload(HomeVisit.neighbour_enquiries), joinedload(HomeVisit.officer))
-            .where(HomeVisit.case_id == case.id)
-            .order_by(HomeVisit.arrived_at)
-        )
-    )
-
-
 def gather(session: Session, case: Case) -> Evidence:
     """Collect everything the LAAO weighs for one case, with the gaps in it."""
+    visits = visits_of(session, case)[::-1]  # oldest first, like the chronology
     evidence = Evidence(
         case=case,
         checklist=list(case.checklist),
         contact_attempts=entries_of_kind(session, case, CONTACT_ATTEMPT),
         enquiries=entries_of_kind(session, case, ENQUIRY),
-        visits=home_visits(session, case),
+        visits=visits,
+        photos={visit.id: photos_of(session, visit) for visit in visits if visit.photos},
     )
     evidence.gaps = find_gaps(evidence)
     return evidence

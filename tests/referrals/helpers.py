@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import Method
-from fieldvisit.core.dates import today_in_uk, utcnow
+from fieldvisit.core.dates import utcnow
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import School
-from fieldvisit.schools.services import calendar_for
-from tests.factories import World, make_case, make_visit
-
-
-def first_day_for(
-    session: Session, school: School, school_day: int, today: date | None = None
-) -> date:
-    """Return the first day of absence that makes `today` school day N."""
-    calendar = calendar_for(session, school)
-    day = today or today_in_uk()
-    count = 1 if calendar.is_school_day(day) else 0
-    while count < school_day or not calendar.is_school_day(day):
-        day -= timedelta(days=1)
-        if calendar.is_school_day(day):
-            count += 1
-    return day
+from tests.factories import World, first_day_for, make_case, make_visit
 
 
 def school_user(world: World, case: Case):  # noqa: ANN201

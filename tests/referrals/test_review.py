@@ -16,8 +16,10 @@ from fieldvisit.referrals.evidence import gather, normalise
 from fieldvisit.referrals.models import ReferralStatus
 from fieldvisit.referrals.services import AlreadyDecided
 from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitOutcome
+from fieldvisit.visits.photos import receive_photo
 from tests.factories import make_user
 from tests.referrals.helpers import locating_case, referred_case
+from tests.visits_support import jpeg_bytes, sha256
 
 
 def _keys(session, case):  # noqa: ANN001, ANN202
@@ -169,3 +171,30 @@ def test_accept_only_to_an_laao(client_for, session, world):
     )
     assert response.status_code == 422
     assert "Choose an LA attendance officer" in response.get_data(as_text=True)
+
+
+def test_review_shows_the_visit_photos_the_laao_may_open(client_for, session, world):
+    case, referral = referred_case(session, world, school_day=12)
+    data = jpeg_bytes(64, 48)
+    sha = sha256(data)
+    visit = HomeVisit(
+        case_id=case.id,
+        officer_id=world.officer.id,
+        arrived_at=utcnow(),
+        outcome=VisitOutcome.NO_ANSWER,
+        letter_left=True,
+        photos=[sha, "f" * 64],  # the second has not arrived from the phone yet
+        received_at=utcnow(),
+    )
+    session.add(visit)
+    session.flush()
+    receive_photo(session, world.officer, visit.client_uuid, sha, data)
+    session.commit()
+    laao = client_for(world.laao)
+    page = laao.get(f"/la/referrals/{referral.id}").get_data(as_text=True)
+    thumbnail = f"/visits/{visit.client_uuid}/photos/{sha}/thumbnail.jpg"
+    assert f'src="{thumbnail}"' in page
+    assert "1 photo not yet received from the officer's phone." in page
+    response = laao.get(thumbnail)
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    assert client_for(world.other_school_user).get(thumbnail).status_code == 404
