@@ -27,6 +27,9 @@ def test_laao_reviews_the_evidence_and_accepts(page, sign_in, axe_check):
     expect(visit).to_contain_text("Letter left")
     expect(visit).to_contain_text("(within 12 m)")
     expect(visit).to_contain_text("Has not seen the family for about a week.")
+    photo = visit.locator("img.fv-photo-thumb").first
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
     page.get_by_text("What the school sent with referral").click()
     expect(page.get_by_text("Summary of enquiries")).to_be_visible()
     axe_check(page)

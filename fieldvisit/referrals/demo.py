@@ -1,15 +1,24 @@
 """Demo cases for the LA side that the main seeder does not make: a referral the LA returned,
-and a child found after removal from roll (the involvement closed)."""
+a child found after removal from roll (the involvement closed), and photos of the letters
+left at the referred cases' visits, for the LAAO's evidence review."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import timedelta
 from typing import Any
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
 
 from fieldvisit.core import mail
 from fieldvisit.outcomes import services as outcomes
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
+from fieldvisit.referrals.models import Referral
+from fieldvisit.visits.models import HomeVisit
+from fieldvisit.visits.photos import receive_photo
 
 
 def seed_referral_outcomes(seeder: Any) -> None:
@@ -49,4 +58,32 @@ def seed_referral_outcomes(seeder: Any) -> None:
         effective_on=today - timedelta(days=3),
         note="On roll at a school in Norfolk; confirmed by Norfolk's CME officer.",
     )
+    _photograph_letters(seeder)
     mail.discard(session)
+
+
+def _photograph_letters(seeder: Any) -> None:
+    """Attach a photo of the letter on the doormat to each referred case's visit with a letter."""
+    session = seeder.session
+    visits = session.scalars(
+        select(HomeVisit)
+        .join(Referral, Referral.case_id == HomeVisit.case_id)
+        .where(HomeVisit.letter_left.is_(True))
+        .order_by(HomeVisit.id)
+    ).unique()
+    for visit in visits:
+        data = _letter_on_doormat(f"C{visit.case_id:06d}")
+        sha = hashlib.sha256(data).hexdigest()
+        visit.photos = [sha]
+        session.flush()
+        receive_photo(session, visit.officer, visit.client_uuid, sha, data)
+
+
+def _letter_on_doormat(reference: str) -> bytes:
+    image = Image.new("RGB", (1200, 900), (121, 85, 61))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((300, 250, 900, 650), fill=(250, 250, 245), outline=(190, 190, 190), width=4)
+    draw.text((340, 290), f"Letter for case {reference}", fill=(20, 20, 20))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
