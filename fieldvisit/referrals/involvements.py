@@ -22,7 +22,7 @@ from fieldvisit.core.errors import CaseChanged, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.content import REMOVAL_GROUND_SHORT
-from fieldvisit.referrals.models import Involvement
+from fieldvisit.referrals.models import Involvement, flush_or_conflict
 from fieldvisit.referrals.reactions import open_involvement
 from fieldvisit.schools.services import calendar_for
 
@@ -143,7 +143,7 @@ def reassign_laao(
         details={"from_laao_id": previous.id, "to_laao_id": laao.id},
     )
     involvement.laao = laao
-    session.flush()
+    flush_or_conflict(session)
     notify.laao_reassigned(session, involvement)
     return involvement
 
@@ -203,7 +203,7 @@ def agree_removal(
     )
     involvement.removal_agreed_at = now
     involvement.removal_agreed_by_id = user.id
-    session.flush()
+    flush_or_conflict(session)
     notify.removal_agreed(session, involvement)
     return involvement
 
@@ -256,5 +256,5 @@ def record_removal(
     involvement.removal_recorded_by_id = user.id
     pupil = case.pupil
     pupil.on_roll, pupil.left_on, pupil.leaving_reason = False, off_roll_on, REMOVAL_GROUND_SHORT
-    session.flush()
+    flush_or_conflict(session)
     return involvement

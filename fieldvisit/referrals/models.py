@@ -7,17 +7,30 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case
 from fieldvisit.core.db import Base, str_enum
+from fieldvisit.core.errors import CaseChanged
 
 
 def _school_of_case(context: Any) -> int | None:
     """Default a referral's school to its case's school (cases never change school)."""
     case_id = context.get_current_parameters()["case_id"]
     return context.connection.scalar(select(Case.school_id).where(Case.id == case_id))
+
+
+def flush_or_conflict(session: Session) -> None:
+    """Flush; a referral or involvement someone else changed meanwhile becomes CaseChanged."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise CaseChanged(
+            "Someone else changed this referral while you were working on it. Reload the page "
+            "to see what they did."
+        ) from None
 
 
 class ReferralStatus(enum.StrEnum):

@@ -24,7 +24,12 @@ from fieldvisit.core.storage import storage
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.content import build_content
 from fieldvisit.referrals.evidence import gather
-from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
+from fieldvisit.referrals.models import (
+    Involvement,
+    Referral,
+    ReferralStatus,
+    flush_or_conflict,
+)
 from fieldvisit.schools.services import calendar_for
 
 
@@ -102,7 +107,7 @@ def submit_referral(
         ),
     )
     session.add(referral)
-    session.flush()
+    flush_or_conflict(session)
     for item in case.checklist:
         if item.key == "referral" and not item.done:
             item.done_at, item.done_by_id = referral.submitted_at, user.id
@@ -171,7 +176,7 @@ def accept_referral(
         opened_at=now,
     )
     session.add(involvement)
-    session.flush()
+    flush_or_conflict(session)
     notify.referral_accepted(session, referral, involvement)
     return involvement
 

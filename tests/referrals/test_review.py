@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.models import CaseState
@@ -13,7 +14,7 @@ from fieldvisit.core.permissions import Role
 from fieldvisit.pupils.models import Sibling
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.evidence import gather, normalise
-from fieldvisit.referrals.models import ReferralStatus
+from fieldvisit.referrals.models import Referral, ReferralStatus
 from fieldvisit.referrals.services import AlreadyDecided
 from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitOutcome
 from fieldvisit.visits.photos import receive_photo
@@ -198,3 +199,27 @@ def test_review_shows_the_visit_photos_the_laao_may_open(client_for, session, wo
     response = laao.get(thumbnail)
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert client_for(world.other_school_user).get(thumbnail).status_code == 404
+
+
+def test_a_decision_racing_another_laao_is_refused_and_says_whose_won(session, world):
+    other = make_user(session, "laao2@la.test", {Role.LAAO})
+    case, referral = referred_case(session, world, school_day=12)
+    version = referral.version
+    session.commit()
+    # Another LAAO's request accepted it meanwhile: this session still holds the old row.
+    table = Referral.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == referral.id)
+        .values(status="accepted", decided_by_id=other.id, decided_at=utcnow(), version=version + 1)
+    )
+    session.commit()
+    assert referral.status == ReferralStatus.SUBMITTED  # stale, as in a request started earlier
+    with pytest.raises(CaseChanged):
+        referrals.accept_referral(
+            session, world.laao, referral, laao=world.laao, expected_version=version
+        )
+    session.rollback()
+    assert referrals.already_decided_message(referral).startswith(
+        "This referral was already accepted by Laao2"
+    )
