@@ -51,7 +51,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fieldvisit.accounts.views import bp as accounts_bp
     from fieldvisit.cases.views import bp as cases_bp
     from fieldvisit.core.health import bp as health_bp
+    from fieldvisit.letters.views import bp as letters_bp
 
-    for blueprint in (health_bp, accounts_bp, cases_bp):
+    for blueprint in (health_bp, accounts_bp, cases_bp, letters_bp):
         app.register_blueprint(blueprint)
     return app

@@ -8,7 +8,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from weasyprint import HTML, default_url_fetcher
+from weasyprint import HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "/static/"
 
@@ -17,30 +19,49 @@ class FetchRefused(ValueError):
     pass
 
 
-def static_url_fetcher(static_folder: str):  # noqa: ANN201
-    """Return a URL fetcher that serves /static/... and data: URLs, and refuses the rest."""
-    root = Path(static_folder).resolve()
+class StaticFilesFetcher(URLFetcher):
+    """Serve /static/... from the app's static folder and data: URLs; refuse the rest."""
 
-    def fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+    def __init__(self, static_folder: str, **kwargs: Any) -> None:
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False, **kwargs)
+        self.root = Path(static_folder).resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith("data:"):
-            return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+            return super().fetch(url, headers)
         path = unquote(urlsplit(url).path)
         if not path.startswith(STATIC_PREFIX):
             raise FetchRefused(f"PDF rendering may not fetch {url!r}")
-        target = (root / path[len(STATIC_PREFIX) :]).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        target = (self.root / path[len(STATIC_PREFIX) :]).resolve()
+        if not target.is_relative_to(self.root) or not target.is_file():
             raise FetchRefused(f"PDF rendering may not fetch {url!r}")
-        return {
-            "string": target.read_bytes(),
-            "mime_type": mimetypes.guess_type(target.name)[0] or "application/octet-stream",
-            "redirected_url": url,
-        }
+        mime_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime_type})
 
-    return fetch
+
+def static_url_fetcher(static_folder: str) -> StaticFilesFetcher:
+    """Return a URL fetcher that serves /static/... and data: URLs, and refuses the rest."""
+    return StaticFilesFetcher(static_folder)
+
+
+def render_document(
+    html: str,
+    *,
+    base_url: str = "http://fieldvisit.local/",
+    font_config: FontConfiguration | None = None,
+) -> Document:
+    """Lay out one HTML document; share `font_config` across a batch to lay out faster."""
+    assert current_app.static_folder is not None
+    fetcher = static_url_fetcher(current_app.static_folder)
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=font_config)
 
 
 def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> bytes:
     """Render one HTML document to PDF bytes."""
-    assert current_app.static_folder is not None
-    fetcher = static_url_fetcher(current_app.static_folder)
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+    return render_document(html, base_url=base_url).write_pdf()
+
+
+def merge_documents(documents: list[Document]) -> bytes:
+    """Write laid-out documents as one PDF, each starting on a new page."""
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()

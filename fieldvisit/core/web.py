@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from fieldvisit.core.dates import format_date, format_datetime
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged, DomainError
+from fieldvisit.core.permissions import Permission
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -54,6 +55,12 @@ def commit() -> None:
 def _nav_items() -> list[dict[str, Any]]:
     """Return the service navigation for the signed-in user's roles."""
     items = [{"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"}]
+    for permission, text, endpoint in (
+        (Permission.LETTERS_PRINT, "Print letters", "letters.batch"),
+        (Permission.ADMIN_TEMPLATES, "Letter wording", "letters.wording_index"),
+    ):
+        if current_user.can(permission):
+            items.append({"text": text, "href": url_for(endpoint), "endpoint": endpoint})
     for item in items:
         item["active"] = request.endpoint == item["endpoint"]
     return items
