@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "/static/"
+
+# WeasyPrint logs seven INFO lines per document; a batch of letters would flood the log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 class FetchRefused(ValueError):
