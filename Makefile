@@ -48,11 +48,11 @@ assets: $(VENDOR_BUILT)
 
 # What running the app needs from Debian (Pango for the letters); quick when present.
 system-runtime:
-	scripts/setup-system.sh --runtime
+	bash scripts/setup-system.sh --runtime
 
 # Everything the tests need from Debian: Chromium, PostgreSQL 15, poppler, zbar, ...
 system:
-	scripts/setup-system.sh
+	bash scripts/setup-system.sh
 
 setup: system-runtime $(VENV)/.stamp-runtime assets
 
@@ -88,7 +88,7 @@ test-postgres: $(SETUP_TEST)
 
 # The browser tests may not exist yet; with no test file there is nothing to run.
 test-e2e: $(SETUP_TEST)
-	@if ls e2e/test_*.py e2e/*_test.py >/dev/null 2>&1; then \
+	@if find e2e -name 'test_*.py' -o -name '*_test.py' | grep -q .; then \
 		echo "$(PYTEST) e2e"; $(PYTEST) e2e; \
 	else \
 		echo "test-e2e: no browser tests in e2e/ yet"; \

@@ -192,8 +192,7 @@ def main() -> None:
             f"{rss_after / 1024:.0f} MB, up {(rss_after - rss_before) / 1024:.0f} MB "
             f"from {rss_before / 1024:.0f} MB before it"
         )
-    assert db.engine is not None
-    db.engine.dispose()
+        db.engine.dispose()
 
 
 if __name__ == "__main__":

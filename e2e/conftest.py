@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Page
 
@@ -164,3 +165,35 @@ def check_accessibility(page: Page) -> None:
 def axe_check() -> Callable[[Page], None]:
     """Return a function that runs axe on a page: axe_check(page)."""
     return check_accessibility
+
+
+_used_steps: dict[str, int] = {}
+
+
+def next_code(email: str) -> str:
+    """Return a demo user's code for a time step not used yet (the server refuses replays)."""
+    from fieldvisit.demo import TOTP_KEYS
+
+    step = max(int(time.time() // 30), _used_steps.get(email, 0) + 1)
+    while step > int(time.time() // 30) + 1:  # the server accepts one step ahead at most
+        time.sleep(1)
+    _used_steps[email] = step
+    return pyotp.TOTP(TOTP_KEYS[email]).at(step * 30)
+
+
+def sign_in_page(page: Page, email: str, password: str = "fieldvisit-demo") -> None:
+    """Sign a demo user in through the real form, with the authenticator code if asked."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if page.url.endswith("/login/code"):
+        page.get_by_label("Code from your authenticator app").fill(next_code(email))
+        page.get_by_role("button", name="Continue").click()
+    assert "/login" not in page.url, f"sign-in failed for {email}"
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., None]:
+    """Return a function that signs a demo user in: sign_in(page, "laao@demo.test")."""
+    return sign_in_page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,16 @@ from flask import Flask
 from fieldvisit.config import load_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Every module that serves pages or an API has a blueprint named `bp`.
+BLUEPRINTS = (
+    "fieldvisit.core.health",
+    "fieldvisit.accounts.views",
+    "fieldvisit.accounts.account",
+    "fieldvisit.cases.views",
+    "fieldvisit.admin.views",
+    "fieldvisit.letters.views",
+)
 
 
 def _find(folder: str) -> str:
@@ -41,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("alembic.runtime.plugins", "alembic.autogenerate"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from fieldvisit.core import web
     from fieldvisit.core.db import db
@@ -48,11 +61,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     web.init_app(app)
 
-    from fieldvisit.accounts.views import bp as accounts_bp
-    from fieldvisit.cases.views import bp as cases_bp
-    from fieldvisit.core.health import bp as health_bp
-    from fieldvisit.letters.views import bp as letters_bp
-
-    for blueprint in (health_bp, accounts_bp, cases_bp, letters_bp):
-        app.register_blueprint(blueprint)
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
     return app

@@ -141,5 +141,19 @@ def verify_chronology() -> None:
     click.echo("Every case's chronology is intact.")
 
 
+@cli.command("demo-code")
+@click.argument("email")
+@with_appcontext
+def demo_code(email: str) -> None:
+    """Print the current authenticator code of a demo user (demo users only)."""
+    import pyotp
+
+    from fieldvisit.demo import TOTP_KEYS
+
+    if email not in TOTP_KEYS:
+        raise click.UsageError(f"{email} is not a demo user with an authenticator key.")
+    click.echo(pyotp.TOTP(TOTP_KEYS[email]).now())
+
+
 def main() -> None:
     cli(obj=ScriptInfo(create_app=create_app, set_debug_flag=False), prog_name="fieldvisit")

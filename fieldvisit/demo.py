@@ -35,6 +35,12 @@ from fieldvisit.visits.models import (
 )
 
 PASSWORD = "fieldvisit-demo"
+# LAAOs and admins sign in with an authenticator code: these keys go into the demo's app.
+TOTP_KEYS = {
+    "laao@demo.test": "FIELDVISITDEMOLAAOKEY23456723456",
+    "laao2@demo.test": "FIELDVISITDEMOLAAOTWOKEY34567234",
+    "admin@demo.test": "FIELDVISITDEMOADMINKEY2345672345",
+}
 LA_CODE = "873"
 
 FORENAMES = [
@@ -110,6 +116,11 @@ def seed() -> Iterator[str]:
         ("admin@demo.test", "LA system administrator"),
     ):
         yield f"  {email:<20} {what}"
+    yield ""
+    yield "LAAOs and admins also enter a code from an authenticator app. Add these keys to one"
+    yield "(or run `fieldvisit demo-code EMAIL` to print the current code):"
+    for email, key in TOTP_KEYS.items():
+        yield f"  {email:<20} {key}"
 
 
 class _Seeder:
@@ -175,9 +186,11 @@ class _Seeder:
         return school
 
     def _user(self, email: str, name: str, roles: set[Role], school: School | None) -> User:
-        return create_user(
+        user = create_user(
             self.session, email=email, name=name, password=PASSWORD, roles=roles, school=school
         )
+        user.totp_secret = TOTP_KEYS.get(email)
+        return user
 
     def _pupil(self, school: School, *, social_worker: bool = False) -> Pupil:
         self.serial += 1

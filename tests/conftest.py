@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
+from fieldvisit.accounts import mfa
+from fieldvisit.accounts import services as accounts_services
+from fieldvisit.accounts import views as accounts_views
+from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
 from fieldvisit.models import metadata
 from tests import factories
 
-pytest_plugins: list[str] = []
+# Sign-in stays real, but with argon2 parameters cheap enough for hundreds of users.
+accounts_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -51,31 +60,39 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """The app, with the schema built from the models (tests/test_migrations.py checks the
     migrations build the same schema)."""
     app = create_app(_settings(database_url, tmp_path_factory.mktemp("instance")))
-    assert db.engine is not None
-    metadata.drop_all(db.engine)
-    metadata.create_all(db.engine)
+    with app.app_context():
+        metadata.drop_all(db.engine)
+        metadata.create_all(db.engine)
     yield app
-    assert db.engine is not None
-    db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """Join each test to an outer transaction that is rolled back at the end."""
-    assert db.engine is not None
+    ctx = app.app_context()
+    ctx.push()
     connection = db.engine.connect()
     outer = connection.begin()
     db.bind = connection
-    ctx = app.app_context()
-    ctx.push()
     try:
         yield db.session
     finally:
-        ctx.pop()
+        db.session.close()
         db.bind = db.engine
         outer.rollback()
         connection.close()
+        ctx.pop()
         app.extensions.get("fieldvisit.sent_mail", []).clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle() -> Iterator[None]:
+    """Each test starts with no sign-in attempts counted against its address."""
+    accounts_views._attempts.clear()
+    yield
+    accounts_views._attempts.clear()
 
 
 @pytest.fixture
@@ -96,8 +113,20 @@ def world(session: Session) -> factories.World:
 
 
 def sign_in(client: FlaskClient, user_or_email, password: str = factories.PASSWORD):  # noqa: ANN001, ANN201
+    """Post the sign-in form, and the authenticator code when the user has one."""
     email = getattr(user_or_email, "email", user_or_email)
-    return client.post("/login", data={"email": email, "password": password})
+    response = client.post("/login", data={"email": email, "password": password})
+    if response.headers.get("Location") == "/login/code" and hasattr(user_or_email, "id"):
+        response = client.post("/login/code", data={"code": next_code(user_or_email)})
+    return response
+
+
+def next_code(user) -> str:  # noqa: ANN001
+    """Return an authenticator code for a time step the user has not used yet."""
+    secret = db.session.scalar(select(User.totp_secret).where(User.id == user.id))
+    last = db.session.scalar(select(User.totp_last_step).where(User.id == user.id))
+    step = max(int(time.time() // mfa.STEP_SECONDS) - 1, last + 1)
+    return pyotp.TOTP(secret).at(step * mfa.STEP_SECONDS)
 
 
 @pytest.fixture

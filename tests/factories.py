@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pyotp
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -99,7 +100,7 @@ def make_school(session: Session, la: LocalAuthority, name: str, urn: str, estab
 
 
 def make_user(session: Session, email: str, roles: set[Role], school: School | None = None) -> User:
-    return create_user(
+    user = create_user(
         session,
         email=email,
         name=email.split("@")[0].title(),
@@ -107,6 +108,10 @@ def make_user(session: Session, email: str, roles: set[Role], school: School | N
         roles=roles,
         school=school,
     )
+    if user.needs_second_factor:
+        user.totp_secret = pyotp.random_base32()
+        session.flush()
+    return user
 
 
 def make_pupil(session: Session, school: School, **fields: object) -> Pupil:

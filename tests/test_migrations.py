@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from fieldvisit import create_app
 from fieldvisit.core import migrate
+from fieldvisit.core.db import db
 
 
 @pytest.fixture
@@ -34,4 +35,4 @@ def test_migrations_match_the_models_and_downgrade_cleanly(empty_database_url, t
         migrate.check(app)  # raises if autogenerate would find a difference
         migrate.downgrade(app, "base")
         migrate.upgrade(app)
-    app.extensions["fieldvisit.db"].engine.dispose()
+        db.engine.dispose()

@@ -12,6 +12,8 @@ from fieldvisit.core.db import Base, str_enum
 from fieldvisit.core.permissions import Permission, Role, permissions_for
 from fieldvisit.schools.models import School
 
+MFA_REQUIRED = frozenset({Role.LAAO, Role.ADMIN})
+
 
 class User(UserMixin, Base):
     __tablename__ = "users"
@@ -26,6 +28,8 @@ class User(UserMixin, Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     session_nonce: Mapped[str] = mapped_column(String(32))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int] = mapped_column(default=0)
 
     school: Mapped[School | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -36,6 +40,11 @@ class User(UserMixin, Base):
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """LAAOs and admins must use an authenticator app; anyone may choose to."""
+        return self.totp_secret is not None or bool(self.roles & MFA_REQUIRED)
 
     def can(self, permission: Permission) -> bool:
         return permission in permissions_for(self.roles)

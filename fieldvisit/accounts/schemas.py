@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
 class SignInSchema(Schema):
@@ -12,3 +12,32 @@ class SignInSchema(Schema):
         validate=validate.Length(max=1000),
         error_messages={"required": "Enter your password."},
     )
+
+
+class CodeSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Length(max=20),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+    )
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(
+        required=True, error_messages={"required": "Enter your current password."}
+    )
+    new_password = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=12, max=1000, error="The new password must be at least 12 characters long."
+        ),
+        error_messages={"required": "Enter a new password."},
+    )
+    confirm_password = fields.String(
+        required=True, error_messages={"required": "Enter the new password again."}
+    )
+
+    @validates_schema
+    def _same(self, data: dict, **_: object) -> None:
+        if data["new_password"] != data["confirm_password"]:
+            raise ValidationError("The two new passwords are not the same.", "confirm_password")

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fieldvisit.accounts import mfa
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import ValidationFailed
@@ -22,6 +23,10 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 SIGN_IN_FAILED = "Enter a correct email address and password."
+LOCKED = (
+    "This account is locked after too many failed sign-in attempts. "
+    "Try again in 15 minutes or ask your administrator to unlock it."
+)
 
 
 def hash_password(password: str) -> str:
@@ -40,16 +45,9 @@ def authenticate(session: Session, email: str, password: str) -> User:
         _verify(_DUMMY_HASH, password)
         raise ValidationFailed(SIGN_IN_FAILED)
     if user.locked_until and user.locked_until > now:
-        raise ValidationFailed(
-            "This account is locked after too many failed sign-in attempts. "
-            "Try again in 15 minutes or ask your administrator to unlock it."
-        )
+        raise ValidationFailed(LOCKED)
     if not _verify(user.password_hash, password) or not user.active:
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-            user.locked_until = now + timedelta(minutes=minutes)
-            user.failed_logins = 0
+        _count_failure(user)
         raise ValidationFailed(SIGN_IN_FAILED)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -57,6 +55,26 @@ def authenticate(session: Session, email: str, password: str) -> User:
     user.locked_until = None
     user.last_login_at = now
     return user
+
+
+def _count_failure(user: User) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+        user.locked_until = utcnow() + timedelta(minutes=minutes)
+        user.failed_logins = 0
+
+
+def check_second_factor(session: Session, user: User, code: str, secret: str | None) -> None:
+    """Accept the authenticator code or count a failure towards the lock-out."""
+    if user.locked_until and user.locked_until > utcnow():
+        raise ValidationFailed(LOCKED)
+    if not mfa.accept_code(user, code, secret):
+        _count_failure(user)
+        raise ValidationFailed(
+            "That code is not right. Enter the 6-digit code your authenticator app shows now."
+        )
+    user.failed_logins = 0
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -96,3 +114,14 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change the user's password; every other signed-in device is signed out."""
+    if not _verify(user.password_hash, current):
+        raise ValidationFailed(
+            "Your current password is not right.",
+            fields={"current_password": ["Your current password is not right."]},
+        )
+    user.password_hash = hash_password(new)
+    user.session_nonce = new_nonce()

@@ -7,11 +7,23 @@ from collections import defaultdict, deque
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
-from fieldvisit.accounts.schemas import SignInSchema
-from fieldvisit.accounts.services import authenticate, new_nonce
+from fieldvisit.accounts import mfa
+from fieldvisit.accounts.models import User
+from fieldvisit.accounts.schemas import CodeSchema, SignInSchema
+from fieldvisit.accounts.services import authenticate, check_second_factor, new_nonce
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
@@ -21,6 +33,7 @@ from fieldvisit.core.web import commit
 
 bp = Blueprint("accounts", __name__)
 
+PENDING_SECONDS = 300
 WINDOW_SECONDS = 300
 MAX_ATTEMPTS_PER_WINDOW = 30
 _attempts: dict[str, deque[float]] = defaultdict(deque)
@@ -38,9 +51,9 @@ def _throttle(key: str) -> None:
 
 
 def home_for(user: Any) -> str:
-    roles = user.roles
-    if Role.SCHOOL in roles or Role.LAAO in roles or Role.OFFICER in roles:
-        return url_for("cases.index")
+    """Send administrators without a case role to the admin pages, everyone else to cases."""
+    if user.roles == {Role.ADMIN}:
+        return url_for("admin.index")
     return url_for("cases.index")
 
 
@@ -62,15 +75,80 @@ def login() -> Any:
                 commit()  # keep the failure count
                 errors = {"email": [error.message]}
             else:
-                audit(db.session, user.id, "sign_in", "user", user.id)
-                commit()
-                login_user(user)
-                return redirect(_safe_next(request.args.get("next")) or home_for(user))
+                if user.needs_second_factor:
+                    commit()
+                    session["pending_sign_in"] = {
+                        "user": user.get_id(),
+                        "at": time.time(),
+                        "next": _safe_next(request.args.get("next")),
+                    }
+                    return redirect(url_for("accounts.second_factor"))
+                return _finish_sign_in(user, _safe_next(request.args.get("next")))
         raw.pop("password", None)
     status = 400 if errors else 200
     return render_template(
         "accounts/login.html", errors=errors, error_list=error_list(errors), values=raw
     ), status
+
+
+def _finish_sign_in(user: User, next_url: str | None) -> Any:
+    audit(db.session, user.id, "sign_in", "user", user.id)
+    commit()
+    session.pop("pending_sign_in", None)
+    session.pop("pending_totp_secret", None)
+    login_user(user)
+    return redirect(next_url or home_for(user))
+
+
+def _pending_user() -> User | None:
+    """Return the user who gave the right password in the last five minutes, if any."""
+    pending = session.get("pending_sign_in")
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        return None
+    user_id, _, nonce = pending["user"].partition(":")
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_nonce != nonce:
+        return None
+    return user
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> Any:
+    """Ask for the authenticator code; on a first sign-in, set the authenticator up."""
+    user = _pending_user()
+    if user is None:
+        flash("Sign in again: the sign-in took too long or was not started.", "info")
+        return redirect(url_for("accounts.login"))
+    setting_up = user.totp_secret is None
+    if setting_up:
+        session.setdefault("pending_totp_secret", mfa.new_secret())
+    secret = session.get("pending_totp_secret") if setting_up else user.totp_secret
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        _throttle(request.remote_addr or "unknown")
+        result = load_form(CodeSchema(), request.form)
+        errors = result.errors
+        if result.ok:
+            assert result.data is not None
+            try:
+                check_second_factor(db.session, user, result.data["code"], secret)
+            except ValidationFailed as error:
+                commit()  # keep the failure count
+                errors = {"code": [error.message]}
+            else:
+                if setting_up:
+                    user.totp_secret = secret
+                    audit(db.session, user.id, "set_up_second_factor", "user", user.id)
+                return _finish_sign_in(user, session["pending_sign_in"].get("next"))
+    return render_template(
+        "accounts/code.html",
+        errors=errors,
+        error_list=error_list(errors),
+        values={},
+        setting_up=setting_up,
+        secret=secret if setting_up else None,
+        qr_svg=Markup(mfa.setup_qr_svg(secret, user.email)) if setting_up else None,
+    ), 400 if errors else 200
 
 
 def _safe_next(target: str | None) -> str | None:

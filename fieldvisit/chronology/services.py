@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import utcnow
+from fieldvisit.core.errors import CaseChanged
 
 if TYPE_CHECKING:
     from fieldvisit.accounts.models import User
@@ -88,7 +90,10 @@ def append(
     session.add(entry)
     case.chronology_head = entry.hash
     case.updated_at = now  # bumps the case's version: concurrent writers conflict
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError:
+        raise CaseChanged() from None
     return entry
 
 
@@ -121,11 +126,14 @@ def verify_all(session: Session) -> Iterator[ChainBreak]:
     """Verify every case's chain, one case at a time, in case order."""
     from fieldvisit.cases.models import Case
 
-    heads = dict(session.execute(select(Case.id, Case.chronology_head)).tuples().all())
+    heads = {
+        row.id: row.chronology_head
+        for row in session.execute(select(Case.id, Case.chronology_head))
+    }
     query = select(ChronologyEntry).order_by(ChronologyEntry.case_id, ChronologyEntry.seq)
     current: list[ChronologyEntry] = []
     seen: set[int] = set()
-    for entry in session.scalars(query.execution_options(yield_per=2000)):
+    for entry in session.scalars(query.execution_options(yield_per=2000, populate_existing=True)):
         if current and entry.case_id != current[0].case_id:
             seen.add(current[0].case_id)
             if broken := verify_case(current, heads.get(current[0].case_id)):

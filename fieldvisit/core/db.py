@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -72,20 +72,37 @@ def str_enum(enum_cls: type[enum.Enum], **kwargs: Any) -> Mapped[Any]:
 _KEY = "fieldvisit.db_session"
 
 
-class Database:
-    """Hold the engine and hand each app context one session."""
+class _AppDatabase:
+    """One app's engine, and what its sessions bind to (tests swap in a connection)."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.bind: Engine | Connection | None = None
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.bind: Engine | Connection = engine
+
+
+class Database:
+    """Hand each request (or app context) one session on the current app's engine."""
 
     def init_app(self, app: Flask) -> None:
-        url = app.config["DATABASE_URL"]
-        self.engine = make_engine(url)
-        self.bind = self.engine
-        app.extensions["fieldvisit.db"] = self
+        app.extensions["fieldvisit.db"] = _AppDatabase(make_engine(app.config["DATABASE_URL"]))
         app.teardown_request(self._close_request_session)
         app.teardown_appcontext(self._close_context_session)
+
+    @staticmethod
+    def _state() -> _AppDatabase:
+        return current_app.extensions["fieldvisit.db"]
+
+    @property
+    def engine(self) -> Engine:
+        return self._state().engine
+
+    @property
+    def bind(self) -> Engine | Connection:
+        return self._state().bind
+
+    @bind.setter
+    def bind(self, value: Engine | Connection) -> None:
+        self._state().bind = value
 
     @property
     def session(self) -> Session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -36,20 +37,63 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+DATE_PARTS = ("day", "month", "year")
+
+
+def _join_date(raw: dict[str, Any], name: str) -> tuple[str | None, str | None]:
+    """Join a GOV.UK date input's three fields; say which part is missing."""
+    parts = {part: str(raw.get(f"{name}-{part}", "")).strip() for part in DATE_PARTS}
+    if not any(parts.values()):
+        return None, None
+    missing = [part for part in DATE_PARTS if not parts[part]]
+    if missing:
+        return None, f"The date must include a {' and a '.join(missing)}."
+    if not all(p.isdigit() for p in parts.values()) or len(parts["year"]) != 4:
+        return None, "Enter a real date, with the year in 4 digits, for example 27 3 2027."
+    return f"{parts['year']}-{parts['month']:0>2}-{parts['day']:0>2}", None
+
+
 def load_form(
-    schema: Schema, form: MultiDict[str, str], list_fields: tuple[str, ...] = ()
+    schema: Schema,
+    form: MultiDict[str, str],
+    list_fields: tuple[str, ...] = (),
+    date_fields: tuple[str, ...] = (),
 ) -> FormResult:
-    """Load a posted form; keep what the user typed for re-display on error."""
+    """Load a posted form; keep what the user typed for re-display on error.
+
+    Date fields come as GOV.UK date inputs: `<name>-day`, `<name>-month`, `<name>-year`.
+    """
     raw: dict[str, Any] = {}
     for key in form:
         if key == "csrf_token":
             continue
-        raw[key] = form.getlist(key) if key in list_fields else form.get(key, "")
-    cleaned = {k: v for k, v in raw.items() if v != ""}
+        raw[key] = form.getlist(key) if key in list_fields else form.get(key, "").strip()
+    cleaned = {k: v for k, v in raw.items() if v not in ("", [])}
+    errors: dict[str, list[str]] = {}
+    for name in date_fields:
+        for part in DATE_PARTS:
+            cleaned.pop(f"{name}-{part}", None)
+        value, problem = _join_date(raw, name)
+        if problem:
+            errors[name] = [problem]
+        elif value:
+            cleaned[name] = value
     try:
-        return FormResult(schema.load(cleaned), raw=raw)
+        data = schema.load(cleaned)
     except ValidationError as error:
-        return FormResult(None, _flatten(error.messages), raw=raw)
+        return FormResult(None, {**_flatten(error.messages), **errors}, raw=raw)
+    return FormResult(None if errors else data, errors, raw=raw)
+
+
+def date_values(name: str, value: date | None) -> dict[str, str]:
+    """Fill a date input's three fields from a date, for forms that edit one."""
+    if value is None:
+        return {}
+    return {
+        f"{name}-day": str(value.day),
+        f"{name}-month": str(value.month),
+        f"{name}-year": str(value.year),
+    }
 
 
 def error_list(errors: dict[str, list[str]]) -> list[dict[str, str]]:

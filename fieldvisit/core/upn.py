@@ -47,7 +47,7 @@ def validate_upn(value: str) -> str:
     """Return the UPN stripped and in capitals, or raise InvalidUPN saying what is wrong."""
     upn = value.strip().upper()
     if not upn:
-        raise InvalidUPN("The UPN is empty.")
+        raise InvalidUPN("Enter the UPN: 13 characters, like B801200005001.")
     if len(upn) != UPN_LENGTH:
         raise InvalidUPN(f"A UPN has {UPN_LENGTH} characters; this one has {len(upn)}.")
     first = upn[0]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
 
-from flask import Flask, jsonify, render_template, request, url_for
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, g, jsonify, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,7 +17,9 @@ from werkzeug.exceptions import HTTPException
 from fieldvisit.core.dates import format_date, format_datetime
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged, DomainError
-from fieldvisit.core.permissions import Permission
+from fieldvisit.core.permissions import Permission, Role
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -38,6 +42,22 @@ def _load_user(token: str) -> Any:
     return user
 
 
+def permission_required(permission: Permission) -> Callable[[F], F]:
+    """Refuse the view unless the signed-in user's roles grant this permission."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.can(permission):
+                abort(403, "Your role does not give you access to this page.")
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
 def commit() -> None:
     """Commit the request's work once; a concurrent edit becomes CaseChanged."""
     try:
@@ -54,13 +74,18 @@ def commit() -> None:
 
 def _nav_items() -> list[dict[str, Any]]:
     """Return the service navigation for the signed-in user's roles."""
-    items = [{"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"}]
-    for permission, text, endpoint in (
-        (Permission.LETTERS_PRINT, "Print letters", "letters.batch"),
-        (Permission.ADMIN_TEMPLATES, "Letter wording", "letters.wording_index"),
-    ):
-        if current_user.can(permission):
-            items.append({"text": text, "href": url_for(endpoint), "endpoint": endpoint})
+    items = []
+    if not current_user.roles <= {Role.ADMIN}:
+        items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
+    if current_user.can(Permission.ADMIN_USERS):
+        items.append({"text": "Admin", "href": url_for("admin.index"), "endpoint": "admin.index"})
+    if current_user.can(Permission.LETTERS_PRINT):
+        items.append(
+            {"text": "Print letters", "href": url_for("letters.batch"), "endpoint": "letters.batch"}
+        )
+    items.append(
+        {"text": "Your account", "href": url_for("account.account"), "endpoint": "account.account"}
+    )
     for item in items:
         item["active"] = request.endpoint == item["endpoint"]
     return items
@@ -76,6 +101,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["nav_items"] = _nav_items
+
+    @app.before_request
+    def _forget_previous_user() -> None:
+        # Each request finds its own user, even when an app context outlives one request.
+        g.pop("_login_user", None)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

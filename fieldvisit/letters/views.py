@@ -18,7 +18,7 @@ from fieldvisit.core.errors import NotFound, ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.ratelimit import RateLimiter
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, permission_required
 from fieldvisit.letters import services
 from fieldvisit.letters.kinds import KINDS, Audience, LetterKind, kinds_for
 from fieldvisit.letters.models import Delivery, LetterBatch
@@ -244,15 +244,9 @@ def follow(token: str) -> Any:
     return response
 
 
-def _require_admin() -> None:
-    if not current_user.can(Permission.ADMIN_TEMPLATES):
-        abort(403, "Only an administrator can change the wording of letters.")
-
-
 @bp.get("/admin/letters")
-@login_required
+@permission_required(Permission.ADMIN_TEMPLATES)
 def wording_index() -> Any:
-    _require_admin()
     authorities = db.session.scalars(select(LocalAuthority).order_by(LocalAuthority.name)).all()
     rows = [
         (la, kind, current_wording(db.session, la.id, kind)[1])
@@ -263,9 +257,8 @@ def wording_index() -> Any:
 
 
 @bp.route("/admin/letters/<int:la_id>/<kind>", methods=["GET", "POST"])
-@login_required
+@permission_required(Permission.ADMIN_TEMPLATES)
 def wording_edit(la_id: int, kind: str) -> Any:
-    _require_admin()
     la = db.session.get(LocalAuthority, la_id)
     letter_kind = KINDS.get(kind)
     if la is None or letter_kind is None:

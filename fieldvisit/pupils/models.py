@@ -6,9 +6,12 @@ import enum
 from datetime import date
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import Base, str_enum
+from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.upn import InvalidUPN, validate_upn
 from fieldvisit.schools.models import School
 
 
@@ -50,6 +53,20 @@ class Pupil(Base):
     )
     siblings: Mapped[list[Sibling]] = relationship(cascade="all, delete-orphan")
     agency_workers: Mapped[list[AgencyWorker]] = relationship(cascade="all, delete-orphan")
+
+    @validates("upn")
+    def _check_upn(self, _key: str, value: str) -> str:
+        try:
+            return validate_upn(value)
+        except InvalidUPN as error:
+            raise ValidationFailed(str(error), fields={"upn": [str(error)]}) from None
+
+    @validates("date_of_birth")
+    def _check_date_of_birth(self, _key: str, value: date) -> date:
+        if value > today_in_uk():
+            message = "Date of birth must be in the past."
+            raise ValidationFailed(message, fields={"date_of_birth": [message]})
+        return value
 
     @property
     def full_name(self) -> str:

@@ -45,8 +45,8 @@ def test_lowercase_and_spaces_are_normalised():
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("", "The UPN is empty"),
-        ("   ", "The UPN is empty"),
+        ("", "Enter the UPN"),
+        ("   ", "Enter the UPN"),
         ("B80120000500", "has 13 characters; this one has 12"),
         ("B8012000050011", "has 13 characters; this one has 14"),
         ("I801200005001", "starts with a check letter other than I, O or S"),

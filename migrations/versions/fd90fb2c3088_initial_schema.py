@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: abe5297eb9ab
+Revision ID: fd90fb2c3088
 Revises:
-Create Date: 2026-11-29 18:54:02.577502
+Create Date: 2026-11-29 19:08:39.481930
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-
-revision: str = "abe5297eb9ab"
+revision: str = "fd90fb2c3088"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -149,6 +148,8 @@ def upgrade() -> None:
         sa.Column("locked_until", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_login_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("session_nonce", sa.String(length=32), nullable=False),
+        sa.Column("totp_secret", sa.String(length=64), nullable=True),
+        sa.Column("totp_last_step", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["school_id"], ["schools.id"], name=op.f("fk_users_school_id_schools")
         ),

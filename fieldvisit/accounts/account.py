@@ -1,0 +1,104 @@
+"""The signed-in user's own account: password and authenticator app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user
+from markupsafe import Markup
+
+from fieldvisit.accounts import mfa
+from fieldvisit.accounts.models import MFA_REQUIRED
+from fieldvisit.accounts.schemas import CodeSchema, PasswordChangeSchema
+from fieldvisit.accounts.services import change_password
+from fieldvisit.core.audit import audit
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.web import commit
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.get("/")
+@login_required
+def account() -> Any:
+    required = bool(current_user.roles & MFA_REQUIRED)
+    return render_template("accounts/account.html", mfa_required=required)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(PasswordChangeSchema(), request.form)
+        errors = result.errors
+        if result.ok:
+            assert result.data is not None
+            user = current_user._get_current_object()
+            try:
+                change_password(
+                    db.session, user, result.data["current_password"], result.data["new_password"]
+                )
+            except ValidationFailed as error:
+                errors = error.fields
+            else:
+                audit(db.session, user.id, "change_password", "user", user.id)
+                commit()
+                login_user(user)  # this device stays signed in with the new session nonce
+                flash(
+                    "Your password has been changed. Other devices have been signed out.", "success"
+                )
+                return redirect(url_for("account.account"))
+    return render_template(
+        "accounts/password.html", errors=errors, error_list=error_list(errors), values={}
+    ), 400 if errors else 200
+
+
+@bp.route("/authenticator", methods=["GET", "POST"])
+@login_required
+def authenticator() -> Any:
+    """Set up (or replace) the authenticator app used for the second sign-in step."""
+    user = current_user._get_current_object()
+    secret = session.setdefault("account_totp_secret", mfa.new_secret())
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(CodeSchema(), request.form)
+        errors = result.errors
+        if result.ok:
+            assert result.data is not None
+            if mfa.accept_code(user, result.data["code"], secret):
+                user.totp_secret = secret
+                session.pop("account_totp_secret", None)
+                audit(db.session, user.id, "set_up_second_factor", "user", user.id)
+                commit()
+                flash(
+                    "Your authenticator app is set up. You will need a code to sign in.", "success"
+                )
+                return redirect(url_for("account.account"))
+            errors = {"code": ["That code is not right. Enter the code the app shows now."]}
+    return render_template(
+        "accounts/code.html",
+        errors=errors,
+        error_list=error_list(errors),
+        values={},
+        setting_up=True,
+        secret=secret,
+        qr_svg=Markup(mfa.setup_qr_svg(secret, user.email)),
+    ), 400 if errors else 200
+
+
+@bp.post("/authenticator/remove")
+@login_required
+def remove_authenticator() -> Any:
+    user = current_user._get_current_object()
+    if user.roles & MFA_REQUIRED:
+        flash("Your role needs an authenticator app: you can replace it, not remove it.", "info")
+    else:
+        user.totp_secret = None
+        audit(db.session, user.id, "remove_second_factor", "user", user.id)
+        commit()
+        flash("The authenticator app is no longer needed to sign in.", "success")
+    return redirect(url_for("account.account"))

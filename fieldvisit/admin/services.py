@@ -1,0 +1,192 @@
+"""Admin operations: each takes the acting admin, flushes, never commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.accounts.services import create_user, hash_password, new_nonce
+from fieldvisit.core.audit import audit
+from fieldvisit.core.errors import NotAllowed, ValidationFailed
+from fieldvisit.core.permissions import Permission, Role
+from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
+
+
+def _require(admin: User, permission: Permission) -> None:
+    if not admin.can(permission):
+        raise NotAllowed("Only an administrator can do this.")
+
+
+def _school(session: Session, school_id: int | None) -> School | None:
+    if school_id is None:
+        return None
+    school = session.get(School, school_id)
+    if school is None:
+        raise ValidationFailed(
+            "Choose a school from the list.",
+            fields={"school_id": ["Choose a school from the list."]},
+        )
+    return school
+
+
+def add_user(session: Session, admin: User, data: dict[str, Any]) -> User:
+    _require(admin, Permission.ADMIN_USERS)
+    try:
+        user = create_user(
+            session,
+            email=data["email"],
+            name=data["name"],
+            password=data["password"],
+            roles={Role(r) for r in data["roles"]},
+            school=_school(session, data["school_id"]),
+        )
+    except ValidationFailed as error:
+        raise ValidationFailed(error.message, fields={"email": [error.message]}) from None
+    audit(session, admin.id, "create", "user", user.id)
+    return user
+
+
+def update_user(session: Session, admin: User, user: User, data: dict[str, Any]) -> None:
+    _require(admin, Permission.ADMIN_USERS)
+    email = data["email"].strip().lower()
+    clash = session.scalar(
+        select(User.id).where(func.lower(User.email) == email, User.id != user.id)
+    )
+    if clash:
+        message = f"Another user already has the email address {email}."
+        raise ValidationFailed(message, fields={"email": [message]})
+    roles = {Role(r) for r in data["roles"]}
+    if user.id == admin.id and (Role.ADMIN not in roles or not data["active"]):
+        message = "You cannot remove your own administrator role or deactivate yourself."
+        raise ValidationFailed(message, fields={"roles": [message]})
+    user.email, user.name = email, data["name"]
+    user.school = _school(session, data["school_id"])
+    user.active = data["active"]
+    user.role_rows = [row for row in user.role_rows if row.role in roles] + [
+        UserRole(role=role) for role in sorted(roles - user.roles)
+    ]
+    if data.get("password"):
+        user.password_hash = hash_password(data["password"])
+    if data.get("password") or not data["active"]:
+        user.session_nonce = new_nonce()  # sign them out everywhere
+    audit(session, admin.id, "update", "user", user.id)
+
+
+def unlock_user(session: Session, admin: User, user: User) -> None:
+    _require(admin, Permission.ADMIN_USERS)
+    user.locked_until = None
+    user.failed_logins = 0
+    audit(session, admin.id, "unlock", "user", user.id)
+
+
+def save_school(
+    session: Session,
+    admin: User,
+    la: LocalAuthority,
+    data: dict[str, Any],
+    school: School | None = None,
+) -> School:
+    _require(admin, Permission.ADMIN_SCHOOLS)
+    clash = session.scalar(
+        select(School.id).where(
+            School.urn == data["urn"], School.id != (school.id if school else -1)
+        )
+    )
+    if clash:
+        message = f"Another school already has the URN {data['urn']}."
+        raise ValidationFailed(message, fields={"urn": [message]})
+    if school is None:
+        school = School(local_authority_id=la.id, la_code=la.la_code)
+        session.add(school)
+    for key, value in data.items():
+        setattr(school, key, value if value is not None else "")
+    session.flush()
+    audit(session, admin.id, "save", "school", school.id)
+    return school
+
+
+def save_settings(
+    session: Session, admin: User, la: LocalAuthority | None, data: dict[str, Any]
+) -> LocalAuthority:
+    """Update the LA's settings, or set the LA up on a new installation."""
+    _require(admin, Permission.ADMIN_CALENDAR)
+    if la is None:
+        if not data.get("la_code"):
+            message = "Enter the LA's 3-digit code, for example 873."
+            raise ValidationFailed(message, fields={"la_code": [message]})
+        la = LocalAuthority(la_code=data["la_code"])
+        session.add(la)
+    for key, value in data.items():
+        if key != "la_code":
+            setattr(la, key, value)
+    session.flush()
+    audit(session, admin.id, "update", "local_authority", la.id)
+    return la
+
+
+def current_la(session: Session) -> LocalAuthority | None:
+    """Return the local authority this installation serves."""
+    return session.scalar(select(LocalAuthority).order_by(LocalAuthority.id).limit(1))
+
+
+def add_term(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Term:
+    _require(admin, Permission.ADMIN_CALENDAR)
+    overlap = session.scalar(
+        select(Term).where(
+            Term.local_authority_id == la.id,
+            Term.starts_on <= data["ends_on"],
+            Term.ends_on >= data["starts_on"],
+        )
+    )
+    if overlap:
+        message = f"These dates overlap {overlap.name}: change them or remove that term first."
+        raise ValidationFailed(message, fields={"starts_on": [message]})
+    term = Term(local_authority_id=la.id, **data)
+    session.add(term)
+    la.calendar_version += 1
+    session.flush()
+    audit(session, admin.id, "create", "term", term.id)
+    return term
+
+
+def remove_term(session: Session, admin: User, la: LocalAuthority, term: Term) -> None:
+    _require(admin, Permission.ADMIN_CALENDAR)
+    session.delete(term)
+    la.calendar_version += 1
+    audit(session, admin.id, "delete", "term", term.id)
+
+
+def add_closure(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Closure:
+    _require(admin, Permission.ADMIN_CALENDAR)
+    school = _school(session, data["school_id"])
+    exists = session.scalar(
+        select(Closure.id).where(
+            Closure.local_authority_id == la.id,
+            Closure.on == data["on"],
+            Closure.school_id.is_(None) if school is None else Closure.school_id == school.id,
+        )
+    )
+    if exists:
+        message = "That day is already a closure."
+        raise ValidationFailed(message, fields={"on": [message]})
+    closure = Closure(
+        local_authority_id=la.id,
+        on=data["on"],
+        reason=data["reason"],
+        school_id=school.id if school else None,
+    )
+    session.add(closure)
+    la.calendar_version += 1
+    session.flush()
+    audit(session, admin.id, "create", "closure", closure.id)
+    return closure
+
+
+def remove_closure(session: Session, admin: User, la: LocalAuthority, closure: Closure) -> None:
+    _require(admin, Permission.ADMIN_CALENDAR)
+    session.delete(closure)
+    la.calendar_version += 1
+    audit(session, admin.id, "delete", "closure", closure.id)

@@ -1,0 +1,307 @@
+"""Admin pages: users, schools, the LA's settings and calendar, the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from fieldvisit.accounts.models import User
+from fieldvisit.admin import services
+from fieldvisit.admin.schemas import (
+    ClosureSchema,
+    NewUserSchema,
+    SchoolSchema,
+    SettingsSchema,
+    TermSchema,
+    UserSchema,
+)
+from fieldvisit.core.audit import AuditEvent
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.permissions import Permission, Role
+from fieldvisit.core.web import commit, permission_required
+from fieldvisit.schools.models import Closure, School, Term
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_PAGE = 100
+
+
+def _page(template: str, **context: Any) -> Any:
+    errors = context.get("errors") or {}
+    context.setdefault("error_list", error_list(errors))
+    return render_template(template, **context), 400 if errors else 200
+
+
+def _schools() -> list[School]:
+    return list(db.session.scalars(select(School).order_by(School.name)))
+
+
+def _la() -> Any:
+    la = services.current_la(db.session)
+    if la is None:
+        flash("Set up the local authority first.", "info")
+    return la
+
+
+@bp.get("/")
+@permission_required(Permission.ADMIN_USERS)
+def index() -> Any:
+    return render_template("admin/index.html", la=services.current_la(db.session))
+
+
+@bp.get("/users")
+@permission_required(Permission.ADMIN_USERS)
+def users() -> Any:
+    rows = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@permission_required(Permission.ADMIN_USERS)
+def new_user() -> Any:
+    values: dict[str, Any] = {"roles": [], "active": "yes"}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(NewUserSchema(), request.form, list_fields=("roles",))
+        values, errors = {**result.raw, "password": ""}, result.errors
+        if result.ok:
+            try:
+                services.add_user(db.session, current_user, result.data)
+            except ValidationFailed as error:
+                errors = error.fields
+            else:
+                commit()
+                flash("User added.", "success")
+                return redirect(url_for("admin.users"))
+    return _page(
+        "admin/user_form.html",
+        values=values,
+        errors=errors,
+        user=None,
+        schools=_schools(),
+        roles=list(Role),
+    )
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required(Permission.ADMIN_USERS)
+def edit_user(user_id: int) -> Any:
+    user = db.session.get(User, user_id) or abort(404)
+    values: dict[str, Any] = {
+        "email": user.email,
+        "name": user.name,
+        "roles": [r.value for r in user.roles],
+        "school_id": str(user.school_id or ""),
+        "active": "yes" if user.active else "no",
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(UserSchema(), request.form, list_fields=("roles",))
+        values, errors = {**result.raw, "password": ""}, result.errors
+        if result.ok:
+            try:
+                services.update_user(db.session, current_user, user, result.data)
+            except ValidationFailed as error:
+                errors = error.fields
+            else:
+                commit()
+                flash("User updated.", "success")
+                return redirect(url_for("admin.users"))
+    return _page(
+        "admin/user_form.html",
+        values=values,
+        errors=errors,
+        user=user,
+        schools=_schools(),
+        roles=list(Role),
+    )
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@permission_required(Permission.ADMIN_USERS)
+def unlock_user(user_id: int) -> Any:
+    user = db.session.get(User, user_id) or abort(404)
+    services.unlock_user(db.session, current_user, user)
+    commit()
+    flash(f"{user.email} can sign in again.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/schools")
+@permission_required(Permission.ADMIN_SCHOOLS)
+def schools() -> Any:
+    return render_template("admin/schools.html", schools=_schools())
+
+
+@bp.route("/schools/new", methods=["GET", "POST"], defaults={"school_id": None})
+@bp.route("/schools/<int:school_id>", methods=["GET", "POST"])
+@permission_required(Permission.ADMIN_SCHOOLS)
+def edit_school(school_id: int | None) -> Any:
+    school = (db.session.get(School, school_id) or abort(404)) if school_id else None
+    la = _la()
+    if la is None:
+        return redirect(url_for("admin.settings"))
+    fields = SchoolSchema().fields
+    values = {name: getattr(school, name) for name in fields} if school else {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(SchoolSchema(), request.form)
+        values, errors = result.raw, result.errors
+        if result.ok:
+            try:
+                services.save_school(db.session, current_user, la, result.data, school)
+            except ValidationFailed as error:
+                errors = error.fields
+            else:
+                commit()
+                flash("School saved.", "success")
+                return redirect(url_for("admin.schools"))
+    return _page("admin/school_form.html", values=values, errors=errors, school=school)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required(Permission.ADMIN_CALENDAR)
+def settings() -> Any:
+    la = services.current_la(db.session)
+    values = {name: getattr(la, name) for name in SettingsSchema().fields} if la else {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(SettingsSchema(), request.form)
+        values, errors = result.raw, result.errors
+        if result.ok:
+            try:
+                services.save_settings(db.session, current_user, la, result.data)
+            except ValidationFailed as error:
+                errors = error.fields
+            else:
+                commit()
+                flash("Settings saved.", "success")
+                return redirect(url_for("admin.index"))
+    return _page("admin/settings.html", values=values, errors=errors, la=la)
+
+
+@bp.route("/calendar", methods=["GET"])
+@permission_required(Permission.ADMIN_CALENDAR)
+def calendar() -> Any:
+    return _calendar_page({}, {}, {}, {})
+
+
+def _calendar_page(
+    term_values: dict, term_errors: dict, closure_values: dict, closure_errors: dict
+) -> Any:
+    la = _la()
+    if la is None:
+        return redirect(url_for("admin.settings"))
+    terms = db.session.scalars(
+        select(Term).where(Term.local_authority_id == la.id).order_by(Term.starts_on)
+    ).all()
+    closures = db.session.scalars(
+        select(Closure).where(Closure.local_authority_id == la.id).order_by(Closure.on)
+    ).all()
+    errors = {**term_errors, **closure_errors}
+    return _page(
+        "admin/calendar.html",
+        la=la,
+        terms=terms,
+        closures=closures,
+        schools={s.id: s for s in _schools()},
+        term_values=term_values,
+        term_errors=term_errors,
+        closure_values=closure_values,
+        closure_errors=closure_errors,
+        errors=errors,
+    )
+
+
+@bp.post("/calendar/terms")
+@permission_required(Permission.ADMIN_CALENDAR)
+def add_term() -> Any:
+    la = _la() or abort(404)
+    result = load_form(TermSchema(), request.form, date_fields=("starts_on", "ends_on"))
+    errors = result.errors
+    if result.ok:
+        try:
+            services.add_term(db.session, current_user, la, result.data)
+        except ValidationFailed as error:
+            errors = error.fields
+        else:
+            commit()
+            flash("Term added.", "success")
+            return redirect(url_for("admin.calendar"))
+    return _calendar_page(result.raw, errors, {}, {})
+
+
+@bp.post("/calendar/terms/<int:term_id>/delete")
+@permission_required(Permission.ADMIN_CALENDAR)
+def remove_term(term_id: int) -> Any:
+    la = _la() or abort(404)
+    term = db.session.get(Term, term_id) or abort(404)
+    services.remove_term(db.session, current_user, la, term)
+    commit()
+    flash("Term removed.", "success")
+    return redirect(url_for("admin.calendar"))
+
+
+@bp.post("/calendar/closures")
+@permission_required(Permission.ADMIN_CALENDAR)
+def add_closure() -> Any:
+    la = _la() or abort(404)
+    result = load_form(ClosureSchema(), request.form, date_fields=("on",))
+    errors = result.errors
+    if result.ok:
+        try:
+            services.add_closure(db.session, current_user, la, result.data)
+        except ValidationFailed as error:
+            errors = error.fields
+        else:
+            commit()
+            flash("Closure added.", "success")
+            return redirect(url_for("admin.calendar"))
+    return _calendar_page({}, {}, result.raw, errors)
+
+
+@bp.post("/calendar/closures/<int:closure_id>/delete")
+@permission_required(Permission.ADMIN_CALENDAR)
+def remove_closure(closure_id: int) -> Any:
+    la = _la() or abort(404)
+    closure = db.session.get(Closure, closure_id) or abort(404)
+    services.remove_closure(db.session, current_user, la, closure)
+    commit()
+    flash("Closure removed.", "success")
+    return redirect(url_for("admin.calendar"))
+
+
+@bp.get("/audit")
+@permission_required(Permission.ADMIN_AUDIT)
+def audit_log() -> Any:
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(AuditEvent)
+    filters = {
+        "user_id": request.args.get("user_id", type=int),
+        "object_type": request.args.get("object_type") or None,
+        "object_id": request.args.get("object_id", type=int),
+    }
+    for name, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(AuditEvent, name) == value)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    events = db.session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PAGE)
+        .offset((page - 1) * AUDIT_PAGE)
+    ).all()
+    emails = dict(db.session.execute(select(User.id, User.email)).all())
+    return render_template(
+        "admin/audit.html",
+        events=events,
+        emails=emails,
+        page=page,
+        pages=max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1),
+        filters=filters,
+        total=total,
+    )

@@ -1,0 +1,239 @@
+"""The transition table, row by row, and every guard."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from fieldvisit.cases.engine import TRANSITIONS, Action, actions_for, apply
+from fieldvisit.cases.models import CaseState, Outcome
+from fieldvisit.chronology.models import ChronologyEntry
+from fieldvisit.core.errors import CaseChanged, NotAllowed, TransitionRefused
+from fieldvisit.core.web import commit
+from fieldvisit.referrals.models import Involvement, Referral
+from tests.factories import make_case, make_visit
+
+FIRST_DAY = date(2026, 11, 3)  # a Tuesday in the autumn term (2 November is INSET)
+TODAY = date(2026, 11, 27)  # school day 19 of that case
+
+
+def actor_for(world, rule):  # noqa: ANN001, ANN201
+    """Pick a world user whose role the rule admits."""
+    for user in (world.school_user, world.laao, world.officer):
+        if any(user.can(p) for p in rule.who):
+            return user
+    raise AssertionError("no user may do this")
+
+
+def ready(session, world, case, action: Action) -> None:  # noqa: ANN001
+    """Meet every guard of the action."""
+    if action == Action.RECORD_NO_CONTACT:
+        apply(session, case, Action.LOG_CONTACT, world.school_user, today=TODAY)
+    if action == Action.SUBMIT_REFERRAL:
+        make_visit(session, case, world.officer)
+    if action in (Action.AGREE_REMOVAL,):
+        referral = Referral(
+            case_id=case.id,
+            submitted_by_id=world.school_user.id,
+            submitted_at=datetime(2026, 10, 1, tzinfo=UTC),
+        )
+        session.add(referral)
+        session.flush()
+        session.add(
+            Involvement(
+                case_id=case.id,
+                referral_id=referral.id,
+                laao_id=world.laao.id,
+                opened_at=datetime(2026, 10, 20, 9, tzinfo=UTC),
+            )
+        )
+        session.flush()
+
+
+@pytest.mark.parametrize(
+    ("state", "action"), sorted(TRANSITIONS), ids=lambda v: getattr(v, "value", str(v))
+)
+def test_every_row_of_the_table_moves_the_case_and_logs_it(session, world, state, action):
+    rule = TRANSITIONS[state, action]
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = state
+    session.flush()
+    ready(session, world, case, action)
+    entry = apply(session, case, action, actor_for(world, rule), today=TODAY)
+    assert case.state == rule.to
+    assert entry.kind == action.value
+    assert entry.details["from"] == state.value and entry.details["to"] == rule.to.value
+    if rule.outcome:
+        assert case.outcome == rule.outcome and case.closed_at is not None
+
+
+MISSING = sorted(
+    (state, action)
+    for state in CaseState
+    for action in Action
+    if (state, action) not in TRANSITIONS
+)
+
+
+@pytest.mark.parametrize(("state", "action"), MISSING, ids=lambda v: v.value)
+def test_actions_outside_the_table_are_refused_and_change_nothing(session, world, state, action):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = state
+    session.flush()
+    entries = session.scalar(select(ChronologyEntry.seq).order_by(ChronologyEntry.seq.desc()))
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, action, world.school_user, today=TODAY)
+    assert "not possible while the case is" in refused.value.message
+    assert case.state == state
+    assert (
+        session.scalar(select(ChronologyEntry.seq).order_by(ChronologyEntry.seq.desc())) == entries
+    )
+
+
+def test_a_child_protection_concern_is_never_gated(session, world):
+    for state in CaseState:
+        assert (state, Action.RAISE_CONCERN) in TRANSITIONS
+        assert TRANSITIONS[state, Action.RAISE_CONCERN].guards == ()
+        for user in (world.school_user, world.officer, world.laao):
+            assert any(user.can(p) for p in TRANSITIONS[state, Action.RAISE_CONCERN].who)
+
+
+def test_the_wrong_role_is_refused(session, world):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.REFERRED
+    with pytest.raises(NotAllowed):
+        apply(session, case, Action.ACCEPT_REFERRAL, world.school_user, today=TODAY)
+    with pytest.raises(NotAllowed):
+        apply(session, case, Action.TRIAGE, world.admin, today=TODAY)
+
+
+def test_no_contact_needs_a_logged_attempt(session, world):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, Action.RECORD_NO_CONTACT, world.school_user, today=TODAY)
+    assert refused.value.blocked[0].guard == "contact_attempted"
+
+
+@pytest.mark.parametrize(
+    ("vulnerable", "social_care", "today", "visit", "blocked_by", "unlocks_on"),
+    [
+        # Not vulnerable: day 10 is 16 November (3 Nov is day 1).
+        (False, False, date(2026, 11, 13), True, ["referral_due"], date(2026, 11, 16)),
+        (False, False, date(2026, 11, 16), True, [], None),
+        # Vulnerable: day 5 is 9 November.
+        (True, False, date(2026, 11, 6), True, ["referral_due"], date(2026, 11, 9)),
+        (True, False, date(2026, 11, 9), True, [], None),
+        # Social care involvement: at once, on day 1.
+        (True, True, date(2026, 11, 3), True, [], None),
+        # Never without a completed home visit.
+        (True, True, date(2026, 11, 3), False, ["home_visit_completed"], None),
+        (
+            False,
+            False,
+            date(2026, 11, 13),
+            False,
+            ["home_visit_completed", "referral_due"],
+            date(2026, 11, 16),
+        ),
+    ],
+)
+def test_referral_guard(
+    session, world, vulnerable, social_care, today, visit, blocked_by, unlocks_on
+):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.LOCATING
+    case.vulnerabilities = ["bullying"] if vulnerable else []
+    case.social_care_involved = social_care
+    if visit:
+        make_visit(session, case, world.officer)
+    [status] = [
+        s
+        for s in actions_for(session, case, world.school_user, today)
+        if s.action == Action.SUBMIT_REFERRAL
+    ]
+    assert [b.guard for b in status.blocked] == blocked_by
+    assert status.unlocks_on == unlocks_on
+    if blocked_by:
+        with pytest.raises(TransitionRefused):
+            apply(session, case, Action.SUBMIT_REFERRAL, world.school_user, today=today)
+        assert case.state == CaseState.LOCATING
+    else:
+        apply(session, case, Action.SUBMIT_REFERRAL, world.school_user, today=today)
+        assert case.state == CaseState.REFERRED
+
+
+def test_a_visit_nobody_answered_counts_only_with_a_letter_left(session, world):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.LOCATING
+    make_visit(session, case, world.officer, completed=False)
+    blocked = [
+        s
+        for s in actions_for(session, case, world.school_user, TODAY)
+        if s.action == Action.SUBMIT_REFERRAL
+    ][0].blocked
+    assert [b.guard for b in blocked] == ["home_visit_completed"]
+
+
+@pytest.mark.parametrize(
+    ("days_open", "allowed"), [(21, False), (27, False), (28, True), (35, True)]
+)
+def test_removal_needs_four_weeks_of_joint_enquiries(session, world, days_open, allowed):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.JOINT_ENQUIRIES
+    referral = Referral(
+        case_id=case.id,
+        submitted_by_id=world.school_user.id,
+        submitted_at=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    session.add(referral)
+    session.flush()
+    opened = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    session.add(
+        Involvement(
+            case_id=case.id, referral_id=referral.id, laao_id=world.laao.id, opened_at=opened
+        )
+    )
+    session.flush()
+    today = date(2026, 12, 1) + timedelta(days=days_open)
+    if allowed:
+        apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
+        assert case.state == CaseState.REMOVAL_AGREED
+    else:
+        with pytest.raises(TransitionRefused) as refused:
+            apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
+        assert refused.value.blocked[0].unlocks_on == date(2026, 12, 29)
+        assert "29 December 2026" in refused.value.message
+
+
+def test_child_found_at_any_stage_closes_with_an_outcome(session, world):
+    for state in (CaseState.FIRST_DAY, CaseState.REFERRED, CaseState.OFF_ROLL):
+        case = make_case(session, world, first_day=FIRST_DAY)
+        case.state = state
+        apply(session, case, Action.CHILD_FOUND, world.laao, today=TODAY)
+        assert (case.state, case.outcome) == (CaseState.CLOSED, Outcome.FOUND)
+
+
+def test_a_stale_form_is_refused_with_case_changed(session, world):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    with pytest.raises(CaseChanged) as changed:
+        apply(
+            session,
+            case,
+            Action.LOG_CONTACT,
+            world.school_user,
+            expected_version=case.version - 1,
+            today=TODAY,
+        )
+    assert "reload" in changed.value.message.lower()
+
+
+def test_a_concurrent_edit_is_caught_by_the_version_column(app, session, world):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    session.commit()
+    # Someone else's transaction changes the case after we loaded it.
+    session.execute(text("UPDATE cases SET version = version + 1 WHERE id = :id"), {"id": case.id})
+    with pytest.raises(CaseChanged):
+        apply(session, case, Action.LOG_CONTACT, world.school_user, today=TODAY)
+        commit()
