@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from weasyprint import Document
@@ -18,7 +18,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for, visible_to
-from fieldvisit.cases.models import Case
+from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.audit import audit
@@ -322,12 +322,13 @@ def cases_with_letter_due(
 ) -> list[tuple[Case, bool]]:
     """List the user's cases that may have this letter now, and whether it is due.
 
-    A letter is due when the case has none of this kind yet.
+    A letter is due once the first day's calls have not made contact and the case has no
+    letter of this kind yet.
     """
     already = exists().where(Letter.case_id == Case.id, Letter.kind == kind.key)
     rows = session.execute(
         cases_for(user)
-        .add_columns(~already)
+        .add_columns(and_(Case.state != CaseState.FIRST_DAY, ~already))
         .options(joinedload(Case.pupil))
         .where(Case.state.in_(kind.states))
         .order_by(Case.first_day_of_absence, Case.id)

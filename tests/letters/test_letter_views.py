@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 
 from fieldvisit.core.audit import AuditEvent
+from fieldvisit.core.dates import utcnow
+from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
 from fieldvisit.letters import services
 from fieldvisit.letters.models import Delivery, Letter, LetterBatch
+from fieldvisit.visits.models import VisitAssignment
+from tests.factories import make_user
 from tests.letters.helpers import locating_case, pdf_pages, qr_codes
 
 
@@ -206,3 +211,64 @@ def test_officers_and_admins_do_not_print_batches(world, signed_in, client):
         signed_in(user)
         assert client.get("/letters/batch").status_code == 403
         client.post("/logout")
+
+
+ROUTES = {
+    "letters page": ("get", "/cases/{case}/letters"),
+    "kept copy": ("get", "/cases/{case}/letters/{letter}.pdf"),
+    "make a letter": ("post", "/cases/{case}/letters"),
+    "stop the QR code": ("post", "/cases/{case}/letters/{letter}/revoke"),
+}
+ACCESS = {
+    "school_user": (200, 200, 302, 302),
+    "assigned_officer": (200, 200, 403, 403),
+    "other_school_user": (404, 404, 404, 404),
+    "officer": (404, 404, 404, 404),
+    "laao": (404, 404, 404, 404),
+    "admin": (404, 404, 404, 404),
+}
+
+
+@pytest.mark.parametrize("who", sorted(ACCESS))
+def test_the_letter_pages_answer_each_role_as_the_access_table_says(session, world, signed_in, who):
+    case = locating_case(session, world)
+    letter = services.generate_letter(session, world.school_user, case, "absence")
+    if who == "assigned_officer":
+        user = make_user(session, "assigned@la.test", {Role.OFFICER})
+        session.add(
+            VisitAssignment(
+                case_id=case.id,
+                officer_id=user.id,
+                assigned_by_id=world.school_user.id,
+                assigned_at=utcnow(),
+            )
+        )
+    else:
+        user = getattr(world, who)
+    session.commit()
+    client = signed_in(user)
+
+    statuses = []
+    for method, path in ROUTES.values():
+        url = path.format(case=case.id, letter=letter.id)
+        response = getattr(client, method)(url, data={"letter_kind": "absence"})
+        statuses.append(response.status_code)
+
+    assert tuple(statuses) == ACCESS[who], dict(zip(ROUTES, statuses, strict=True))
+
+
+def test_a_letter_the_case_cannot_have_now_is_explained_on_the_page(session, world, signed_in):
+    from fieldvisit.cases.engine import Action, apply
+
+    case = locating_case(session, world)
+    apply(session, case, Action.CHILD_RETURNED, world.school_user)
+    session.commit()
+
+    response = signed_in(world.school_user).post(
+        f"/cases/{case.id}/letters", data={"letter_kind": "absence"}
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "cannot be made while the case is &#39;Closed&#39;" in page
+    assert session.scalar(select(Letter).where(Letter.case_id == case.id)) is None
