@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -26,7 +25,6 @@ from fieldvisit.core.dates import today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.pdf import merge_documents, render_document
 from fieldvisit.core.permissions import Role
-from fieldvisit.core.qr import qr_png_data_uri
 from fieldvisit.core.storage import storage
 from fieldvisit.letters.kinds import KINDS, Audience, LetterContext, LetterKind
 from fieldvisit.letters.models import (
@@ -36,7 +34,7 @@ from fieldvisit.letters.models import (
     LetterLink,
     LetterSequence,
 )
-from fieldvisit.letters.wording import current_wording, render_wording
+from fieldvisit.letters.wording import current_wording, letter_html, link_url, render_wording
 from fieldvisit.schools.models import School
 
 log = logging.getLogger("fieldvisit.letters")
@@ -83,10 +81,6 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def link_url(token: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + "/l/" + token
-
-
 def check_may_make(session: Session, user: User, case: Case, kind: LetterKind) -> None:
     """Refuse a letter the user may not make, or that the case cannot have now."""
     if not user.can(kind.permission):
@@ -119,14 +113,7 @@ def _lay_out(
             f"The local authority's wording for this letter cannot be used ({error}). "
             "Ask an administrator to correct it."
         ) from None
-    html = render_template(
-        kind.template,
-        kind=kind,
-        letter=context,
-        body=body,
-        reference=reference,
-        qr=qr_png_data_uri(link_url(token)),
-    )
+    html = letter_html(kind, context, body, reference, link_url(token))
     letter = Letter(
         reference=reference,
         case_id=case.id,

@@ -26,6 +26,7 @@ from fieldvisit.letters.schemas import BatchSchema, MakeLetterSchema, WordingSch
 from fieldvisit.letters.wording import (
     current_wording,
     default_wording,
+    preview_pdf,
     save_wording,
     wording_history,
 )
@@ -34,6 +35,7 @@ from fieldvisit.schools.models import LocalAuthority
 bp = Blueprint("letters", __name__)
 
 link_limiter = RateLimiter(limit=30, window_seconds=60)
+DELIVERIES = [(delivery.value, delivery.label) for delivery in Delivery]
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -49,7 +51,7 @@ def panel(case: Case) -> dict[str, Any]:
         "kinds": [(kind, kind.refusal(db.session, case)) for kind in kinds_for(current_user)],
         "labels": {key: kind.label for key, kind in KINDS.items()},
         "may_revoke": {key for key, kind in KINDS.items() if current_user.can(kind.permission)},
-        "deliveries": list(Delivery),
+        "deliveries": DELIVERIES,
     }
 
 
@@ -153,7 +155,7 @@ def _batch_page(
         kinds=kinds,
         chosen=chosen,
         rows=rows,
-        deliveries=list(Delivery),
+        deliveries=DELIVERIES,
         errors=errors,
         error_list=error_list(errors),
         values=values,
@@ -268,14 +270,18 @@ def wording_edit(la_id: int, kind: str) -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = request.form.copy()
-        if form.pop("action", "save") == "restore":
+        action = form.pop("action", "save")
+        if action == "restore":
             form["body"] = default_wording(letter_kind)
         result = load_form(WordingSchema(), form)
         values, errors = result.raw, result.errors
         if result.ok:
             assert result.data is not None
+            body = result.data["body"]
             try:
-                save_wording(db.session, current_user, la, letter_kind, result.data["body"])
+                if action == "preview":
+                    return _pdf(preview_pdf(letter_kind, la, body), f"example-{kind}.pdf")
+                save_wording(db.session, current_user, la, letter_kind, body)
             except ValidationFailed as error:
                 db.session.rollback()
                 errors = error.fields

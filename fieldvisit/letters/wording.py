@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
+from flask import current_app, render_template
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
@@ -18,9 +18,11 @@ from fieldvisit.accounts.models import User
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotAllowed, ValidationFailed
+from fieldvisit.core.pdf import render_pdf
 from fieldvisit.core.permissions import Permission
-from fieldvisit.letters.kinds import LetterKind
-from fieldvisit.letters.models import LetterWording
+from fieldvisit.core.qr import qr_png_data_uri
+from fieldvisit.letters.kinds import LetterContext, LetterKind
+from fieldvisit.letters.models import Delivery, LetterWording
 from fieldvisit.schools.models import LocalAuthority
 
 MAX_WORDING_CHARS = 20_000
@@ -116,6 +118,56 @@ def render_wording(source: str, fields: dict[str, str]) -> Markup:
     )
 
 
+def link_url(token: str) -> str:
+    """Return what a letter's QR code holds: <BASE_URL>/l/<token>."""
+    return current_app.config["BASE_URL"].rstrip("/") + "/l/" + token
+
+
+def letter_html(
+    kind: LetterKind,
+    context: LetterContext,
+    body: Markup,
+    reference: str,
+    link: str,
+    *,
+    example: bool = False,
+) -> str:
+    """Put the wording on the kind's page: letterhead, address, reference, QR code, signature."""
+    return render_template(
+        kind.template,
+        kind=kind,
+        letter=context,
+        body=body,
+        reference=reference,
+        qr=qr_png_data_uri(link),
+        example=example,
+    )
+
+
+def refuse_problems(kind: LetterKind, source: str, message: str) -> None:
+    """Raise ValidationFailed listing every problem of the wording, if it has any."""
+    if problems := check_wording(kind, source):
+        raise ValidationFailed(message, fields={"body": [str(p) for p in problems]})
+
+
+def preview_pdf(kind: LetterKind, la: LocalAuthority, source: str) -> bytes:
+    """Render wording with the kind's example details, marked as an example, for an admin."""
+    refuse_problems(kind, source, "The wording has problems, so there is no example to show.")
+    fields = kind.specimen() | {"la_name": la.name}
+    context = LetterContext(
+        fields=fields,
+        addressee=fields.get("addressee", "The Headteacher"),
+        address_lines=["1 Example Road", "Exampletown", "EX1 1AA"],
+        letterhead=[fields["school_name"], "2 School Lane, Exampletown", fields["school_phone"]],
+        signatory=["Hayley Head", "Headteacher", fields["school_name"]],
+        delivery=Delivery.POST,
+    )
+    body = render_wording(source, fields)
+    return render_pdf(
+        letter_html(kind, context, body, fields["reference"], link_url("example"), example=True)
+    )
+
+
 def default_wording(kind: LetterKind) -> str:
     """Return the wording shipped in templates/letters/<kind>/wording.txt."""
     loader = current_app.jinja_loader
@@ -149,11 +201,7 @@ def save_wording(
     if not user.can(Permission.ADMIN_TEMPLATES):
         raise NotAllowed("Only an administrator can change the wording of letters.")
     body = body.replace("\r\n", "\n")
-    if problems := check_wording(kind, body):
-        raise ValidationFailed(
-            "The wording was not saved; the letter keeps its previous wording.",
-            fields={"body": [str(p) for p in problems]},
-        )
+    refuse_problems(kind, body, "The wording was not saved; the letter keeps its previous wording.")
     wording = LetterWording(
         local_authority_id=la.id,
         kind=kind.key,

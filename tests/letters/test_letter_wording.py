@@ -139,3 +139,34 @@ def test_only_admins_reach_the_wording_pages(world, signed_in, who):
 
     assert client.get("/admin/letters").status_code == 403
     assert client.get(f"/admin/letters/{world.la.id}/absence").status_code == 403
+
+
+def test_an_admin_downloads_an_example_of_the_wording_before_saving_it(
+    session, world, signed_in, tmp_path
+):
+    client = signed_in(world.admin)
+    url = f"/admin/letters/{world.la.id}/final"
+
+    response = client.post(
+        url,
+        data={
+            "body": "{{ salutation }},\n\nPlease call us by {{ respond_by }}.",
+            "action": "preview",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    text = " ".join(pdf_text(response.data, tmp_path).split())
+    assert "Example only: not a real letter" in text
+    assert "Please call us by 8 September 2026." in text
+    assert current_wording(session, world.la.id, KINDS["final"])[1] is None  # nothing saved
+
+
+def test_an_example_of_broken_wording_shows_the_problem_instead(world, signed_in):
+    response = signed_in(world.admin).post(
+        f"/admin/letters/{world.la.id}/final", data={"body": "{{ config }}", "action": "preview"}
+    )
+
+    assert response.status_code == 400
+    assert "&#39;config&#39; is not a field this letter has" in response.get_data(as_text=True)
