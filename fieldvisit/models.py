@@ -5,7 +5,7 @@ from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
-from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterSequence, LetterWording
+from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
@@ -27,7 +27,7 @@ __all__ = [
     "Letter",
     "LetterBatch",
     "LetterLink",
-    "LetterSequence",
+    "LetterNumber",
     "LetterWording",
     "LocalAuthority",
     "NeighbourEnquiry",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
@@ -112,12 +112,14 @@ class LetterWording(Base):
     created_by: Mapped[User] = relationship()
 
 
-class LetterSequence(Base):
-    """The last reference number used in a year: FV-2026-000123 is the 123rd of 2026."""
+class LetterNumber(Base):
+    """Hands out letter numbers: FV-2026-000123 is the 123rd letter made.
 
-    __tablename__ = "letter_sequences"
-    __table_args__ = (UniqueConstraint("year"),)
+    Taking a number inserts a row, which never waits on other makers of letters (a
+    counter row updated in place would be locked until each batch committed).
+    """
+
+    __tablename__ = "letter_numbers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int]
-    last: Mapped[int] = mapped_column(default=0)
+    taken_at: Mapped[datetime]

@@ -9,8 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 from weasyprint import Document
 from weasyprint.text.fonts import FontConfiguration
@@ -32,7 +31,7 @@ from fieldvisit.letters.models import (
     Letter,
     LetterBatch,
     LetterLink,
-    LetterSequence,
+    LetterNumber,
 )
 from fieldvisit.letters.wording import current_wording, letter_html, link_url, render_wording
 from fieldvisit.schools.models import School
@@ -58,23 +57,11 @@ def kind_named(key: str) -> LetterKind:
 
 
 def next_reference(session: Session, year: int) -> str:
-    """Take the next reference of the year, like FV-2026-000123; the row lock serialises makers."""
-    bump = (
-        update(LetterSequence)
-        .where(LetterSequence.year == year)
-        .values(last=LetterSequence.last + 1)
-        .returning(LetterSequence.last)
-        .execution_options(synchronize_session=False)
-    )
-    number = session.execute(bump).scalar()
-    if number is None:
-        try:
-            with session.begin_nested():
-                session.add(LetterSequence(year=year, last=1))
-            number = 1
-        except IntegrityError:  # another request started the year first
-            number = session.execute(bump).scalar_one()
-    return f"FV-{year}-{number:06d}"
+    """Take the next letter number and return its reference, like FV-2026-000123."""
+    number = LetterNumber(taken_at=utcnow())
+    session.add(number)
+    session.flush()
+    return f"FV-{year}-{number.id:06d}"
 
 
 def token_sha256(token: str) -> str:

@@ -67,7 +67,7 @@ def test_the_kept_copy_is_hashed_and_the_letter_is_in_the_chronology(session, wo
     assert letter.reference in entry.summary
 
 
-def test_references_are_unique_and_count_up_within_the_year(session, world):
+def test_references_are_unique_and_count_up(session, world):
     case = locating_case(session, world)
     first = services.generate_letter(session, world.school_user, case, "absence")
     second = services.generate_letter(session, world.school_user, case, "missed_visit")
