@@ -68,10 +68,14 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_may_make(session: Session, user: User, case: Case, kind: LetterKind) -> None:
-    """Refuse a letter the user may not make, or that the case cannot have now."""
+def _require_permission(user: User, kind: LetterKind) -> None:
     if not user.can(kind.permission):
         raise NotAllowed(f"Your role does not allow making a '{kind.label}' letter.")
+
+
+def check_may_make(session: Session, user: User, case: Case, kind: LetterKind) -> None:
+    """Refuse a letter the user may not make, or that the case cannot have now."""
+    _require_permission(user, kind)
     if not session.scalar(select(exists().where(Case.id == case.id, visible_to(user)))):
         raise NotFound("There is no case with that number that you can see.")
     if reason := kind.refusal(session, case):
@@ -166,6 +170,7 @@ def generate_batch(
 ) -> LetterBatch:
     """Make one letter per case and one PDF of them all, a letter per page, kept as printed."""
     letter_kind = kind_named(kind)
+    _require_permission(user, letter_kind)
     if not cases:
         raise ValidationFailed(
             "Choose at least one case.", fields={"case_ids": ["Choose at least one case."]}
