@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -65,7 +67,11 @@ def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> byte
     return render_document(html, base_url=base_url).write_pdf()
 
 
-def merge_documents(documents: list[Document]) -> bytes:
-    """Write laid-out documents as one PDF, each starting on a new page."""
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf()
+def merge_pdfs(pdfs: list[bytes]) -> bytes:
+    """Join PDFs into one, page for page, byte-identical in content to the ones given."""
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(PdfReader(io.BytesIO(data)))
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()

@@ -22,7 +22,7 @@ from fieldvisit.chronology.models import Method
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
-from fieldvisit.core.pdf import merge_documents, render_document
+from fieldvisit.core.pdf import merge_pdfs, render_document
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
 from fieldvisit.letters.kinds import KINDS, Audience, LetterContext, LetterKind
@@ -186,16 +186,18 @@ def generate_batch(
         )
     for case in cases:
         check_may_make(session, user, case, letter_kind)
+    # Fonts are shared across the batch; each laid-out letter is dropped once written, as
+    # holding hundreds of layouts for one merged write costs memory and collector time.
     font_config = FontConfiguration()
-    letters, documents = [], []
+    letters, pdfs = [], []
     for case in cases:
         letter, document, context = _lay_out(
             session, user, case, letter_kind, delivery, font_config
         )
-        _keep(session, user, case, letter_kind, letter, context, document.write_pdf())
+        pdfs.append(document.write_pdf())
+        _keep(session, user, case, letter_kind, letter, context, pdfs[-1])
         letters.append(letter)
-        documents.append(document)
-    pdf = merge_documents(documents)
+    pdf = merge_pdfs(pdfs)
     batch = LetterBatch(
         kind=letter_kind.key,
         created_by_id=user.id,

@@ -19,6 +19,7 @@ from tests.factories import World, make_case, make_visit
 
 def qr_codes(pdf: bytes, folder: Path) -> list[str]:
     """Return the QR code found on each page, in page order (pdftoppm, then zbarimg)."""
+    folder.mkdir(parents=True, exist_ok=True)
     source = folder / "letter.pdf"
     source.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-r", "150", "-png", source, folder / "page"], check=True)

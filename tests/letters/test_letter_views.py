@@ -146,8 +146,15 @@ def test_a_batch_prints_one_letter_per_page_each_with_its_own_qr_code(
         for code in codes
     }
     assert landed == {case.id for case in chosen}
-    letters = session.scalars(select(Letter).where(Letter.batch_id == batch.id)).all()
+    letters = session.scalars(
+        select(Letter).where(Letter.batch_id == batch.id).order_by(Letter.reference)
+    ).all()
     assert len({letter.reference for letter in letters}) == 3
+    kept = [
+        qr_codes(storage().get(letter.storage_key), tmp_path / letter.reference)
+        for letter in letters
+    ]
+    assert [code for (code,) in kept] == codes  # each page is its letter's kept copy
 
 
 def test_print_every_case_with_a_letter_due(session, world, signed_in, tmp_path):
