@@ -106,7 +106,11 @@ def _each(seconds: float) -> str:
 
 def main() -> None:
     logging.disable(logging.INFO)  # the same quiet logs for the app and bare WeasyPrint
-    workdir = Path(tempfile.mkdtemp(prefix="fieldvisit-bench-"))
+    with tempfile.TemporaryDirectory(prefix="fieldvisit-bench-") as folder:
+        run(Path(folder))
+
+
+def run(workdir: Path) -> None:
     app = create_app(
         {
             "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
