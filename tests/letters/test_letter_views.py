@@ -279,3 +279,21 @@ def test_a_letter_the_case_cannot_have_now_is_explained_on_the_page(session, wor
     assert response.status_code == 400
     assert "cannot be made while the case is &#39;Closed&#39;" in page
     assert session.scalar(select(Letter).where(Letter.case_id == case.id)) is None
+
+
+def test_the_panel_renders_inside_the_case_page_with_only_the_case(app, session, world):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    case = locating_case(session, world)
+    letter = services.generate_letter(session, world.school_user, case, "absence")
+    with app.test_request_context(f"/cases/{case.id}"):
+        app.preprocess_request()
+        login_user(world.school_user)
+        html = render_template_string(
+            '{% include "letters/_case_panel.html" ignore missing %}', case=case
+        )
+
+    assert letter.reference in html
+    assert f'action="/cases/{case.id}/letters"' in html
+    assert 'name="return_to" value="case"' in html
