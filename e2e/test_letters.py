@@ -47,6 +47,8 @@ def test_a_school_prints_a_letter_from_the_case_and_downloads_it(
     expect(banner).to_contain_text("is ready")
     reference = re.search(r"FV-\d{4}-\d{6}", banner.inner_text()).group(0)
     axe_check(page)
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     pdf = download_pdf(page, f"Download letter {reference} (PDF)", tmp_path)
     assert pdf.startswith(b"%PDF-")
     (code,) = qr_codes(pdf, tmp_path)
