@@ -77,13 +77,17 @@ class Letter(Base):
 
 
 class LetterLink(Base):
-    """The QR code's link: only the token's SHA-256 is kept, so the table cannot be replayed."""
+    """The QR code's link, revocable; its token is random and unique.
+
+    The token is kept as printed, not hashed: the officer's phone matches a scanned code to
+    the visit's letters offline, and the kept PDF copy holds the token in its QR code anyway.
+    """
 
     __tablename__ = "letter_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letters.id"), unique=True)
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uses: Mapped[int] = mapped_column(default=0)

@@ -64,10 +64,6 @@ def next_reference(session: Session, year: int) -> str:
     return f"FV-{year}-{number.id:06d}"
 
 
-def token_sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _require_permission(user: User, kind: LetterKind) -> None:
     if not user.can(kind.permission):
         raise NotAllowed(f"Your role does not allow making a '{kind.label}' letter.")
@@ -117,7 +113,7 @@ def _lay_out(
         wording_id=wording.id if wording else None,
         storage_key=f"letters/{year}/{reference.lower()}.pdf",
     )
-    letter.link = LetterLink(token_sha256=token_sha256(token))
+    letter.link = LetterLink(token=token)
     return letter, render_document(html, font_config=font_config), context
 
 
@@ -240,14 +236,18 @@ def letters_for_case(session: Session, case: Case) -> list[Letter]:
 
 
 def letters_for_visit(session: Session, case: Case) -> list[dict[str, Any]]:
-    """Return the case's letters to the family, newest first, for the phone app's visit data."""
+    """Return the case's letters to the family, newest first, for the phone app's visit data.
+
+    `qr_token` lets the phone match a scanned QR code offline; a stopped link has none.
+    """
     return [
         {
             "reference": letter.reference,
+            "title": KINDS[letter.kind].label,
             "kind": letter.kind,
-            "kind_label": KINDS[letter.kind].label,
             "created_on": uk_date(letter.created_at).isoformat(),
             "delivery": letter.delivery.value,
+            "qr_token": None if letter.link.revoked else letter.link.token,
         }
         for letter in letters_for_case(session, case)
         if letter.kind in KINDS and KINDS[letter.kind].audience == Audience.FAMILY
@@ -333,7 +333,7 @@ def follow_link(session: Session, user: User | None, token: str) -> Landing:
     link = session.scalar(
         select(LetterLink)
         .options(joinedload(LetterLink.letter))
-        .where(LetterLink.token_sha256 == token_sha256(token))
+        .where(LetterLink.token == token)
     )
     if link is None:
         audit(session, user_id, "follow_link_unknown", "letter", None)

@@ -231,7 +231,7 @@ def follow(token: str) -> Any:
     if landing.to == "case":
         response = redirect(url_for("cases.show", case_id=landing.case_id))
     elif landing.to == "app":
-        response = redirect(f"/app/#/visit/{landing.case_id}?letter={landing.reference}")
+        response = redirect(f"/app/#letter/{landing.reference}")
     else:
         response = Response(
             render_template(

@@ -122,5 +122,17 @@ def test_letters_for_visit_lists_the_letters_home(session, world):
     listed = services.letters_for_visit(session, case)
 
     assert [item["reference"] for item in listed] == [home.reference]
-    assert listed[0]["kind_label"] == KINDS["absence"].label
+    assert listed[0]["title"] == KINDS["absence"].label
+    assert listed[0]["qr_token"] == home.link.token
     assert listed[0]["created_on"] == home.created_at.date().isoformat()
+
+
+def test_a_stopped_link_is_not_offered_to_the_phone_for_scanning(session, world):
+    case = locating_case(session, world)
+    letter = services.generate_letter(session, world.school_user, case, "missed_visit")
+    services.revoke_link(session, world.school_user, case, letter)
+
+    (listed,) = services.letters_for_visit(session, case)
+
+    assert listed["reference"] == letter.reference
+    assert listed["qr_token"] is None
