@@ -20,6 +20,13 @@ BLUEPRINTS = (
     "fieldvisit.accounts.account",
     "fieldvisit.cases.views",
     "fieldvisit.admin.views",
+    "fieldvisit.pupils.views",
+    "fieldvisit.outcomes.views",
+    "fieldvisit.chronology.views",
+    "fieldvisit.core.api",
+    "fieldvisit.visits.views",
+    "fieldvisit.visits.api",
+    "fieldvisit.visits.shell",
     "fieldvisit.letters.views",
 )
 
@@ -52,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("alembic.runtime.plugins", "alembic.autogenerate"):
+    for noisy in ("alembic.runtime.plugins", "alembic.autogenerate", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from fieldvisit.core import web

@@ -22,10 +22,12 @@ from fieldvisit.core.db import db
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
 from fieldvisit.letters import demo as letters_demo
+from fieldvisit.outcomes.demo import close_with_outcome
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
 from fieldvisit.schools.services import calendar_for
+from fieldvisit.visits import demo as visits_demo
 from fieldvisit.visits.models import (
     AssignmentStatus,
     HomeVisit,
@@ -409,10 +411,7 @@ class _Seeder:
         return involvement
 
     def _close(self, case: Case, action: Action, note: str) -> None:
-        apply(self.session, case, action, self._school_user(case), note=note, today=self.today)
-        if action in (Action.ATTENDING_OTHER_SCHOOL, Action.ELECTIVE_HOME_EDUCATION):
-            case.pupil.on_roll = False
-            case.pupil.left_on = self.today
+        close_with_outcome(self.session, self._school_user(case), case, action, note, self.today)
 
     def _cases(self) -> None:
         days_ago = self._days_ago
@@ -493,6 +492,7 @@ class _Seeder:
         # Fenland Academy: a case for the second school's user.
         case = self._open(4, school=self.fenland)
         self._triage(case)
+        visits_demo.seed(self)
 
     def _days_ago(self, school_days: int) -> date:
         return self._first_day(school_days + 1)

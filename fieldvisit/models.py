@@ -6,10 +6,11 @@ from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
+from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationReferral, OutcomeRecord
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
-from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment
+from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment, VisitPhoto
 
 metadata = Base.metadata
 
@@ -22,6 +23,8 @@ __all__ = [
     "ChronologyEntry",
     "Closure",
     "Contact",
+    "DestinationConfirmation",
+    "HomeEducationReferral",
     "HomeVisit",
     "Involvement",
     "Letter",
@@ -31,6 +34,7 @@ __all__ = [
     "LetterWording",
     "LocalAuthority",
     "NeighbourEnquiry",
+    "OutcomeRecord",
     "Pupil",
     "Referral",
     "School",
@@ -39,5 +43,6 @@ __all__ = [
     "User",
     "UserRole",
     "VisitAssignment",
+    "VisitPhoto",
     "metadata",
 ]

@@ -183,3 +183,24 @@ def make_visit(session: Session, case: Case, officer: User, *, completed: bool =
     session.add(visit)
     session.flush()
     return visit
+
+
+def first_day_for(session: Session, school: School, school_day: int) -> date:
+    """Return the first day of absence that makes today school day N at this school."""
+    from fieldvisit.schools.services import calendar_for
+
+    calendar = calendar_for(session, school)
+    today = today_in_uk()
+    day = today
+    while calendar.school_day_number(day, today) < school_day or not calendar.is_school_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def date_fields(name: str, value: date) -> dict[str, str]:
+    """The three fields a GOV.UK date input posts."""
+    return {
+        f"{name}-day": str(value.day),
+        f"{name}-month": str(value.month),
+        f"{name}-year": str(value.year),
+    }

@@ -47,6 +47,8 @@ class Action(enum.StrEnum):
     RECORD_REMOVAL = "record_removal"
     CHILD_FOUND = "child_found"
     RAISE_CONCERN = "raise_concern"
+    INFORM_SOCIAL_WORKER = "inform_social_worker"
+    REQUEST_POLICE_CHECK = "request_police_check"
 
     @property
     def label(self) -> str:
@@ -72,20 +74,34 @@ ACTION_LABELS = {
     Action.RECORD_REMOVAL: "Record removal from roll",
     Action.CHILD_FOUND: "Child found",
     Action.RAISE_CONCERN: "Raise a child protection concern",
+    Action.INFORM_SOCIAL_WORKER: "Record that the social worker was informed",
+    Action.REQUEST_POLICE_CHECK: "Record a police safe-and-well check request",
 }
 
 
 @dataclass
 class GuardContext:
-    """What guards may look at: the case, today, and lazily its calendar and LA."""
+    """What guards may look at: the case, today, and lazily its calendar and LA.
+
+    A list page that already knows the calendar or the visits passes them in,
+    so checking many cases costs no query per case.
+    """
 
     session: Session
     case: Case
     today: date
+    known_calendar: SchoolCalendar | None = None
+    known_home_visit_completed: bool | None = None
 
     @cached_property
     def calendar(self) -> SchoolCalendar:
-        return calendar_for(self.session, self.case.school)
+        return self.known_calendar or calendar_for(self.session, self.case.school)
+
+    @cached_property
+    def has_completed_home_visit(self) -> bool:
+        if self.known_home_visit_completed is not None:
+            return self.known_home_visit_completed
+        return bool(self.session.scalar(select(completed_home_visit_exists(self.case.id))))
 
     @property
     def school_day(self) -> int:
@@ -116,16 +132,16 @@ def contact_attempted(ctx: GuardContext) -> Blocked | None:
     )
 
 
-def home_visit_completed(ctx: GuardContext) -> Blocked | None:
-    completed = ctx.session.scalar(
-        select(
-            exists().where(
-                HomeVisit.case_id == ctx.case.id,
-                or_(HomeVisit.outcome != VisitOutcome.NO_ANSWER, HomeVisit.letter_left),
-            )
-        )
+def completed_home_visit_exists(case_id: Any) -> Any:
+    """SQL: the case has a completed visit (answered, or a letter left); case_id may be a column."""
+    return exists().where(
+        HomeVisit.case_id == case_id,
+        or_(HomeVisit.outcome != VisitOutcome.NO_ANSWER, HomeVisit.letter_left),
     )
-    if completed:
+
+
+def home_visit_completed(ctx: GuardContext) -> Blocked | None:
+    if ctx.has_completed_home_visit:
         return None
     return Blocked(
         "home_visit_completed",
@@ -223,6 +239,9 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     stay(Action.REASSIGN_LAAO, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), LA)
     # Footnotes 1 and 2 of the seed: a concern is never gated, in any state.
     stay(Action.RAISE_CONCERN, tuple(CaseState), frozenset({P.CONCERN_RAISE}))
+    # With social care or CP involvement the seed asks for these, each logged.
+    stay(Action.INFORM_SOCIAL_WORKER, ACTIVE, SCHOOL)
+    stay(Action.REQUEST_POLICE_CHECK, ACTIVE, SCHOOL)
 
     # Contact made? No: triage, then locate.
     table[S.FIRST_DAY, Action.RECORD_NO_CONTACT] = Rule(S.NO_CONTACT, SCHOOL, (contact_attempted,))
@@ -271,6 +290,14 @@ def may(user: User, rule: Rule) -> bool:
     return any(user.can(p) for p in rule.who)
 
 
+def blockers(ctx: GuardContext, action: Action) -> list[Blocked] | None:
+    """Return the guards that block the action in the case's state now; None if no such rule."""
+    rule = TRANSITIONS.get((ctx.case.state, action))
+    if rule is None:
+        return None
+    return [b for guard in rule.guards if (b := guard(ctx))]
+
+
 def actions_for(
     session: Session, case: Case, user: User, today: date | None = None
 ) -> list[ActionStatus]:
@@ -279,9 +306,13 @@ def actions_for(
     statuses = []
     for (state, action), rule in TRANSITIONS.items():
         if state == case.state and may(user, rule):
-            blocked = [b for guard in rule.guards if (b := guard(ctx))]
-            statuses.append(ActionStatus(action, rule, blocked))
+            statuses.append(ActionStatus(action, rule, blockers(ctx, action) or []))
     return statuses
+
+
+def may_ever(user: User, action: Action) -> bool:
+    """Say whether the user's roles allow the action in any state."""
+    return any(a == action and may(user, rule) for (_, a), rule in TRANSITIONS.items())
 
 
 def apply(
@@ -315,8 +346,7 @@ def apply(
         )
     if not may(actor, rule):
         raise NotAllowed(f"Your role does not allow '{action.label}'.")
-    ctx = GuardContext(session, case, today or today_in_uk())
-    blocked = [b for guard in rule.guards if (b := guard(ctx))]
+    blocked = blockers(GuardContext(session, case, today or today_in_uk()), action)
     if blocked:
         raise TransitionRefused(action.value, blocked)
     before = case.state

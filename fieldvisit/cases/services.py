@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import select
@@ -16,9 +17,9 @@ from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core import mail
 from fieldvisit.core.dates import today_in_uk, utcnow
-from fieldvisit.core.errors import NotAllowed, NotFound, ValidationFailed
+from fieldvisit.core.errors import CaseChanged, NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Permission
-from fieldvisit.pupils.models import Pupil
+from fieldvisit.pupils.models import AgencyWorker, Pupil
 
 
 def open_case(
@@ -102,6 +103,7 @@ def log_contact_attempt(
     expected_version: int | None = None,
 ) -> ChronologyEntry:
     """Log one attempt to reach the family; the number or address tried is kept."""
+    _not_in_future(occurred_at, "occurred_on")
     result = "contact made" if contact_made else "no contact"
     who = f" ({contact_name})" if contact_name else ""
     return apply(
@@ -140,6 +142,7 @@ def triage(
     vulnerabilities: list[str],
     social_care_involved: bool,
     notes: str = "",
+    social_worker: SocialWorker | None = None,
     expected_version: int | None = None,
 ) -> ChronologyEntry:
     """Record the vulnerability triage and regenerate the checklist from it."""
@@ -148,6 +151,10 @@ def triage(
         raise ValidationFailed(
             "Unknown vulnerability.", fields={"vulnerabilities": [f"Unknown: {', '.join(unknown)}"]}
         )
+    if expected_version is not None and expected_version != case.version:
+        raise CaseChanged()
+    if social_care_involved and social_worker is not None:
+        link_social_worker(case.pupil, social_worker)
     case.vulnerabilities = [key for key in VULNERABILITIES if key in vulnerabilities]
     case.social_care_involved = social_care_involved
     case.triage_notes = notes
@@ -171,9 +178,86 @@ def triage(
             "vulnerabilities": case.vulnerabilities,
             "social_care_involved": social_care_involved,
             "referral_day": due_day,
+            "social_worker": social_worker.name if social_worker else "",
         },
+    )
+
+
+@dataclass(frozen=True)
+class SocialWorker:
+    name: str
+    phone: str = ""
+    email: str = ""
+
+
+def link_social_worker(pupil: Pupil, worker: SocialWorker) -> AgencyWorker:
+    """Add the named social worker to the pupil, or update the one of that name."""
+    for existing in pupil.agency_workers:
+        if existing.is_social_worker and existing.name.strip().lower() == worker.name.lower():
+            existing.phone = worker.phone or existing.phone
+            existing.email = worker.email or existing.email
+            return existing
+    linked = AgencyWorker(
+        agency="Children's social care",
+        role="Social worker",
+        name=worker.name,
+        phone=worker.phone,
+        email=worker.email,
+    )
+    pupil.agency_workers.append(linked)
+    return linked
+
+
+def social_worker_of(pupil: Pupil) -> AgencyWorker | None:
+    return next((w for w in pupil.agency_workers if w.is_social_worker), None)
+
+
+SAFEGUARDING_STEPS = {
+    Action.INFORM_SOCIAL_WORKER: "Social worker informed",
+    Action.REQUEST_POLICE_CHECK: "Police asked for a safe-and-well check",
+}
+
+
+def record_safeguarding_step(
+    session: Session,
+    user: User,
+    case: Case,
+    action: Action,
+    *,
+    method: Method,
+    who: str,
+    occurred_at: datetime,
+    reference: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> ChronologyEntry:
+    """Log informing the social worker or asking the police for a safe-and-well check."""
+    if action not in SAFEGUARDING_STEPS:
+        raise ValueError(f"{action} is not a safeguarding step")
+    _not_in_future(occurred_at, "occurred_on")
+    summary = f"{SAFEGUARDING_STEPS[action]} ({method.label.lower()}, {who})"
+    if reference:
+        summary += f", reference {reference}"
+    return apply(
+        session,
+        case,
+        action,
+        user,
+        summary=summary,
+        method=method,
+        occurred_at=occurred_at,
+        note=note,
+        details={"who": who, "reference": reference},
         expected_version=expected_version,
     )
+
+
+def _not_in_future(moment: datetime, field: str) -> None:
+    if moment > utcnow() + timedelta(minutes=5):
+        raise ValidationFailed(
+            "The date and time cannot be in the future.",
+            fields={field: ["Enter a date and time that is now or in the past"]},
+        )
 
 
 def tick_checklist_item(
@@ -188,6 +272,8 @@ def tick_checklist_item(
     item = session.get(ChecklistItem, item_id)
     if item is None or item.case_id != case.id:
         raise NotFound("That checklist item is not on this case.")
+    if expected_version is not None and expected_version != case.version:
+        raise CaseChanged()
     if item.done:
         raise ValidationFailed("That checklist item is already ticked.")
     item.done_at = utcnow()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -64,37 +64,92 @@ def append(
     corrects: ChronologyEntry | None = None,
 ) -> ChronologyEntry:
     """Add an entry at the end of the case's chain and touch the case so edits serialise."""
-    last = session.execute(
-        select(ChronologyEntry.seq, ChronologyEntry.hash)
-        .where(ChronologyEntry.case_id == case.id)
-        .order_by(ChronologyEntry.seq.desc())
-        .limit(1)
-    ).first()
-    now = utcnow()
-    entry = ChronologyEntry(
-        case_id=case.id,
-        seq=(last.seq + 1) if last else 1,
-        kind=kind,
-        method=method,
-        occurred_at=occurred_at or now,
-        recorded_at=now,
-        actor_id=actor.id if actor else None,
-        target=target,
-        summary=summary,
-        note=note,
-        details=details or {},
-        corrects_id=corrects.id if corrects else None,
-        prev_hash=last.hash if last else GENESIS,
-    )
-    entry.hash = entry_hash(entry)
-    session.add(entry)
-    case.chronology_head = entry.hash
-    case.updated_at = now  # bumps the case's version: concurrent writers conflict
+    entry = NewEntry(kind, summary, actor, method, occurred_at, target, note, details, corrects)
+    entries = Chains(session, [case]).append(case, [entry])
     try:
         session.flush()
     except StaleDataError:
         raise CaseChanged() from None
-    return entry
+    return entries[0]
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry for Chains.append: the same fields as append's keywords."""
+
+    kind: str
+    summary: str
+    actor: User | None
+    method: Method = Method.SYSTEM
+    occurred_at: datetime | None = None
+    target: str = ""
+    note: str = ""
+    details: dict[str, Any] | None = None
+    corrects: ChronologyEntry | None = None
+
+
+class Chains:
+    """Append to the chains of many cases at once (a phone's batch of visits): one read of
+    their ends, no flush of its own. A chain that grew elsewhere meanwhile is read again."""
+
+    def __init__(self, session: Session, cases: Iterable[Case]) -> None:
+        self.session = session
+        ids = {case.id for case in cases}
+        last = (
+            select(ChronologyEntry.case_id, func.max(ChronologyEntry.seq).label("seq"))
+            .where(ChronologyEntry.case_id.in_(ids))
+            .group_by(ChronologyEntry.case_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(ChronologyEntry.case_id, ChronologyEntry.seq, ChronologyEntry.hash).join(
+                last,
+                and_(ChronologyEntry.case_id == last.c.case_id, ChronologyEntry.seq == last.c.seq),
+            )
+        )
+        self._ends = {row.case_id: (row.seq, row.hash) for row in rows}
+
+    def _end(self, case: Case) -> tuple[int, str]:
+        end = self._ends.get(case.id, (0, GENESIS))
+        if end[1] == (case.chronology_head or GENESIS):
+            return end
+        last = self.session.execute(
+            select(ChronologyEntry.seq, ChronologyEntry.hash)
+            .where(ChronologyEntry.case_id == case.id)
+            .order_by(ChronologyEntry.seq.desc())
+            .limit(1)
+        ).first()
+        return (last.seq, last.hash) if last else (0, GENESIS)
+
+    def append(self, case: Case, new: list[NewEntry]) -> list[ChronologyEntry]:
+        """Add entries in order at the end of the case's chain and touch the case."""
+        seq, prev_hash = self._end(case)
+        now = utcnow()
+        entries = []
+        for spec in new:
+            seq += 1
+            entry = ChronologyEntry(
+                case_id=case.id,
+                seq=seq,
+                kind=spec.kind,
+                method=spec.method,
+                occurred_at=spec.occurred_at or now,
+                recorded_at=now,
+                actor_id=spec.actor.id if spec.actor else None,
+                target=spec.target,
+                summary=spec.summary,
+                note=spec.note,
+                details=spec.details or {},
+                corrects_id=spec.corrects.id if spec.corrects else None,
+                prev_hash=prev_hash,
+            )
+            entry.hash = prev_hash = entry_hash(entry)
+            entries.append(entry)
+        self.session.add_all(entries)
+        self._ends[case.id] = (seq, prev_hash)
+        case.chronology_head = prev_hash
+        case.updated_at = now  # bumps the case's version: concurrent writers conflict
+        return entries
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Dates and times: UTC now, ISO input, and GOV.UK-style display in UK time."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 UK_TIME = ZoneInfo("Europe/London")
@@ -58,3 +58,8 @@ def today_in_uk() -> date:
 def uk_date(moment: datetime) -> date:
     """Return the date in England at this moment."""
     return moment.astimezone(UK_TIME).date()
+
+
+def uk_moment(on: date, at: time) -> datetime:
+    """Return the UTC moment of a date and clock time as read in England."""
+    return datetime.combine(on, at, UK_TIME).astimezone(UTC)

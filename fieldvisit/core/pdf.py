@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,16 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "/static/"
 
-# WeasyPrint logs seven INFO lines per document; a batch of letters would flood the log.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-
 
 class FetchRefused(ValueError):
     pass
 
 
-class StaticFilesFetcher(URLFetcher):
-    """Serve /static/... from the app's static folder and data: URLs; refuse the rest."""
+class StaticUrlFetcher(URLFetcher):
+    """Serve /static/... and data: URLs to WeasyPrint, and refuse everything else."""
 
-    def __init__(self, static_folder: str, **kwargs: Any) -> None:
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False, **kwargs)
+    def __init__(self, static_folder: str) -> None:
+        super().__init__(allowed_protocols={"data", "http", "https"})
         self.root = Path(static_folder).resolve()
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -41,13 +37,13 @@ class StaticFilesFetcher(URLFetcher):
         target = (self.root / path[len(STATIC_PREFIX) :]).resolve()
         if not target.is_relative_to(self.root) or not target.is_file():
             raise FetchRefused(f"PDF rendering may not fetch {url!r}")
-        mime_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime_type})
+        mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": mime})
 
 
-def static_url_fetcher(static_folder: str) -> StaticFilesFetcher:
+def static_url_fetcher(static_folder: str) -> StaticUrlFetcher:
     """Return a URL fetcher that serves /static/... and data: URLs, and refuses the rest."""
-    return StaticFilesFetcher(static_folder)
+    return StaticUrlFetcher(static_folder)
 
 
 def render_document(

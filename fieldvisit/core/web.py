@@ -77,6 +77,14 @@ def _nav_items() -> list[dict[str, Any]]:
     items = []
     if not current_user.roles <= {Role.ADMIN}:
         items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
+    if current_user.can(Permission.PUPILS_MANAGE):
+        items.append(
+            {"text": "Pupils", "href": url_for("pupils.index"), "endpoint": "pupils.index"}
+        )
+    if current_user.can(Permission.VISITS_RECORD):
+        items.append(
+            {"text": "Home visits", "href": url_for("visits.index"), "endpoint": "visits.index"}
+        )
     if current_user.can(Permission.ADMIN_USERS):
         items.append({"text": "Admin", "href": url_for("admin.index"), "endpoint": "admin.index"})
     if current_user.can(Permission.LETTERS_PRINT):

@@ -331,9 +331,7 @@ def follow_link(session: Session, user: User | None, token: str) -> Landing:
     """Resolve a letter's token for this visitor; log every use by ids only."""
     user_id = user.id if user else None
     link = session.scalar(
-        select(LetterLink)
-        .options(joinedload(LetterLink.letter))
-        .where(LetterLink.token == token)
+        select(LetterLink).options(joinedload(LetterLink.letter)).where(LetterLink.token == token)
     )
     if link is None:
         audit(session, user_id, "follow_link_unknown", "letter", None)

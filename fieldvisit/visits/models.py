@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, Uuid
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
@@ -56,6 +56,8 @@ class HomeVisit(Base):
     letter_reference: Mapped[str] = mapped_column(String(40), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     concern: Mapped[bool] = mapped_column(default=False)
+    concern_details: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list[str]] = mapped_column(default=list)  # SHA-256 of each photo declared
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     received_at: Mapped[datetime]
 
@@ -102,3 +104,22 @@ class VisitAssignment(Base):
     instructions: Mapped[str] = mapped_column(Text, default="")
 
     officer: Mapped[User] = relationship(foreign_keys=[officer_id])
+
+
+class VisitPhoto(Base):
+    """A photo taken at a visit, keyed by the visit's client UUID: it may arrive first."""
+
+    __tablename__ = "visit_photos"
+    __table_args__ = (UniqueConstraint("visit_uuid", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the bytes the phone sent
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime]
+    storage_key: Mapped[str] = mapped_column(String(200))
+    thumbnail_key: Mapped[str] = mapped_column(String(200))
+    stored_sha256: Mapped[str] = mapped_column(String(64))  # of the re-encoded file kept
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]

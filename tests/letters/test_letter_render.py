@@ -136,3 +136,18 @@ def test_a_stopped_link_is_not_offered_to_the_phone_for_scanning(session, world)
 
     assert listed["reference"] == letter.reference
     assert listed["qr_token"] is None
+
+
+def test_the_phone_apps_visit_data_carries_the_letters_to_deliver(session, world):
+    from fieldvisit.visits.services import letters_to_deliver
+
+    case = locating_case(session, world)
+    letter = services.generate_letter(session, world.school_user, case, "missed_visit")
+
+    assert letters_to_deliver(session, case) == [
+        {
+            "reference": letter.reference,
+            "title": KINDS["missed_visit"].label,
+            "qr_token": letter.link.token,
+        }
+    ]

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fd90fb2c3088
+Revision ID: 4d27d6e782aa
 Revises:
-Create Date: 2026-11-29 19:08:39.481930
+Create Date: 2026-11-29 19:47:55.884198
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "fd90fb2c3088"
+revision: str = "4d27d6e782aa"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -345,6 +345,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "role", name=op.f("uq_user_roles_user_id_role")),
     )
     op.create_table(
+        "visit_photos",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("visit_uuid", sa.Uuid(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("received_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("thumbnail_key", sa.String(length=200), nullable=False),
+        sa.Column("stored_sha256", sa.String(length=64), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"], ["users.id"], name=op.f("fk_visit_photos_uploaded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit_photos")),
+        sa.UniqueConstraint("visit_uuid", "sha256", name=op.f("uq_visit_photos_visit_uuid_sha256")),
+    )
+    with op.batch_alter_table("visit_photos", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_visit_photos_visit_uuid"), ["visit_uuid"], unique=False
+        )
+
+    op.create_table(
         "checklist_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -460,6 +484,8 @@ def upgrade() -> None:
         sa.Column("letter_reference", sa.String(length=40), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("concern", sa.Boolean(), nullable=False),
+        sa.Column("concern_details", sa.Text(), nullable=False),
+        sa.Column("photos", sa.JSON(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("received_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -592,11 +618,134 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_neighbour_enquiries")),
     )
+    op.create_table(
+        "outcome_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "returned",
+                "other_school",
+                "elective_home_education",
+                "residing_in_la",
+                "found",
+                name="outcome",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("effective_on", sa.Date(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("current_address", sa.String(length=500), nullable=False),
+        sa.Column("removed_from_roll", sa.Boolean(), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("chronology_entry_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_outcome_records_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["chronology_entry_id"],
+            ["chronology_entries.id"],
+            name=op.f("fk_outcome_records_chronology_entry_id_chronology_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_outcome_records_recorded_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_outcome_records_school_id_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_records")),
+        sa.UniqueConstraint("case_id", name=op.f("uq_outcome_records_case_id")),
+    )
+    with op.batch_alter_table("outcome_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outcome_records_school_id"), ["school_id"], unique=False
+        )
+
+    op.create_table(
+        "destination_confirmations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outcome_id", sa.Integer(), nullable=False),
+        sa.Column("school_name", sa.String(length=200), nullable=False),
+        sa.Column("school_urn", sa.String(length=8), nullable=False),
+        sa.Column("local_authority", sa.String(length=200), nullable=False),
+        sa.Column("on_roll_from", sa.Date(), nullable=False),
+        sa.Column(
+            "confirmed_how",
+            sa.Enum(
+                "new_school_phone",
+                "new_school_email",
+                "ctf_received",
+                "admissions",
+                "other_la",
+                name="confirmedhow",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("confirmed_by", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["outcome_id"],
+            ["outcome_records.id"],
+            name=op.f("fk_destination_confirmations_outcome_id_outcome_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_destination_confirmations")),
+        sa.UniqueConstraint("outcome_id", name=op.f("uq_destination_confirmations_outcome_id")),
+    )
+    op.create_table(
+        "home_education_referrals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outcome_id", sa.Integer(), nullable=False),
+        sa.Column("notice_received_on", sa.Date(), nullable=False),
+        sa.Column(
+            "notice_form",
+            sa.Enum(
+                "letter",
+                "email",
+                "verbal",
+                name="noticeform",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("parent_name", sa.String(length=200), nullable=False),
+        sa.Column("notice_file_key", sa.String(length=200), nullable=True),
+        sa.Column("notice_file_type", sa.String(length=50), nullable=False),
+        sa.Column("notice_file_sha256", sa.String(length=64), nullable=False),
+        sa.Column("notice_file_size", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "notice_form != 'verbal' OR notice_file_key IS NULL",
+            name=op.f("ck_home_education_referrals_verbal_notice_has_no_file"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["outcome_id"],
+            ["outcome_records.id"],
+            name=op.f("fk_home_education_referrals_outcome_id_outcome_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_home_education_referrals")),
+        sa.UniqueConstraint("outcome_id", name=op.f("uq_home_education_referrals_outcome_id")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("home_education_referrals")
+    op.drop_table("destination_confirmations")
+    with op.batch_alter_table("outcome_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outcome_records_school_id"))
+
+    op.drop_table("outcome_records")
     op.drop_table("neighbour_enquiries")
     with op.batch_alter_table("involvements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_involvements_laao_id"))
@@ -624,6 +773,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_checklist_items_case_id"))
 
     op.drop_table("checklist_items")
+    with op.batch_alter_table("visit_photos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_visit_photos_visit_uuid"))
+
+    op.drop_table("visit_photos")
     op.drop_table("user_roles")
     with op.batch_alter_table("siblings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_siblings_pupil_id"))

@@ -1,0 +1,15 @@
+"""The school's case pages: dashboard, case page and the forms that act on a case."""
+
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__)
+
+from fieldvisit.cases.views import (  # noqa: E402,F401 - each module adds its routes to bp
+    case_page,
+    checklist,
+    concern,
+    contacts,
+    dashboard,
+    open_case,
+    triage,
+)

@@ -1,0 +1,144 @@
+"""The case page: summary, clock, checklist, chronology, and what can be done now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from fieldvisit.cases import services
+from fieldvisit.cases.access import get_case
+from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.engine import Action, ActionStatus, actions_for
+from fieldvisit.cases.models import Case
+from fieldvisit.cases.views import bp
+from fieldvisit.cases.views.common import form_errors, require, save
+from fieldvisit.chronology.models import ChronologyEntry
+from fieldvisit.core.audit import audit
+from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.db import db
+from fieldvisit.core.web import commit
+from fieldvisit.schools.services import calendar_for
+
+# The page that carries out each action. Other domains add theirs here (one line
+# each); an action without a page is still listed, with its state, never hidden.
+ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
+    Action.LOG_CONTACT: ("cases.log_contact", {}),
+    Action.TRIAGE: ("cases.triage", {}),
+    Action.RAISE_CONCERN: ("cases.concern", {}),
+    Action.ASSIGN_VISIT: ("visits.case_visits", {}),
+    Action.INFORM_SOCIAL_WORKER: ("cases.safeguarding_step", {"step": "social-worker"}),
+    Action.REQUEST_POLICE_CHECK: ("cases.safeguarding_step", {"step": "police"}),
+    Action.CHILD_RETURNED: ("outcomes.record", {"kind": "returned"}),
+    Action.ATTENDING_OTHER_SCHOOL: ("outcomes.record", {"kind": "other-school"}),
+    Action.ELECTIVE_HOME_EDUCATION: ("outcomes.record", {"kind": "home-education"}),
+    Action.RESIDING_IN_LA: ("outcomes.record", {"kind": "residing-in-la"}),
+    Action.CHILD_FOUND: ("outcomes.record", {"kind": "found"}),
+}
+# Shown in their own part of the page rather than as a link.
+IN_PAGE = {Action.TICK_CHECKLIST: "#checklist", Action.RECORD_NO_CONTACT: "#no-contact"}
+
+
+def action_url(case: Case, action: Action) -> str | None:
+    if action in IN_PAGE:
+        return IN_PAGE[action]
+    endpoint = ACTION_ENDPOINTS.get(action)
+    if endpoint is None or endpoint[0] not in current_app.view_functions:
+        return None
+    return url_for(endpoint[0], case_id=case.id, **endpoint[1])
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    item: Any
+    due_on: date | None
+    overdue: bool
+
+
+def checklist_rows(case: Case, calendar: Any, school_day: int) -> list[ChecklistRow]:
+    rows = []
+    for item in case.checklist:
+        try:
+            due_on = calendar.date_of_school_day(case.first_day_of_absence, item.due_day)
+        except ValueError:
+            due_on = None
+        overdue = case.is_open and not item.done and item.required and school_day > item.due_day
+        rows.append(ChecklistRow(item, due_on, overdue))
+    return rows
+
+
+def _clock(case: Case, calendar: Any, today: date) -> dict[str, Any]:
+    school_day = calendar.school_day_number(case.first_day_of_absence, today)
+    referral_day = referral_day_for(case)
+    try:
+        referral_on = calendar.date_of_school_day(case.first_day_of_absence, referral_day)
+    except ValueError:
+        referral_on = None
+    return {
+        "school_day": school_day,
+        "referral_day": referral_day,
+        "referral_on": referral_on,
+        "is_school_day": calendar.is_school_day(today),
+        "calendar_covers_today": calendar.covers(today),
+    }
+
+
+def _grouped(statuses: list[ActionStatus]) -> dict[str, list[ActionStatus]]:
+    return {
+        "allowed": [s for s in statuses if s.allowed],
+        "blocked": [s for s in statuses if not s.allowed],
+    }
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def show(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    entries = db.session.scalars(
+        select(ChronologyEntry)
+        .options(joinedload(ChronologyEntry.actor))
+        .where(ChronologyEntry.case_id == case.id)
+        .order_by(ChronologyEntry.seq.desc())
+    ).all()
+    today = today_in_uk()
+    calendar = calendar_for(db.session, case.school)
+    clock = _clock(case, calendar, today)
+    statuses = actions_for(db.session, case, current_user, today)
+    audit(db.session, current_user.id, "view", "case", case.id)
+    commit()
+    return render_template(
+        "cases/show.html",
+        case=case,
+        pupil=case.pupil,
+        entries=entries,
+        statuses=statuses,
+        grouped=_grouped(statuses),
+        action_url=action_url,
+        checklist=checklist_rows(case, calendar, clock["school_day"]),
+        can_tick=any(s.action == Action.TICK_CHECKLIST for s in statuses),
+        can_raise_concern=any(s.action == Action.RAISE_CONCERN for s in statuses),
+        vulnerability=services.describe_vulnerability(case),
+        social_worker=services.social_worker_of(case.pupil),
+        **clock,
+    )
+
+
+@bp.post("/cases/<int:case_id>/no-contact")
+@login_required
+def no_contact(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    require(case, Action.RECORD_NO_CONTACT)
+    version = request.form.get("expected_version", type=int)
+    error = save(
+        lambda: services.record_no_contact(db.session, current_user, case, expected_version=version)
+    )
+    if error:
+        flash(" ".join(form_errors(error).get("_schema", [error.message])), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
+    flash("No contact recorded. Now triage the child.", "success")
+    return redirect(url_for("cases.triage", case_id=case.id))

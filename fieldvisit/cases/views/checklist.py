@@ -1,0 +1,54 @@
+"""Tick a checklist item with a note; the tick is a chronology entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from fieldvisit.cases import services
+from fieldvisit.cases.access import get_case
+from fieldvisit.cases.engine import Action
+from fieldvisit.cases.models import ChecklistItem
+from fieldvisit.cases.schemas import TickSchema
+from fieldvisit.cases.views import bp
+from fieldvisit.cases.views.common import errors_context, form_errors, require, save
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import NotFound
+from fieldvisit.core.forms import load_form
+
+
+@bp.route("/cases/<int:case_id>/checklist/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def checklist_item(case_id: int, item_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    item = db.session.get(ChecklistItem, item_id)
+    if item is None or item.case_id != case.id:
+        raise NotFound("That checklist item is not on this case.")
+    require(case, Action.TICK_CHECKLIST)
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(TickSchema(), request.form)
+        values, errors = result.raw, result.errors
+        if result.ok:
+            assert result.data is not None
+            data = result.data
+            error = save(
+                lambda: services.tick_checklist_item(
+                    db.session,
+                    current_user,
+                    case,
+                    item.id,
+                    note=data["note"].strip(),
+                    expected_version=data["expected_version"],
+                )
+            )
+            if error is None:
+                flash(f"Ticked: {item.text}", "success")
+                return redirect(url_for("cases.show", case_id=case.id, _anchor="checklist"))
+            errors = form_errors(error)
+    return render_template(
+        "cases/checklist_item.html", case=case, item=item, values=values, **errors_context(errors)
+    ), (400 if errors else 200)

@@ -1,0 +1,74 @@
+"""Log a contact attempt in a few taps; "contact made" goes straight on to the outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from fieldvisit.cases import services
+from fieldvisit.cases.access import get_case
+from fieldvisit.cases.contact_options import OTHER, contact_options
+from fieldvisit.cases.engine import Action
+from fieldvisit.cases.schemas import CONTACT_METHODS, ContactAttemptSchema
+from fieldvisit.cases.views import bp
+from fieldvisit.cases.views.common import errors_context, form_errors, now_fields, require, save
+from fieldvisit.chronology.models import Method
+from fieldvisit.core.dates import uk_moment
+from fieldvisit.core.db import db
+from fieldvisit.core.forms import load_form
+
+
+@bp.route("/cases/<int:case_id>/contacts/new", methods=["GET", "POST"])
+@login_required
+def log_contact(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    require(case, Action.LOG_CONTACT)
+    options = contact_options(case)
+    values: dict[str, Any] = {
+        "method": Method.PHONE.value,
+        **now_fields("occurred_on", "occurred_time"),
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(ContactAttemptSchema(), request.form, date_fields=("occurred_on",))
+        values, errors = result.raw, result.errors
+        if result.ok:
+            assert result.data is not None
+            data = result.data
+            chosen = {o.value: o for o in options}.get(data["target"])
+            if data["target"] != OTHER and chosen is None:
+                errors = {"target": ["Select the number or address you tried, or type it"]}
+            else:
+                made = data["contact_made"] == "yes"
+                error = save(
+                    lambda: services.log_contact_attempt(
+                        db.session,
+                        current_user,
+                        case,
+                        method=Method(data["method"]),
+                        target=chosen.target if chosen else data["target_other"].strip(),
+                        contact_name=data["contact_name"].strip()
+                        or (chosen.name if chosen else ""),
+                        occurred_at=uk_moment(data["occurred_on"], data["occurred_time"]),
+                        contact_made=made,
+                        note=data["note"].strip(),
+                        expected_version=data["expected_version"],
+                    )
+                )
+                if error is None:
+                    if made:
+                        flash("Contact made and logged. Now record the outcome.", "success")
+                        return redirect(url_for("outcomes.choose", case_id=case.id))
+                    flash("Contact attempt logged.", "success")
+                    return redirect(url_for("cases.show", case_id=case.id))
+                errors = form_errors(error)
+    return render_template(
+        "cases/contact.html",
+        case=case,
+        options=options,
+        methods=list(CONTACT_METHODS.items()),
+        values=values,
+        **errors_context(errors),
+    ), (400 if errors else 200)

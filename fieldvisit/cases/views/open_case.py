@@ -1,0 +1,67 @@
+"""Open a case for a pupil on roll who has not attended, or not arrived."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fieldvisit.cases import services
+from fieldvisit.cases.models import OPEN_STATES, Case
+from fieldvisit.cases.schemas import OpenCaseSchema
+from fieldvisit.cases.views import bp
+from fieldvisit.cases.views.common import errors_context, form_errors, save
+from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.db import db
+from fieldvisit.core.forms import load_form
+from fieldvisit.pupils.services import get_pupil
+
+
+@bp.route("/pupils/<int:pupil_id>/open-case", methods=["GET", "POST"])
+@login_required
+def open_case(pupil_id: int) -> Any:
+    pupil = get_pupil(db.session, current_user, pupil_id)
+    already = db.session.scalar(
+        select(Case.id).where(Case.pupil_id == pupil.id, Case.state.in_(OPEN_STATES))
+    )
+    if already:
+        flash("This pupil already has an open case.", "info")
+        return redirect(url_for("cases.show", case_id=already))
+    today = today_in_uk()
+    values: dict[str, Any] = {
+        "first_day_of_absence-day": str(today.day),
+        "first_day_of_absence-month": str(today.month),
+        "first_day_of_absence-year": str(today.year),
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(
+            OpenCaseSchema(), request.form, date_fields=("first_day_of_absence", "last_attended_on")
+        )
+        values, errors = result.raw, result.errors
+        if result.ok:
+            assert result.data is not None
+            data = result.data
+            opened: list[Case] = []
+            error = save(
+                lambda: opened.append(
+                    services.open_case(
+                        db.session,
+                        current_user,
+                        pupil,
+                        data["first_day_of_absence"],
+                        not_arrived=data["not_arrived"],
+                        last_attended_on=data["last_attended_on"],
+                        today=today,
+                    )
+                )
+            )
+            if error is None:
+                flash("Case opened. Try to contact the family today.", "success")
+                return redirect(url_for("cases.show", case_id=opened[0].id))
+            errors = form_errors(error)
+    return render_template(
+        "cases/open.html", pupil=pupil, values=values, **errors_context(errors)
+    ), (400 if errors else 200)

@@ -1,0 +1,36 @@
+"""The chronology as a printable PDF: the case details and every entry, oldest first."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.models import VULNERABILITIES, Case
+from fieldvisit.chronology.models import ChronologyEntry
+from fieldvisit.core.dates import today_in_uk, utcnow
+from fieldvisit.core.pdf import render_pdf
+from fieldvisit.schools.services import calendar_for
+
+
+def chronology_pdf(session: Session, case: Case) -> bytes:
+    """Render the case's details and whole chronology to PDF bytes (the referral attaches it)."""
+    entries = session.scalars(
+        select(ChronologyEntry)
+        .options(joinedload(ChronologyEntry.actor))
+        .where(ChronologyEntry.case_id == case.id)
+        .order_by(ChronologyEntry.seq)
+    ).all()
+    calendar = calendar_for(session, case.school)
+    html = render_template(
+        "chronology/pdf.html",
+        case=case,
+        pupil=case.pupil,
+        entries=entries,
+        school_day=calendar.school_day_number(case.first_day_of_absence, today_in_uk()),
+        referral_day=referral_day_for(case),
+        vulnerabilities=[VULNERABILITIES[key] for key in case.vulnerabilities],
+        generated_at=utcnow(),
+    )
+    return render_pdf(html)

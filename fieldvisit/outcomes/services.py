@@ -1,0 +1,287 @@
+"""Record how a case ended: close it through the engine, keep the form, take off roll by law."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.models import Case
+from fieldvisit.chronology import services as chronology
+from fieldvisit.core.dates import format_date, utcnow
+from fieldvisit.core.errors import CaseChanged, NotAllowed, ValidationFailed
+from fieldvisit.core.permissions import Permission
+from fieldvisit.core.storage import storage
+from fieldvisit.outcomes.models import (
+    ConfirmedHow,
+    DestinationConfirmation,
+    HomeEducationReferral,
+    NoticeForm,
+    OutcomeRecord,
+)
+from fieldvisit.outcomes.uploads import CheckedFile, notice_key
+
+# Regulation 9 grounds for deleting a pupil from the admission register.
+OTHER_SCHOOL_GROUND = "Registered at another school (destination confirmed)"
+HOME_EDUCATION_GROUND = "Parent's written notice of elective home education"
+
+
+def _close(
+    session: Session,
+    user: User,
+    case: Case,
+    action: Action,
+    *,
+    summary: str,
+    effective_on: date,
+    note: str,
+    details: dict[str, Any],
+    expected_version: int | None,
+    current_address: str = "",
+) -> OutcomeRecord:
+    """Close the case with one outcome and keep the record the LA reads."""
+    entry = apply(
+        session,
+        case,
+        action,
+        user,
+        summary=summary,
+        note=note,
+        details={"effective_on": effective_on.isoformat(), **details},
+        expected_version=expected_version,
+    )
+    assert case.outcome is not None
+    record = OutcomeRecord(
+        case_id=case.id,
+        school_id=case.school_id,
+        kind=case.outcome,
+        effective_on=effective_on,
+        note=note,
+        current_address=current_address,
+        recorded_by_id=user.id,
+        recorded_at=utcnow(),
+        chronology_entry_id=entry.id,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _take_off_roll(record: OutcomeRecord, on: date, ground: str) -> None:
+    pupil = record.case.pupil
+    pupil.on_roll = False
+    pupil.left_on = on
+    pupil.leaving_reason = ground
+    record.removed_from_roll = True
+
+
+def record_returned(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    effective_on: date,
+    note: str = "",
+    expected_version: int | None = None,
+) -> OutcomeRecord:
+    return _close(
+        session,
+        user,
+        case,
+        Action.CHILD_RETURNED,
+        summary=f"Contact made: child returned to school on {format_date(effective_on)}; "
+        "case closed",
+        effective_on=effective_on,
+        note=note,
+        details={},
+        expected_version=expected_version,
+    )
+
+
+def record_found(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    effective_on: date,
+    note: str,
+    expected_version: int | None = None,
+) -> OutcomeRecord:
+    return _close(
+        session,
+        user,
+        case,
+        Action.CHILD_FOUND,
+        summary=f"Child found on {format_date(effective_on)}; case closed",
+        effective_on=effective_on,
+        note=note,
+        details={},
+        expected_version=expected_version,
+    )
+
+
+def record_residing_in_la(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    effective_on: date,
+    note: str,
+    current_address: str = "",
+    expected_version: int | None = None,
+) -> OutcomeRecord:
+    return _close(
+        session,
+        user,
+        case,
+        Action.RESIDING_IN_LA,
+        summary="Contact made: still residing in the LA; the school's attendance policy applies",
+        effective_on=effective_on,
+        note=note,
+        current_address=current_address,
+        details={"current_address": current_address},
+        expected_version=expected_version,
+    )
+
+
+def record_destination(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    school_name: str,
+    school_urn: str,
+    local_authority: str,
+    effective_on: date,
+    confirmed_how: ConfirmedHow,
+    confirmed_by: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> OutcomeRecord:
+    """Complete "Deletion from Register - Destination Confirmed"; the pupil leaves the roll."""
+    urn = f", URN {school_urn}" if school_urn else ""
+    record = _close(
+        session,
+        user,
+        case,
+        Action.ATTENDING_OTHER_SCHOOL,
+        summary=f"Deletion from Register - Destination Confirmed: on roll at {school_name}"
+        f"{urn} ({local_authority}) from {format_date(effective_on)}",
+        effective_on=effective_on,
+        note=note,
+        details={
+            "school_name": school_name,
+            "school_urn": school_urn,
+            "local_authority": local_authority,
+            "confirmed_how": confirmed_how.value,
+            "confirmed_by": confirmed_by,
+        },
+        expected_version=expected_version,
+    )
+    record.destination = DestinationConfirmation(
+        school_name=school_name,
+        school_urn=school_urn,
+        local_authority=local_authority,
+        on_roll_from=effective_on,
+        confirmed_how=confirmed_how,
+        confirmed_by=confirmed_by,
+    )
+    _take_off_roll(record, effective_on, OTHER_SCHOOL_GROUND)
+    session.flush()
+    return record
+
+
+def _store_notice(referral: HomeEducationReferral, case: Case, notice: CheckedFile) -> None:
+    key = notice_key(case.id, notice)
+    referral.notice_file_sha256 = storage().put(key, notice.data)
+    referral.notice_file_key = key
+    referral.notice_file_type = notice.content_type
+    referral.notice_file_size = len(notice.data)
+
+
+def record_home_education(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    notice_received_on: date,
+    notice_form: NoticeForm,
+    parent_name: str,
+    note: str = "",
+    notice: CheckedFile | None = None,
+    expected_version: int | None = None,
+) -> OutcomeRecord:
+    """Make the EHE deregistration referral; a written notice takes the pupil off roll."""
+    if notice is not None and not notice_form.written:
+        raise ValidationFailed(
+            "A notice given by word of mouth has no file.",
+            fields={"notice_file": ["Choose letter or email if you have the written notice"]},
+        )
+    written = "in writing" if notice_form.written else "by word of mouth (not yet in writing)"
+    record = _close(
+        session,
+        user,
+        case,
+        Action.ELECTIVE_HOME_EDUCATION,
+        summary=f"Elective home education deregistration referral: notice given {written} on "
+        f"{format_date(notice_received_on)}",
+        effective_on=notice_received_on,
+        note=note,
+        details={
+            "notice_form": notice_form.value,
+            "parent_name": parent_name,
+            "notice_uploaded": notice is not None,
+        },
+        expected_version=expected_version,
+    )
+    referral = HomeEducationReferral(
+        notice_received_on=notice_received_on, notice_form=notice_form, parent_name=parent_name
+    )
+    if notice is not None:
+        _store_notice(referral, case, notice)
+    record.home_education = referral
+    if notice_form.written:
+        _take_off_roll(record, notice_received_on, HOME_EDUCATION_GROUND)
+    session.flush()
+    return record
+
+
+def add_written_notice(
+    session: Session,
+    user: User,
+    record: OutcomeRecord,
+    *,
+    notice_form: NoticeForm,
+    received_on: date,
+    notice: CheckedFile | None,
+    expected_version: int | None = None,
+) -> None:
+    """Record the written notice that follows a spoken one: now the pupil leaves the roll."""
+    if not user.can(Permission.CASES_EDIT) or user.school_id != record.school_id:
+        raise NotAllowed("Only the pupil's school can record the written notice.")
+    if expected_version is not None and expected_version != record.case.version:
+        raise CaseChanged()
+    referral = record.home_education
+    if referral is None or referral.notice_form.written:
+        raise ValidationFailed("This referral already has its written notice.")
+    if not notice_form.written:
+        raise ValidationFailed(
+            "Choose letter or email.", fields={"notice_form": ["Select letter or email"]}
+        )
+    referral.notice_form = notice_form
+    referral.notice_received_on = received_on
+    if notice is not None:
+        _store_notice(referral, record.case, notice)
+    _take_off_roll(record, received_on, HOME_EDUCATION_GROUND)
+    chronology.append(
+        session,
+        record.case,
+        kind="ehe_written_notice",
+        summary=f"Written notice of elective home education received "
+        f"({notice_form.label.lower()}, {format_date(received_on)}); pupil taken off roll",
+        actor=user,
+        details={"outcome_record_id": record.id, "notice_uploaded": notice is not None},
+    )

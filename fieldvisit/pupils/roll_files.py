@@ -1,0 +1,289 @@
+"""Read a roll exported from the school's system: a CSV file or a Common Transfer File.
+
+Each reader turns the file into rows of plain values with the line they start
+on; `services.import_roll` validates them. A file that cannot be read at all
+raises RollFileError and nothing is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_CONTACTS = 4
+
+
+class RollFileError(ValueError):
+    """The file as a whole cannot be read; the message says why."""
+
+
+@dataclass
+class ParsedRoll:
+    kind: str
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def parse_roll(data: bytes) -> ParsedRoll:
+    """Read a CSV or CTF file, telling them apart by their content."""
+    if not data.strip():
+        raise RollFileError("The file is empty")
+    if len(data) > MAX_BYTES:
+        raise RollFileError("The file must be smaller than 5 MB")
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
+    if head.startswith(b"<"):
+        return parse_ctf(data)
+    return parse_csv(data)
+
+
+# CSV ---------------------------------------------------------------------------------
+
+COLUMNS = {
+    "upn": "upn",
+    "forename": "forename",
+    "legal forename": "forename",
+    "first name": "forename",
+    "surname": "surname",
+    "legal surname": "surname",
+    "last name": "surname",
+    "dob": "date_of_birth",
+    "date of birth": "date_of_birth",
+    "sex": "sex",
+    "gender": "sex",
+    "year": "year_group",
+    "year group": "year_group",
+    "nc year": "year_group",
+    "ncyearactual": "year_group",
+    "postcode": "postcode",
+    "post code": "postcode",
+    "address": "address",
+    "expected start date": "expected_start_on",
+}
+ADDRESS_LINE = re.compile(r"^address line ([1-5])$")
+CONTACT_COLUMN = re.compile(
+    r"^contact ([1-9]) (title|forename|first name|surname|last name|relationship|phone|phones|"
+    r"email|parental responsibility)$"
+)
+CONTACT_FIELDS = {
+    "first name": "forename",
+    "last name": "surname",
+    "phone": "phones",
+}
+REQUIRED = ("upn", "forename", "surname", "date_of_birth", "sex")
+REQUIRED_NAMES = {
+    "upn": "UPN",
+    "forename": "Forename",
+    "surname": "Surname",
+    "date_of_birth": "Date of birth",
+    "sex": "Sex",
+}
+
+
+def _normalise(header: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", header.lower()).split())
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older school systems and Excel on Windows save CSV as Windows-1252.
+        return data.decode("cp1252", errors="replace")
+
+
+def _column_map(header: list[str]) -> dict[int, tuple[str, ...]]:
+    """Map each column index to where its value goes: ("upn",) or ("contacts", 0, "email")."""
+    mapping: dict[int, tuple[str, ...]] = {}
+    for index, title in enumerate(header):
+        name = _normalise(title)
+        if name in COLUMNS:
+            mapping[index] = (COLUMNS[name],)
+        elif match := ADDRESS_LINE.match(name):
+            mapping[index] = ("address_lines", match.group(1))
+        elif match := CONTACT_COLUMN.match(name):
+            number = int(match.group(1))
+            if number <= MAX_CONTACTS:
+                part = CONTACT_FIELDS.get(match.group(2), match.group(2)).replace(" ", "_")
+                mapping[index] = ("contacts", str(number - 1), part)
+    return mapping
+
+
+def _csv_row(cells: list[str], mapping: dict[int, tuple[str, ...]]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    lines: dict[str, str] = {}
+    contacts: dict[int, dict[str, str]] = {}
+    for index, target in mapping.items():
+        value = cells[index].strip() if index < len(cells) else ""
+        if not value:
+            continue
+        if target[0] == "address_lines":
+            lines[target[1]] = value
+        elif target[0] == "address":
+            lines.update({str(i): part.strip() for i, part in enumerate(value.split(","), 1)})
+        elif target[0] == "contacts":
+            contacts.setdefault(int(target[1]), {})[target[2]] = value
+        else:
+            row[target[0]] = value
+    if lines:
+        row["address_lines"] = [lines[key] for key in sorted(lines) if lines[key]]
+    if contacts:
+        row["contacts"] = [contacts[key] for key in sorted(contacts)]
+    return row
+
+
+def parse_csv(data: bytes) -> ParsedRoll:
+    """Read a CSV roll with a header row; line numbers count the header as line 1."""
+    text = _decode(data)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+    except csv.Error as error:
+        raise RollFileError(f"The file is not a readable CSV file: {error}") from None
+    if not header or not any(cell.strip() for cell in header):
+        raise RollFileError("The first line of the file must name the columns")
+    mapping = _column_map(header)
+    present = {target[0] for target in mapping.values()}
+    missing = [REQUIRED_NAMES[name] for name in REQUIRED if name not in present]
+    if missing:
+        raise RollFileError(
+            "The file has no column for: " + ", ".join(missing) + ". The first line must name "
+            "the columns, such as UPN, Forename, Surname, Date of birth, Sex"
+        )
+    roll = ParsedRoll("CSV")
+    line = reader.line_num
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            roll.rows.append((start, _csv_row(cells, mapping)))
+    except csv.Error as error:
+        raise RollFileError(f"Line {line + 1} cannot be read: {error}") from None
+    if not roll.rows:
+        raise RollFileError("The file has a header line but no pupils")
+    return roll
+
+
+# CTF ---------------------------------------------------------------------------------
+
+
+def _read_xml(data: bytes) -> tuple[ET.Element, dict[ET.Element, int]]:
+    """Parse XML into a tree, noting the line each element starts on."""
+    builder = ET.TreeBuilder()
+    lines: dict[ET.Element, int] = {}
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        lines[builder.start(tag, attrs)] = parser.CurrentLineNumber
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = builder.end
+    parser.CharacterDataHandler = builder.data
+    parser.Parse(data, True)
+    return builder.close(), lines
+
+
+def _text(element: ET.Element | None, path: str) -> str:
+    if element is None:
+        return ""
+    found = element.find(path)
+    return " ".join((found.text or "").split()) if found is not None else ""
+
+
+def _phones(element: ET.Element) -> list[str]:
+    return [
+        " ".join((p.text or "").split())
+        for p in element.findall("Phones/Phone/PhoneNo")
+        if (p.text or "").strip()
+    ]
+
+
+def _address(element: ET.Element | None) -> tuple[list[str], str]:
+    if element is None:
+        return [], ""
+    lines = [_text(element, f"AddressLines/AddressLine{i}") for i in range(1, 6)]
+    if not any(lines):
+        bs7666 = element.find("BS7666Address")
+        if bs7666 is not None:
+            house = " ".join(
+                v
+                for v in (_text(bs7666, "SAON"), _text(bs7666, "PAON"), _text(bs7666, "Street"))
+                if v
+            )
+            lines = [house, _text(bs7666, "Locality"), _text(bs7666, "Town")]
+    county = _text(element, "County")
+    return [line for line in [*lines, county] if line], _text(element, "PostCode")
+
+
+# The CTF's relationship codes that school systems write most often.
+RELATIONSHIPS = {
+    "PAM": "Mother",
+    "PAF": "Father",
+    "STM": "Step-mother",
+    "STF": "Step-father",
+    "FOM": "Foster mother",
+    "FOF": "Foster father",
+    "CAR": "Carer",
+    "GRM": "Grandmother",
+    "GRF": "Grandfather",
+    "OTH": "Other",
+}
+
+
+def _ctf_contact(contact: ET.Element) -> dict[str, Any]:
+    relationship = _text(contact, "Relationship")
+    row: dict[str, Any] = {
+        "title": _text(contact, "Title"),
+        "forename": _text(contact, "Forename"),
+        "surname": _text(contact, "Surname"),
+        "relationship": RELATIONSHIPS.get(relationship.upper(), relationship),
+        "parental_responsibility": _text(contact, "Responsibility"),
+        "phones": _phones(contact),
+        "email": _text(contact, "Email"),
+    }
+    return {key: value for key, value in row.items() if value not in ("", [])}
+
+
+def _ctf_pupil(pupil: ET.Element) -> dict[str, Any]:
+    address = _address(pupil.find("Address"))
+    contacts = sorted(
+        pupil.findall("Contacts/Contact"), key=lambda c: int(_text(c, "Order") or 99)
+    )[:MAX_CONTACTS]
+    row: dict[str, Any] = {
+        "upn": _text(pupil, "UPN"),
+        "forename": _text(pupil, "Forename"),
+        "surname": _text(pupil, "Surname"),
+        "date_of_birth": _text(pupil, "DOB"),
+        "sex": _text(pupil, "Sex") or _text(pupil, "Gender"),
+        "year_group": _text(pupil, "BasicDetails/NCyearActual"),
+        "address_lines": address[0],
+        "postcode": address[1],
+        "contacts": [_ctf_contact(c) for c in contacts],
+    }
+    return {key: value for key, value in row.items() if value not in ("", [])}
+
+
+def parse_ctf(data: bytes) -> ParsedRoll:
+    """Read the pupils of a Common Transfer File, each with the line its <Pupil> starts on."""
+    # A CTF has no document type; refusing one refuses entity tricks with it.
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        raise RollFileError("The file declares a document type, which a CTF never does")
+    try:
+        root, lines = _read_xml(data)
+    except expat.ExpatError as error:
+        raise RollFileError(f"The file is not well-formed XML: {error}") from None
+    if root.tag != "CTfile":
+        raise RollFileError(f"The file is XML but not a CTF: it starts with <{root.tag}>")
+    pupils = root.findall("CTFpupilData/Pupil")
+    if not pupils:
+        raise RollFileError("The CTF holds no pupils")
+    roll = ParsedRoll("CTF")
+    for pupil in pupils:
+        roll.rows.append((lines.get(pupil, 0), _ctf_pupil(pupil)))
+    return roll

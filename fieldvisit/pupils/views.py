@@ -1,0 +1,175 @@
+"""The pupil roll: list and search it, import it from the school's system, add a pupil."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from fieldvisit.cases.models import OPEN_STATES, Case
+from fieldvisit.core.audit import audit
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.forms import error_list, join_date, load_data
+from fieldvisit.core.web import commit
+from fieldvisit.pupils import services
+from fieldvisit.pupils.models import Pupil
+from fieldvisit.pupils.roll_files import RollFileError, parse_roll
+from fieldvisit.pupils.schemas import PupilSchema
+
+bp = Blueprint("pupils", __name__, url_prefix="/pupils")
+
+PAGE_SIZE = 50
+TEMPLATE_COLUMNS = (
+    "UPN,Forename,Surname,Date of birth,Sex,Year group,Address line 1,Address line 2,"
+    "Address line 3,Postcode,Contact 1 Forename,Contact 1 Surname,Contact 1 Relationship,"
+    "Contact 1 Parental responsibility,Contact 1 Phone,Contact 1 Email,Contact 2 Forename,"
+    "Contact 2 Surname,Contact 2 Relationship,Contact 2 Parental responsibility,Contact 2 Phone,"
+    "Contact 2 Email"
+)
+
+
+@bp.get("")
+@login_required
+def index() -> Any:
+    query = services.roll_for(current_user)
+    search = request.args.get("q", "").strip()[:100]
+    if search.split():
+        query = query.where(services.matches_search(search))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    pupils = db.session.scalars(
+        query.order_by(Pupil.surname, Pupil.forename, Pupil.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    open_cases = dict(
+        db.session.execute(
+            select(Case.pupil_id, Case.id).where(
+                Case.pupil_id.in_([p.id for p in pupils]), Case.state.in_(OPEN_STATES)
+            )
+        ).all()
+    )
+    return render_template(
+        "pupils/index.html",
+        pupils=pupils,
+        open_cases=open_cases,
+        search=search,
+        total=total,
+        page=page,
+        pages=pages,
+        page_url=lambda n: url_for("pupils.index", page=n, q=search or None),
+    )
+
+
+@bp.get("/<int:pupil_id>")
+@login_required
+def show(pupil_id: int) -> Any:
+    pupil = services.get_pupil(db.session, current_user, pupil_id)
+    cases = db.session.scalars(
+        select(Case).where(Case.pupil_id == pupil.id).order_by(Case.opened_at.desc())
+    ).all()
+    audit(db.session, current_user.id, "view", "pupil", pupil.id)
+    commit()
+    return render_template("pupils/show.html", pupil=pupil, cases=cases)
+
+
+def _pupil_data(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Shape the add-a-pupil form for PupilSchema: dates, address lines, two contacts."""
+    data: dict[str, Any] = {}
+    date_errors: dict[str, list[str]] = {}
+    for name in ("upn", "forename", "surname", "sex", "year_group", "postcode"):
+        if value := form.get(name, "").strip():
+            data[name] = value
+    for name in ("date_of_birth", "expected_start_on"):
+        value, problem = join_date(form, name)
+        if problem:
+            date_errors[name] = [problem]
+        elif value:
+            data[name] = value
+    data["address_lines"] = [
+        line for i in (0, 1, 2) if (line := form.get(f"address_lines-{i}", "").strip())
+    ]
+    contacts = []
+    for index, kind in enumerate(("parent", "emergency")):
+        prefix = f"contacts-{index}-"
+        contact = {
+            key: value
+            for key in ("forename", "surname", "relationship", "phones", "email")
+            if (value := form.get(prefix + key, "").strip())
+        }
+        if contact:
+            contact["kind"] = kind
+            contact["parental_responsibility"] = form.get(prefix + "parental_responsibility", "")
+            contacts.append(contact)
+    data["contacts"] = contacts
+    return data, date_errors
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    services.roll_for(current_user)  # refuses users who do not manage a roll
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        data, date_errors = _pupil_data(request.form)
+        result = load_data(PupilSchema(), data, values)
+        errors = {**result.errors, **date_errors}
+        if result.ok and not date_errors:
+            assert result.data is not None
+            try:
+                pupil = services.add_pupil(db.session, current_user, result.data)
+            except ValidationFailed as error:
+                db.session.rollback()
+                errors = dict(error.fields)
+            else:
+                audit(db.session, current_user.id, "create", "pupil", pupil.id)
+                commit()
+                flash("Pupil added to the roll.", "success")
+                return redirect(url_for("pupils.show", pupil_id=pupil.id))
+    return render_template(
+        "pupils/new.html", values=values, errors=errors, error_list=error_list(errors)
+    ), (400 if errors else 200)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_roll() -> Any:
+    services.roll_for(current_user)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        upload = request.files.get("roll")
+        data = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+        try:
+            parsed = parse_roll(data)
+        except RollFileError as error:
+            errors = {"roll": [str(error) if data else "Select a CSV or CTF file"]}
+        else:
+            report = services.import_roll(
+                db.session, current_user, parsed.rows, services.ImportReport()
+            )
+            audit(db.session, current_user.id, "import", "roll", current_user.school_id)
+            commit()
+            return render_template("pupils/import_result.html", report=report, kind=parsed.kind)
+    return render_template(
+        "pupils/import.html",
+        errors=errors,
+        error_list=error_list(errors),
+        columns=TEMPLATE_COLUMNS.split(","),
+    ), (400 if errors else 200)
+
+
+@bp.get("/import/template.csv")
+@login_required
+def import_template() -> Any:
+    services.roll_for(current_user)
+    return Response(
+        TEMPLATE_COLUMNS + "\r\n",
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=roll-template.csv"},
+    )

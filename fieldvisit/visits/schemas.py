@@ -1,0 +1,216 @@
+"""Every input about visits is loaded through one of these; the API's outputs are dumped by them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from fieldvisit.core.dates import utcnow
+from fieldvisit.visits.models import VisitOutcome
+
+SCHEMA_VERSION = 1
+MAX_BATCH = 50
+MAX_PHOTOS = 10
+MAX_ENQUIRIES = 20
+CLOCK_SKEW = timedelta(minutes=10)
+SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a SHA-256 in lower-case hex.")
+
+
+class Text(fields.String):
+    """A string with surrounding whitespace removed."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class ItemsLoadedOneByOne(fields.List):
+    """A list of objects, documented as `inner` but loaded item by item by the caller,
+    so that one bad item is reported on its own and the good ones still land."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        return list(value)
+
+
+class PositionSchema(Schema):
+    latitude = fields.Float(required=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy_m = fields.Float(required=True, validate=validate.Range(0, 100_000))
+
+
+class NeighbourEnquirySchema(Schema):
+    neighbour = Text(
+        required=True,
+        validate=validate.Length(1, 200, error="Say which neighbour: an address or a description."),
+        error_messages={"required": "Say which neighbour: an address or a description."},
+    )
+    spoke_to = Text(load_default="", validate=validate.Length(max=200))
+    said = Text(load_default="", validate=validate.Length(max=5000))
+
+
+class VisitRecordSchema(Schema):
+    """One visit as the phone recorded it (schema version 1)."""
+
+    client_uuid = fields.UUID(required=True)
+    schema_version = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.OneOf([SCHEMA_VERSION], error="This server reads schema version 1."),
+    )
+    case_id = fields.Integer(required=True, strict=True)
+    arrived_at = fields.AwareDateTime(
+        required=True, error_messages={"required": "Enter the time you arrived."}
+    )
+    outcome = fields.Enum(
+        VisitOutcome,
+        by_value=True,
+        required=True,
+        error_messages={"required": "Select what happened at the door."},
+    )
+    position = fields.Nested(PositionSchema, allow_none=True, load_default=None)
+    neighbour_enquiries = fields.List(
+        fields.Nested(NeighbourEnquirySchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_ENQUIRIES),
+    )
+    letter_left = fields.Boolean(required=True)
+    letter_reference = Text(load_default="", validate=validate.Length(max=40))
+    photos = fields.List(
+        fields.String(validate=SHA256_HEX),
+        load_default=list,
+        validate=validate.Length(max=MAX_PHOTOS),
+    )
+    notes = Text(load_default="", validate=validate.Length(max=10_000))
+    concern = fields.Boolean(load_default=False)
+    concern_details = Text(load_default="", validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _rules(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if data.get("letter_left") and not data.get("letter_reference"):
+            errors["letter_reference"] = [
+                "Enter the reference printed on the letter you left, or pick the letter."
+            ]
+        if not data.get("letter_left") and data.get("letter_reference"):
+            errors["letter_reference"] = ["Say that you left a letter, or remove its reference."]
+        if data.get("concern") and not data.get("concern_details"):
+            errors["concern_details"] = ["Describe the concern."]
+        if not data.get("concern") and data.get("concern_details"):
+            errors["concern_details"] = ["Tick the concern box, or remove the description."]
+        arrived_at = data.get("arrived_at")
+        if arrived_at and arrived_at > utcnow() + CLOCK_SKEW:
+            errors["arrived_at"] = ["The arrival time is in the future: check the phone's clock."]
+        photos = data.get("photos") or []
+        if len(set(photos)) != len(photos):
+            errors["photos"] = ["The same photo is listed twice."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class VisitBatchSchema(Schema):
+    visits = ItemsLoadedOneByOne(
+        fields.Nested(VisitRecordSchema), required=True, validate=validate.Length(1, MAX_BATCH)
+    )
+
+
+class ItemErrorSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class VisitResultSchema(Schema):
+    index = fields.Integer(required=True)
+    client_uuid = fields.UUID(allow_none=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(["created", "duplicate", "rejected"])
+    )
+    visit_id = fields.Integer(allow_none=True)
+    photos_missing = fields.List(fields.String())
+    error = fields.Nested(ItemErrorSchema, allow_none=True)
+
+
+class BatchResultSchema(Schema):
+    results = fields.List(fields.Nested(VisitResultSchema), required=True)
+
+
+class ManifestQuerySchema(Schema):
+    client_uuid = fields.UUID(required=True)
+    photos = fields.List(
+        fields.String(validate=SHA256_HEX),
+        load_default=list,
+        validate=validate.Length(max=MAX_PHOTOS),
+    )
+
+
+class ManifestRequestSchema(Schema):
+    visits = fields.List(
+        fields.Nested(ManifestQuerySchema), required=True, validate=validate.Length(1, 500)
+    )
+
+
+class ManifestEntrySchema(Schema):
+    client_uuid = fields.UUID(required=True)
+    visit = fields.String(required=True, validate=validate.OneOf(["stored", "missing"]))
+    photos_missing = fields.List(fields.String(), required=True)
+
+
+class ManifestSchema(Schema):
+    visits = fields.List(fields.Nested(ManifestEntrySchema), required=True)
+
+
+class PhotoResultSchema(Schema):
+    visit_uuid = fields.UUID(required=True)
+    sha256 = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["created", "duplicate"]))
+    width = fields.Integer(required=True)
+    height = fields.Integer(required=True)
+
+
+class ContactToAskForSchema(Schema):
+    name = fields.String(required=True)
+    relationship = fields.String(required=True)
+
+
+class LetterToDeliverSchema(Schema):
+    reference = fields.String(required=True)
+    title = fields.String(required=True)
+    qr_token = fields.String(allow_none=True)
+
+
+class AssignedVisitSchema(Schema):
+    assignment_id = fields.Integer(required=True)
+    case_id = fields.Integer(required=True)
+    case_reference = fields.String(required=True)
+    due_on = fields.Date(allow_none=True)
+    instructions = fields.String(required=True)
+    pupil_name = fields.String(required=True)
+    address_lines = fields.List(fields.String(), required=True)
+    postcode = fields.String(required=True)
+    school_name = fields.String(required=True)
+    school_phone = fields.String(required=True)
+    contacts = fields.List(fields.Nested(ContactToAskForSchema), required=True)
+    letters = fields.List(fields.Nested(LetterToDeliverSchema), required=True)
+
+
+class AssignedVisitsSchema(Schema):
+    visits = fields.List(fields.Nested(AssignedVisitSchema), required=True)
+    downloaded_at = fields.AwareDateTime(required=True)
+
+
+class AssignVisitFormSchema(Schema):
+    officer_id = fields.Integer(
+        required=True,
+        error_messages={
+            "required": "Select the officer who will visit.",
+            "invalid": "Select an officer.",
+        },
+    )
+    due_on = fields.Date(
+        load_default=None,
+        error_messages={"invalid": "Enter a real date, for example 14 9 2026."},
+    )
+    instructions = Text(load_default="", validate=validate.Length(max=2000))

@@ -1,0 +1,162 @@
+"""Home visits: assigning them to officers, and what an officer or a case page shows of them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.cases.access import cases_for
+from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.models import Case
+from fieldvisit.core import mail
+from fieldvisit.core.dates import utcnow
+from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.permissions import Role
+from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment
+
+
+def officers_for(session: Session, case: Case) -> list[User]:
+    """Return the officers who may be sent to this case: the LA's and the school's own."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(
+                UserRole.role == Role.OFFICER,
+                User.active,
+                or_(User.school_id.is_(None), User.school_id == case.school_id),
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+def assign_visit(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    officer_id: int,
+    due_on: date | None,
+    instructions: str,
+) -> VisitAssignment:
+    """Ask an officer to visit the pupil's home; they are told by email."""
+    officer = next((o for o in officers_for(session, case) if o.id == officer_id), None)
+    if officer is None:
+        raise ValidationFailed(
+            "Select an officer who can visit for this school.",
+            fields={"officer_id": ["Select an officer who can visit for this school."]},
+        )
+    apply(
+        session,
+        case,
+        Action.ASSIGN_VISIT,
+        user,
+        summary=f"Home visit assigned to {officer.name}",
+        note=instructions,
+        details={"officer_id": officer.id, "due_on": due_on.isoformat() if due_on else None},
+    )
+    assignment = VisitAssignment(
+        case_id=case.id,
+        officer_id=officer.id,
+        assigned_by_id=user.id,
+        assigned_at=utcnow(),
+        due_on=due_on,
+        instructions=instructions,
+    )
+    session.add(assignment)
+    session.flush()
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("visits.index")
+    mail.queue(
+        session,
+        [officer.email],
+        "A home visit has been assigned to you",
+        f"{user.name} has asked you to make a home visit for case {case.reference}.\n\n"
+        f"See your visits: {link}\nOr open the phone app to download them for offline use.",
+    )
+    return assignment
+
+
+def assigned_visits(session: Session, officer: User) -> list[dict[str, Any]]:
+    """Return the officer's open visits with only what the visit needs."""
+    assignments = session.scalars(
+        select(VisitAssignment)
+        .join(Case, Case.id == VisitAssignment.case_id)
+        .where(
+            VisitAssignment.officer_id == officer.id,
+            VisitAssignment.status == AssignmentStatus.OPEN,
+            Case.id.in_(cases_for(officer).with_only_columns(Case.id)),
+        )
+        .order_by(VisitAssignment.due_on.is_(None), VisitAssignment.due_on, VisitAssignment.id)
+    ).all()
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            select(Case)
+            .where(Case.id.in_([a.case_id for a in assignments]))
+            .options(joinedload(Case.pupil), joinedload(Case.school))
+        ).unique()
+    }
+    visits = []
+    for assignment in assignments:
+        case = cases[assignment.case_id]
+        pupil = case.pupil
+        visits.append(
+            {
+                "assignment_id": assignment.id,
+                "case_id": case.id,
+                "case_reference": case.reference,
+                "due_on": assignment.due_on,
+                "instructions": assignment.instructions,
+                "pupil_name": pupil.full_name,
+                "address_lines": [line for line in pupil.address_lines if line.strip()],
+                "postcode": pupil.postcode,
+                "school_name": case.school.name,
+                "school_phone": case.school.phone,
+                "contacts": [
+                    {"name": c.full_name, "relationship": c.relationship_to_pupil}
+                    for c in pupil.contacts
+                ],
+                "letters": letters_to_deliver(session, case),
+            }
+        )
+    return visits
+
+
+def letters_to_deliver(session: Session, case: Case) -> list[dict[str, Any]]:
+    """Return the case's letters an officer may leave, from the letters domain where present."""
+    try:
+        from fieldvisit.letters.services import letters_for_visit  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    return [
+        {
+            "reference": _attr(letter, "reference"),
+            "title": _attr(letter, "title"),
+            "qr_token": _attr(letter, "qr_token", None),
+        }
+        for letter in letters_for_visit(session, case)
+    ]
+
+
+def _attr(thing: Any, name: str, *default: Any) -> Any:
+    if isinstance(thing, dict):
+        return thing.get(name, *default) if default else thing[name]
+    return getattr(thing, name, *default)
+
+
+def visits_of(session: Session, case: Case) -> list[HomeVisit]:
+    """Return the case's visits, latest first, with their officers and enquiries."""
+    return list(
+        session.scalars(
+            select(HomeVisit)
+            .where(HomeVisit.case_id == case.id)
+            .options(joinedload(HomeVisit.officer), selectinload(HomeVisit.neighbour_enquiries))
+            .order_by(HomeVisit.arrived_at.desc())
+        ).unique()
+    )

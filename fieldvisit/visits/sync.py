@@ -1,0 +1,334 @@
+"""Receiving visits from phones: per-item answers, idempotent by client UUID, and the
+visits written into their cases' chronologies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.access import cases_for
+from fieldvisit.cases.models import Case
+from fieldvisit.cases.services import raise_concern
+from fieldvisit.chronology import services as chronology
+from fieldvisit.chronology.models import Method
+from fieldvisit.chronology.services import NewEntry
+from fieldvisit.core.audit import audit
+from fieldvisit.core.dates import utcnow
+from fieldvisit.core.errors import CaseChanged, DomainError, ValidationFailed
+from fieldvisit.core.forms import flatten_errors
+from fieldvisit.visits.models import (
+    AssignmentStatus,
+    HomeVisit,
+    NeighbourEnquiry,
+    VisitAssignment,
+    VisitOutcome,
+)
+from fieldvisit.visits.photos import received_photos
+from fieldvisit.visits.schemas import VisitRecordSchema
+
+log = logging.getLogger(__name__)
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """Hash a loaded visit record canonically: equal content gives an equal hash."""
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).isoformat()
+        if isinstance(value, uuid.UUID | VisitOutcome):
+            return str(value)
+        raise TypeError(f"cannot hash {type(value).__name__}")
+
+    text = json.dumps(data, default=canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _client_uuid(raw: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(raw.get("client_uuid"))) if isinstance(raw, dict) else None
+    except ValueError:
+        return None
+
+
+def _rejected(index: int, client_uuid: uuid.UUID | None, error: DomainError) -> dict[str, Any]:
+    return {
+        "index": index,
+        "client_uuid": client_uuid,
+        "status": "rejected",
+        "visit_id": None,
+        "photos_missing": [],
+        "error": error.to_json()["error"],
+    }
+
+
+def _accepted(index: int, status: str, visit: HomeVisit, received: set[str]) -> dict[str, Any]:
+    return {
+        "index": index,
+        "client_uuid": visit.client_uuid,
+        "status": status,
+        "visit_id": visit.id,
+        "photos_missing": [h for h in visit.photos if h not in received],
+        "error": None,
+    }
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class BatchRace(DomainError):
+    code = "try_again"
+    status = 409
+
+
+def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dict[str, Any]]:
+    """Store each new visit once; answer each item created, duplicate or rejected, in order.
+
+    The new visits of a batch are written together (one flush for the visits, one read of
+    the cases' chronology ends, one flush for the entries), so a batch of 50 costs little
+    more than a handful of statements per visit.
+    """
+    schema = VisitRecordSchema()
+    loaded: list[tuple[dict[str, Any] | None, DomainError | None]] = []
+    for raw in items:
+        if not isinstance(raw, dict):
+            loaded.append((None, ValidationFailed("Each visit is a JSON object.")))
+            continue
+        try:
+            loaded.append((schema.load(raw), None))
+        except ValidationError as error:
+            fields = flatten_errors(error.messages)
+            loaded.append((None, ValidationFailed(_first_message(fields), fields=fields)))
+    valid = [d for d, _ in loaded if d is not None]
+    uuids = [d["client_uuid"] for d in valid]
+    stored = stored_visits(session, uuids)
+    cases = {
+        c.id: c
+        for c in session.scalars(
+            cases_for(officer)
+            .where(Case.id.in_({d["case_id"] for d in valid}))
+            .options(joinedload(Case.pupil))
+        ).unique()
+    }
+    answers: list[tuple[str, HomeVisit] | DomainError] = []
+    created: list[HomeVisit] = []
+    for data, error in loaded:
+        if data is None:
+            assert error is not None
+            answers.append(error)
+        elif (visit := stored.get(data["client_uuid"])) is not None:
+            same = visit.officer_id == officer.id and visit.content_hash == content_hash(data)
+            answers.append(("duplicate", visit) if same else _conflict())
+        elif (case := cases.get(data["case_id"])) is None:
+            answers.append(
+                ValidationFailed(
+                    "There is no case with that number that you can see: ask the school "
+                    "whether the visit was reassigned.",
+                    fields={"case_id": ["There is no case with that number that you can see."]},
+                )
+            )
+        else:
+            visit = _new_visit(officer, case, data, content_hash(data))
+            session.add(visit)
+            stored[visit.client_uuid] = visit
+            created.append(visit)
+            answers.append(("created", visit))
+    if created:
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another request stored one of these visits since we looked: the phone sends
+            # the batch again and gets 'duplicate' for it. The failed flush spoils the
+            # session, so it is rolled back here for the error page to use it.
+            session.rollback()
+            raise BatchRace(
+                "Some of these visits arrived twice at the same moment. Send them again."
+            ) from None
+        _into_cases(session, officer, {c.id: c for c in cases.values()}, created)
+    received = received_photos(session, uuids, officer.id)
+    results = []
+    for index, answer in enumerate(answers):
+        if isinstance(answer, DomainError):
+            results.append(_rejected(index, _client_uuid(items[index]), answer))
+        else:
+            status, visit = answer
+            results.append(_accepted(index, status, visit, received[visit.client_uuid]))
+    return results
+
+
+def stored_visits(session: Session, uuids: list[uuid.UUID]) -> dict[uuid.UUID, HomeVisit]:
+    """Return the visits already stored under these client UUIDs, by UUID."""
+    visits = session.scalars(select(HomeVisit).where(HomeVisit.client_uuid.in_(uuids)))
+    return {v.client_uuid: v for v in visits}
+
+
+def _first_message(fields: dict[str, list[str]]) -> str:
+    name, messages = next(iter(fields.items()))
+    return f"{name}: {messages[0]}" if name != "_schema" else messages[0]
+
+
+def _conflict() -> Conflict:
+    return Conflict(
+        "A different record with this client id is already stored, and it is never "
+        "overwritten. Send your version as a new visit.",
+    )
+
+
+def _new_visit(officer: User, case: Case, data: dict[str, Any], digest: str) -> HomeVisit:
+    position = data["position"] or {}
+    return HomeVisit(
+        client_uuid=data["client_uuid"],
+        case_id=case.id,
+        officer_id=officer.id,
+        arrived_at=data["arrived_at"],
+        outcome=data["outcome"],
+        latitude=position.get("latitude"),
+        longitude=position.get("longitude"),
+        accuracy_m=position.get("accuracy_m"),
+        letter_left=data["letter_left"],
+        letter_reference=data["letter_reference"],
+        notes=data["notes"],
+        concern=data["concern"],
+        concern_details=data["concern_details"],
+        photos=data["photos"],
+        content_hash=digest,
+        received_at=utcnow(),
+        neighbour_enquiries=[
+            NeighbourEnquiry(position=i, **enquiry)
+            for i, enquiry in enumerate(data["neighbour_enquiries"], start=1)
+        ],
+    )
+
+
+def _into_cases(
+    session: Session, officer: User, cases: dict[int, Case], visits: list[HomeVisit]
+) -> None:
+    """Write new visits into their cases: chronology, concerns, assignments done, audit."""
+    chains = chronology.Chains(session, [cases[v.case_id] for v in visits])
+    for visit in visits:
+        case = cases[visit.case_id]
+        chains.append(case, _entries(officer, case, visit))
+        if visit.concern:
+            raise_concern(
+                session,
+                officer,
+                case,
+                concern=visit.concern_details,
+                occurred_at=visit.arrived_at,
+                source="home_visit",
+            )
+        audit(session, officer.id, "create", "home_visit", visit.id)
+        log.info("home visit stored visit=%s case=%s officer=%s", visit.id, case.id, officer.id)
+    done = {v.case_id for v in visits if v.completed}
+    for assignment in session.scalars(
+        select(VisitAssignment).where(
+            VisitAssignment.case_id.in_(done),
+            VisitAssignment.officer_id == officer.id,
+            VisitAssignment.status == AssignmentStatus.OPEN,
+        )
+    ):
+        assignment.status = AssignmentStatus.DONE
+    try:
+        session.flush()
+    except StaleDataError:
+        raise CaseChanged() from None  # the phone tries again later
+
+
+def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
+    """Return the chronology of a visit: the visit, each enquiry, the letter left."""
+    address = ", ".join([*case.pupil.address_lines, case.pupil.postcode]).strip(", ")
+    completed = "completed" if visit.completed else "not completed: no letter left"
+    common = {"visit_id": visit.id, "client_uuid": str(visit.client_uuid)}
+    position = None
+    if visit.latitude is not None:
+        position = {"lat": visit.latitude, "lon": visit.longitude, "accuracy_m": visit.accuracy_m}
+    entries = [
+        NewEntry(
+            kind="home_visit",
+            summary=f"Home visit: {visit.outcome.label.lower()} ({completed})",
+            actor=officer,
+            method=Method.VISIT,
+            occurred_at=visit.arrived_at,
+            target=address,
+            note=visit.notes,
+            details={
+                **common,
+                "outcome": visit.outcome.value,
+                "completed": visit.completed,
+                "position": position,
+                "photos": visit.photos,
+            },
+        )
+    ]
+    for enquiry in visit.neighbour_enquiries:
+        spoke_to = f": spoke to {enquiry.spoke_to}" if enquiry.spoke_to else ""
+        entries.append(
+            NewEntry(
+                kind="neighbour_enquiry",
+                summary=f"Neighbour enquiry at the home visit{spoke_to}",
+                actor=officer,
+                method=Method.IN_PERSON,
+                occurred_at=visit.arrived_at,
+                target=enquiry.neighbour,
+                note=enquiry.said,
+                details={**common, "position": enquiry.position},
+            )
+        )
+    if visit.letter_left:
+        entries.append(
+            NewEntry(
+                kind="letter_delivered",
+                summary=f"Letter {visit.letter_reference} hand-delivered at the home visit",
+                actor=officer,
+                method=Method.LETTER,
+                occurred_at=visit.arrived_at,
+                target=address,
+                details={
+                    **common,
+                    "letter_reference": visit.letter_reference,
+                    "photos": visit.photos,
+                },
+            )
+        )
+    return entries
+
+
+def manifest(
+    session: Session, officer: User, queries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Say, for each visit the phone holds, whether the server has it and which photos it lacks."""
+    uuids = [q["client_uuid"] for q in queries]
+    stored = {
+        v.client_uuid: v
+        for v in session.scalars(
+            select(HomeVisit).where(
+                HomeVisit.client_uuid.in_(uuids), HomeVisit.officer_id == officer.id
+            )
+        )
+    }
+    received = received_photos(session, uuids, officer.id)
+    entries = []
+    for query in queries:
+        client_uuid = query["client_uuid"]
+        visit = stored.get(client_uuid)
+        wanted = visit.photos if visit is not None else query["photos"]
+        entries.append(
+            {
+                "client_uuid": client_uuid,
+                "visit": "stored" if visit is not None else "missing",
+                "photos_missing": [h for h in wanted if h not in received[client_uuid]],
+            }
+        )
+    return entries

@@ -1,0 +1,151 @@
+"""Visit pages: an officer's list, the case's visits panel, assigning a visit, photos."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fieldvisit.accounts.models import User
+from fieldvisit.cases.access import get_case
+from fieldvisit.cases.engine import TRANSITIONS, Action
+from fieldvisit.cases.models import Case
+from fieldvisit.core.audit import audit
+from fieldvisit.core.db import db
+from fieldvisit.core.errors import NotFound, ValidationFailed
+from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.permissions import Permission
+from fieldvisit.core.storage import storage
+from fieldvisit.core.web import commit
+from fieldvisit.visits import services
+from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment, VisitPhoto
+from fieldvisit.visits.photos import photos_of
+from fieldvisit.visits.schemas import SHA256_HEX, AssignVisitFormSchema
+
+bp = Blueprint("visits", __name__)
+
+
+@dataclass
+class VisitRow:
+    visit: HomeVisit
+    photos: list[VisitPhoto]
+    photos_missing: int
+
+
+@dataclass
+class VisitPanel:
+    """What the case page's visits panel shows."""
+
+    visits: list[VisitRow]
+    assignments: list[VisitAssignment]
+    officers: list[User] = field(default_factory=list)
+    can_assign: bool = False
+
+
+@bp.app_template_global()
+def visit_panel(case: Case) -> VisitPanel:
+    """Gather the case's visits and open assignments for templates/visits/_case_panel.html."""
+    session = db.session
+    rows = []
+    for visit in services.visits_of(session, case):
+        photos = photos_of(session, visit)
+        rows.append(VisitRow(visit, photos, len(visit.photos) - len(photos)))
+    assignments = session.scalars(
+        select(VisitAssignment)
+        .where(VisitAssignment.case_id == case.id, VisitAssignment.status == AssignmentStatus.OPEN)
+        .order_by(VisitAssignment.assigned_at)
+    ).all()
+    can_assign = (
+        current_user.can(Permission.VISITS_ASSIGN)
+        and (case.state, Action.ASSIGN_VISIT) in TRANSITIONS
+    )
+    officers = services.officers_for(session, case) if can_assign else []
+    return VisitPanel(rows, list(assignments), officers, can_assign)
+
+
+@bp.get("/visits/")
+@login_required
+def index() -> Any:
+    if not current_user.can(Permission.VISITS_RECORD):
+        abort(403, "This page lists the home visits assigned to an officer.")
+    visits = services.assigned_visits(db.session, current_user)
+    audit(db.session, current_user.id, "view", "assigned_visits", current_user.id)
+    commit()
+    return render_template("visits/index.html", visits=visits)
+
+
+@bp.get("/cases/<int:case_id>/visits")
+@login_required
+def case_visits(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    audit(db.session, current_user.id, "view", "case_visits", case.id)
+    commit()
+    return render_template("visits/case_visits.html", case=case)
+
+
+@bp.post("/cases/<int:case_id>/visits/assign")
+@login_required
+def assign(case_id: int) -> Any:
+    case = get_case(db.session, current_user, case_id)
+    result = load_form(AssignVisitFormSchema(), request.form, date_fields=("due_on",))
+    errors = result.errors
+    if result.ok:
+        assert result.data is not None
+        try:
+            assignment = services.assign_visit(db.session, current_user, case, **result.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            errors = error.fields or {"officer_id": [error.message]}
+        else:
+            commit()
+            flash(f"Home visit assigned to {assignment.officer.name}.", "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="visits-heading"))
+    return render_template(
+        "visits/case_visits.html",
+        case=case,
+        assign_errors=errors,
+        errors=errors,
+        error_list=error_list(errors),
+        assign_values=result.raw,
+    ), 400
+
+
+def _photo(visit_uuid: uuid.UUID, sha256: str) -> VisitPhoto:
+    """Load a photo of a visit on a case the user may see, or 404."""
+    visit = db.session.scalar(select(HomeVisit).where(HomeVisit.client_uuid == visit_uuid))
+    if visit is None or SHA256_HEX.regex.match(sha256) is None or sha256 not in visit.photos:
+        raise NotFound("There is no such photo that you can see.")
+    get_case(db.session, current_user, visit.case_id)
+    photo = next((p for p in photos_of(db.session, visit) if p.sha256 == sha256), None)
+    if photo is None:
+        raise NotFound("That photo has not arrived from the officer's phone yet.")
+    return photo
+
+
+@bp.get("/visits/<uuid:visit_uuid>/photos/<sha256>.jpg")
+@login_required
+def photo(visit_uuid: uuid.UUID, sha256: str) -> Any:
+    found = _photo(visit_uuid, sha256)
+    audit(db.session, current_user.id, "download", "visit_photo", found.id)
+    commit()
+    return _jpeg(storage().get(found.storage_key))
+
+
+@bp.get("/visits/<uuid:visit_uuid>/photos/<sha256>/thumbnail.jpg")
+@login_required
+def thumbnail(visit_uuid: uuid.UUID, sha256: str) -> Any:
+    found = _photo(visit_uuid, sha256)
+    audit(db.session, current_user.id, "view", "visit_photo", found.id)
+    commit()
+    return _jpeg(storage().get(found.thumbnail_key))
+
+
+def _jpeg(data: bytes) -> Response:
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Disposition"] = "inline"
+    return response

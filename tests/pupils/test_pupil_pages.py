@@ -1,0 +1,128 @@
+"""The roll pages: list and search, add a pupil by hand, open a case."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.upn import make_upn
+from fieldvisit.pupils.models import Pupil
+from tests.factories import date_fields, make_pupil
+
+UPN = make_upn("873", "2001", "22", "123")
+
+
+def new_pupil(**overrides):
+    form = {
+        "upn": UPN.lower(),
+        "forename": "Maya",
+        "surname": "Patel",
+        **date_fields("date_of_birth", today_in_uk().replace(year=today_in_uk().year - 9, day=1)),
+        "sex": "F",
+        "year_group": "4",
+        "address_lines-0": "3 Church Lane",
+        "postcode": "cb2 1ab",
+        "contacts-0-forename": "Priya",
+        "contacts-0-surname": "Patel",
+        "contacts-0-relationship": "Mother",
+        "contacts-0-phones": "07700 900321; 01223 555555",
+        "contacts-0-parental_responsibility": "yes",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_the_roll_lists_and_searches_pupils(session, world, signed_in):
+    make_pupil(session, world.school, forename="Isla", surname="Evans")
+    make_pupil(session, world.school, forename="Theo", surname="Brown")
+    make_pupil(session, world.other_school, forename="Leo", surname="Elsewhere")
+    client = signed_in(world.school_user)
+    page = client.get("/pupils").get_data(as_text=True)
+    assert "Evans, Isla" in page and "Brown, Theo" in page and "Elsewhere" not in page
+    found = client.get("/pupils?q=isl").get_data(as_text=True)
+    assert "Evans, Isla" in found and "Brown, Theo" not in found
+
+
+def test_add_a_pupil_by_hand(session, world, signed_in):
+    client = signed_in(world.school_user)
+    response = client.post("/pupils/new", data=new_pupil())
+    assert response.status_code == 302
+    pupil = session.scalar(select(Pupil).where(Pupil.upn == UPN))
+    assert (pupil.school_id, pupil.surname, pupil.postcode) == (world.school.id, "Patel", "CB2 1AB")
+    assert pupil.contacts[0].phones == ["07700 900321", "01223 555555"]
+    assert pupil.contacts[0].parental_responsibility
+    assert "Open a case" in client.get(response.location).get_data(as_text=True)
+
+
+def test_a_pupil_with_mistakes_is_refused_and_the_input_kept(session, world, signed_in):
+    client = signed_in(world.school_user)
+    wrong = ("B" if UPN[0] != "B" else "C") + UPN[1:]
+    response = client.post(
+        "/pupils/new",
+        data=new_pupil(
+            upn=wrong, surname="", **{"date_of_birth-month": ""}, **{"contacts-0-phones": "call me"}
+        ),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#upn"' in page and "check letter should be" in page
+    assert 'href="#surname"' in page
+    assert 'href="#date_of_birth"' in page and "must include a month" in page
+    assert 'href="#contacts-0-phones"' in page
+    assert 'value="Maya"' in page and "call me" in page
+    assert session.scalar(select(Pupil).where(Pupil.forename == "Maya")) is None
+
+
+def test_a_upn_already_on_the_roll_is_refused(session, world, signed_in):
+    make_pupil(session, world.school, upn=UPN)
+    response = signed_in(world.school_user).post("/pupils/new", data=new_pupil())
+    assert response.status_code == 400
+    assert "already on your school" in response.get_data(as_text=True)
+
+
+def test_open_a_case_for_a_pupil(session, world, signed_in):
+    pupil = make_pupil(session, world.school)
+    client = signed_in(world.school_user)
+    form = client.get(f"/pupils/{pupil.id}/open-case").get_data(as_text=True)
+    assert "First day of absence" in form
+    first = today_in_uk()
+    response = client.post(
+        f"/pupils/{pupil.id}/open-case",
+        data={**date_fields("first_day_of_absence", first), "not_arrived": "yes"},
+    )
+    assert response.status_code == 302
+    case = session.scalar(select(Case).where(Case.pupil_id == pupil.id))
+    assert case.state == CaseState.FIRST_DAY and case.not_arrived
+    assert response.location.endswith(f"/cases/{case.id}")
+    again = client.get(f"/pupils/{pupil.id}/open-case")
+    assert again.status_code == 302 and again.location.endswith(f"/cases/{case.id}")
+
+
+def test_a_case_cannot_open_in_the_future(session, world, signed_in):
+    pupil = make_pupil(session, world.school)
+    response = signed_in(world.school_user).post(
+        f"/pupils/{pupil.id}/open-case",
+        data=date_fields("first_day_of_absence", today_in_uk() + timedelta(days=3)),
+    )
+    assert response.status_code == 400
+    assert "today or in the past" in response.get_data(as_text=True)
+    missing = signed_in(world.school_user).post(f"/pupils/{pupil.id}/open-case", data={})
+    assert "Enter the first day of absence" in missing.get_data(as_text=True)
+
+
+def test_the_csv_template_names_the_columns(world, signed_in):
+    response = signed_in(world.school_user).get("/pupils/import/template.csv")
+    assert response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).startswith("UPN,Forename,Surname,Date of birth,Sex")
+
+
+def test_the_roll_comes_in_pages_that_keep_the_search(session, world, signed_in):
+    for n in range(52):
+        make_pupil(session, world.school, surname=f"Paged{n:02d}")
+    client = signed_in(world.school_user)
+    first = client.get("/pupils?q=paged").get_data(as_text=True)
+    assert "Paged00" in first and "Paged51" not in first
+    assert "/pupils?page=2&amp;q=paged" in first
+    second = client.get("/pupils?q=paged&page=2").get_data(as_text=True)
+    assert "Paged51" in second and "Paged00" not in second

@@ -1,0 +1,45 @@
+"""The chronology PDF: the case details and every entry, the same content the referral carries."""
+
+import shutil
+import subprocess
+
+import pytest
+from sqlalchemy import select
+
+from fieldvisit.chronology.pdf import chronology_pdf
+from fieldvisit.core.audit import AuditEvent
+from tests.casework import case_on_day, triaged
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is needed: scripts/setup-system.sh installs it")
+    path = tmp_path / "c.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_pdf_holds_the_case_and_every_entry(session, world, tmp_path):
+    case = triaged(
+        session, world, case_on_day(session, world, 3, surname="Kowalski"), vulnerable=True
+    )
+    text = pdf_text(chronology_pdf(session, case), tmp_path)
+    assert "Chronology: Alex Kowalski" in text
+    assert case.pupil.upn in text
+    assert "Case opened" in text
+    assert "Phone contact attempt (Pat Parent): no contact" in text
+    assert "Tried: 07700 900001" in text
+    assert "Triaged as vulnerable" in text
+    assert "Is a victim of bullying" in text
+
+
+def test_the_pdf_download_is_audited(session, world, signed_in):
+    case = case_on_day(session, world, 1)
+    response = signed_in(world.school_user).get(f"/cases/{case.id}/chronology.pdf")
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert case.pupil.surname not in response.headers["Content-Disposition"]
+    assert case.reference in response.headers["Content-Disposition"]
+    event = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "chronology"))
+    assert (event.action, event.object_id) == ("download", case.id)

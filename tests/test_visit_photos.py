@@ -1,0 +1,207 @@
+"""Photos of visits: checked by content, stripped of location, served only on the case."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from fieldvisit.core.audit import AuditEvent
+from fieldvisit.core.permissions import Role
+from fieldvisit.core.storage import storage
+from fieldvisit.visits.models import VisitPhoto
+from fieldvisit.visits.photos import MAX_PHOTO_BYTES
+from tests.factories import make_user
+from tests.visits_support import assign, assigned_case, jpeg_bytes, send, sha256, visit_item
+
+
+def put(client, visit_uuid, data, digest=None, content_type="image/jpeg"):
+    return client.put(
+        f"/api/v1/visits/{visit_uuid}/photos/{digest or sha256(data)}",
+        data=data,
+        content_type=content_type,
+    )
+
+
+def gps_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "N"
+    gps[2] = (52.0, 12.0, 19.0)
+    gps[3] = "E"
+    gps[4] = (0.0, 7.0, 18.0)
+    return exif
+
+
+@pytest.fixture
+def officer_case(client, session, world, signed_in):
+    case = assigned_case(session, world)
+    session.commit()
+    signed_in(world.officer)
+    return case
+
+
+def test_a_photo_after_its_visit_completes_the_sync(client, session, officer_case):
+    photo = jpeg_bytes()
+    item = visit_item(officer_case, photos=[sha256(photo)])
+    result = send(client, item).get_json()["results"][0]
+    assert result["photos_missing"] == [sha256(photo)]
+    response = put(client, item["client_uuid"], photo)
+    assert response.status_code == 201
+    assert response.get_json()["status"] == "created"
+    again = put(client, item["client_uuid"], photo)
+    assert again.status_code == 200 and again.get_json()["status"] == "duplicate"
+    manifest = client.post(
+        "/api/v1/visits/manifest", json={"visits": [{"client_uuid": item["client_uuid"]}]}
+    ).get_json()["visits"][0]
+    assert manifest == {"client_uuid": item["client_uuid"], "visit": "stored", "photos_missing": []}
+    assert len(session.scalars(select(VisitPhoto)).all()) == 1
+
+
+def test_a_photo_before_its_visit_is_kept_and_linked_when_the_visit_arrives(
+    client, session, officer_case
+):
+    photo = jpeg_bytes()
+    visit_uuid = str(uuid.uuid4())
+    assert put(client, visit_uuid, photo).status_code == 201
+    item = visit_item(officer_case, client_uuid=visit_uuid, photos=[sha256(photo)])
+    result = send(client, item).get_json()["results"][0]
+    assert result["status"] == "created" and result["photos_missing"] == []
+
+
+def test_resumed_upload_sends_only_what_is_missing(client, session, officer_case):
+    photos = [jpeg_bytes(300 + i, 200) for i in range(3)]
+    item = visit_item(officer_case, photos=[sha256(p) for p in photos])
+    send(client, item)
+    put(client, item["client_uuid"], photos[0])  # then the connection drops
+    manifest = client.post(
+        "/api/v1/visits/manifest",
+        json={"visits": [{"client_uuid": item["client_uuid"]}]},
+    ).get_json()["visits"][0]
+    assert manifest["photos_missing"] == [sha256(p) for p in photos[1:]]
+
+
+def test_photos_are_reencoded_without_exif_or_gps_and_resized(client, session, officer_case):
+    original = jpeg_bytes(3000, 2000, exif=gps_exif())
+    with Image.open(io.BytesIO(original)) as check:
+        assert check.getexif().get_ifd(0x8825)  # the original does carry a location
+    item = visit_item(officer_case, photos=[sha256(original)])
+    send(client, item)
+    body = put(client, item["client_uuid"], original).get_json()
+    assert (body["width"], body["height"]) == (1600, 1067)
+    row = session.scalars(select(VisitPhoto)).one()
+    kept = storage().get(row.storage_key)
+    with Image.open(io.BytesIO(kept)) as image:
+        assert image.format == "JPEG"
+        assert image.size == (1600, 1067)
+        assert not image.getexif()
+        assert "exif" not in image.info
+    assert row.stored_sha256 == sha256(kept)
+    with Image.open(io.BytesIO(storage().get(row.thumbnail_key))) as thumb:
+        assert max(thumb.size) == 320
+
+
+def test_a_png_is_accepted_and_stored_as_jpeg(client, session, officer_case):
+    out = io.BytesIO()
+    Image.new("RGBA", (50, 40), (0, 0, 255, 128)).save(out, "PNG")
+    item = visit_item(officer_case, photos=[sha256(out.getvalue())])
+    send(client, item)
+    assert (
+        put(client, item["client_uuid"], out.getvalue(), content_type="image/png").status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        (b"%PDF-1.4 not a photo at all", 422, "bad_photo"),
+        (jpeg_bytes()[:300], 422, "bad_photo"),
+        (b"GIF89a" + bytes(100), 422, "bad_photo"),
+    ],
+    ids=["not-an-image", "truncated-jpeg", "gif"],
+)
+def test_files_that_are_not_photos_are_refused(client, session, officer_case, data, status, code):
+    response = put(client, uuid.uuid4(), data)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    assert session.scalars(select(VisitPhoto)).all() == []
+
+
+def test_a_photo_with_too_many_pixels_is_refused(client, officer_case):
+    out = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(out, "PNG")  # 48 million pixels, a few kilobytes
+    response = put(client, uuid.uuid4(), out.getvalue(), content_type="image/png")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_big"
+
+
+def test_a_photo_over_the_size_limit_is_refused(client, officer_case):
+    data = jpeg_bytes() + bytes(MAX_PHOTO_BYTES)
+    response = put(client, uuid.uuid4(), data)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_big"
+
+
+def test_a_damaged_upload_is_refused_by_its_hash(client, officer_case):
+    photo = jpeg_bytes()
+    response = put(client, uuid.uuid4(), photo, digest="0" * 64)
+    assert response.status_code == 422
+    assert "SHA-256" in response.get_json()["error"]["message"]
+
+
+def test_a_photo_the_visit_does_not_list_is_refused(client, officer_case):
+    item = visit_item(officer_case, photos=[])
+    send(client, item)
+    response = put(client, item["client_uuid"], jpeg_bytes())
+    assert response.status_code == 422
+
+
+def test_another_officer_cannot_add_photos_to_my_visit(client, session, world, officer_case):
+    photo = jpeg_bytes()
+    item = visit_item(officer_case, photos=[sha256(photo)])
+    send(client, item)
+    other = make_user(session, "officer2@la.test", {Role.OFFICER})
+    assign(session, world, officer_case, other)
+    session.commit()
+    client.post("/logout")
+    client.post("/login", data={"email": other.email, "password": "correct horse battery staple"})
+    assert put(client, item["client_uuid"], photo).status_code == 404
+
+
+def test_photos_are_served_only_to_users_allowed_on_the_case(
+    app, client, session, world, officer_case
+):
+    photo = jpeg_bytes()
+    item = visit_item(officer_case, photos=[sha256(photo)])
+    send(client, item)
+    put(client, item["client_uuid"], photo)
+    url = f"/visits/{item['client_uuid']}/photos/{sha256(photo)}.jpg"
+    thumb = f"/visits/{item['client_uuid']}/photos/{sha256(photo)}/thumbnail.jpg"
+    client.post("/logout")
+    assert client.get(url).status_code == 302  # to the sign-in page
+
+    school = app.test_client()
+    school.post(
+        "/login",
+        data={"email": world.school_user.email, "password": "correct horse battery staple"},
+    )
+    response = school.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "image/jpeg"
+    assert "no-store" in response.headers["Cache-Control"]
+    assert school.get(thumb).status_code == 200
+    audit = session.scalars(select(AuditEvent).where(AuditEvent.object_type == "visit_photo")).all()
+    assert {a.action for a in audit} == {"download", "view"}
+
+    other = app.test_client()
+    other.post(
+        "/login",
+        data={"email": world.other_school_user.email, "password": "correct horse battery staple"},
+    )
+    assert other.get(url).status_code == 404
+    assert other.get(thumb).status_code == 404
