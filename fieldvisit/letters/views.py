@@ -46,9 +46,13 @@ def _letters_panel() -> dict[str, Any]:
 
 def panel(case: Case) -> dict[str, Any]:
     """Return what templates/letters/_case_panel.html shows for a case and the signed-in user."""
+    refusals = [(kind, kind.refusal(db.session, case)) for kind in kinds_for(current_user)]
+    makeable = [(kind.key, kind.label) for kind, refusal in refusals if not refusal]
     return {
         "letters": services.letters_for_case(db.session, case),
-        "kinds": [(kind, kind.refusal(db.session, case)) for kind in kinds_for(current_user)],
+        "makeable": makeable,
+        "unavailable": [refusal for _kind, refusal in refusals if refusal],
+        "defaults": {"letter_kind": makeable[0][0] if makeable else "", "letter_delivery": "post"},
         "labels": {key: kind.label for key, kind in KINDS.items()},
         "may_revoke": {key for key, kind in KINDS.items() if current_user.can(kind.permission)},
         "deliveries": DELIVERIES,
