@@ -8,13 +8,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from fieldvisit.cases import services as cases
 from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import Case
-from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import utcnow
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
 from tests.factories import World, make_case, make_visit
+from tests.visits_support import no_contact_then_triage
 
 
 def qr_codes(pdf: bytes, folder: Path) -> list[str]:
@@ -57,18 +56,7 @@ def locating_case(session: Session, world: World, **kwargs) -> Case:
     """A case whose first calls failed and that has been triaged: letters home are due."""
     case = make_case(session, world, **kwargs)
     user = world.school_user if case.school_id == world.school.id else world.other_school_user
-    cases.log_contact_attempt(
-        session,
-        user,
-        case,
-        method=Method.PHONE,
-        target="07700 900001",
-        contact_name="Pat Parent",
-        occurred_at=utcnow(),
-        contact_made=False,
-    )
-    cases.record_no_contact(session, user, case)
-    cases.triage(session, user, case, vulnerabilities=[], social_care_involved=True)
+    no_contact_then_triage(session, user, case, social_care_involved=True)
     return case
 
 
