@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "fieldvisit.visits.views",
     "fieldvisit.visits.api",
     "fieldvisit.visits.shell",
+    "fieldvisit.letters.views",
     "fieldvisit.referrals.views",
     "fieldvisit.la.views",
 )

@@ -21,6 +21,7 @@ from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
+from fieldvisit.letters import demo as letters_demo
 from fieldvisit.outcomes.demo import close_with_outcome
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
 from fieldvisit.referrals import involvements
@@ -167,6 +168,7 @@ class _Seeder:
         self._user("laao2@demo.test", "Lou Laao", {Role.LAAO}, None)
         self._user("admin@demo.test", "Ada Admin", {Role.ADMIN}, None)
         self._cases()
+        letters_demo.seed(self.session)
 
     def _school(self, name: str, urn: str, estab: str, street: str) -> School:
         slug = name.split()[0].lower()

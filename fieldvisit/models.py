@@ -5,6 +5,7 @@ from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
+from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
 from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationReferral, OutcomeRecord
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.models import Involvement, Referral
@@ -26,6 +27,11 @@ __all__ = [
     "HomeEducationReferral",
     "HomeVisit",
     "Involvement",
+    "Letter",
+    "LetterBatch",
+    "LetterLink",
+    "LetterNumber",
+    "LetterWording",
     "LocalAuthority",
     "NeighbourEnquiry",
     "OutcomeRecord",

@@ -56,7 +56,14 @@ def first_day_for(session: Session, world: World, school_day: int) -> date:
 def locating_case(session: Session, world: World, school_day: int) -> Case:
     """A case triaged as not vulnerable, now at school day N, assigned to the officer."""
     case = assigned_case(session, world, first_day=first_day_for(session, world, school_day))
-    user = world.school_user
+    no_contact_then_triage(session, world.school_user, case)
+    return case
+
+
+def no_contact_then_triage(
+    session: Session, user: Any, case: Case, *, social_care_involved: bool = False
+) -> None:
+    """Log a failed call, record that no contact was made, and triage: the case is locating."""
     cases.log_contact_attempt(
         session,
         user,
@@ -68,8 +75,7 @@ def locating_case(session: Session, world: World, school_day: int) -> Case:
         contact_made=False,
     )
     cases.record_no_contact(session, user, case)
-    cases.triage(session, user, case, vulnerabilities=[], social_care_involved=False)
-    return case
+    cases.triage(session, user, case, vulnerabilities=[], social_care_involved=social_care_involved)
 
 
 def visit_item(case: Case | int, **overrides: Any) -> dict[str, Any]:

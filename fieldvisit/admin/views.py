@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from fieldvisit.admin.schemas import (
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
-from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.forms import FormResult, error_list, load_form
 from fieldvisit.core.permissions import Permission, Role
 from fieldvisit.core.web import commit, permission_required
 from fieldvisit.schools.models import Closure, School, Term
@@ -35,6 +36,21 @@ def _page(template: str, **context: Any) -> Any:
     errors = context.get("errors") or {}
     context.setdefault("error_list", error_list(errors))
     return render_template(template, **context), 400 if errors else 200
+
+
+def _save(
+    result: FormResult, action: Callable[[dict[str, Any]], object], done: str, next_url: str
+) -> tuple[Any, dict[str, list[str]]]:
+    """Run a service on valid input: redirect with a message, or return the errors to show."""
+    if not result.ok:
+        return None, result.errors
+    try:
+        action(result.data)
+    except ValidationFailed as error:
+        return None, error.fields
+    commit()
+    flash(done, "success")
+    return redirect(next_url), {}
 
 
 def _schools() -> list[School]:
@@ -68,16 +84,15 @@ def new_user() -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         result = load_form(NewUserSchema(), request.form, list_fields=("roles",))
-        values, errors = {**result.raw, "password": ""}, result.errors
-        if result.ok:
-            try:
-                services.add_user(db.session, current_user, result.data)
-            except ValidationFailed as error:
-                errors = error.fields
-            else:
-                commit()
-                flash("User added.", "success")
-                return redirect(url_for("admin.users"))
+        values = {**result.raw, "password": ""}
+        done, errors = _save(
+            result,
+            lambda data: services.add_user(db.session, current_user, data),
+            "User added.",
+            url_for("admin.users"),
+        )
+        if done:
+            return done
     return _page(
         "admin/user_form.html",
         values=values,
@@ -102,16 +117,15 @@ def edit_user(user_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         result = load_form(UserSchema(), request.form, list_fields=("roles",))
-        values, errors = {**result.raw, "password": ""}, result.errors
-        if result.ok:
-            try:
-                services.update_user(db.session, current_user, user, result.data)
-            except ValidationFailed as error:
-                errors = error.fields
-            else:
-                commit()
-                flash("User updated.", "success")
-                return redirect(url_for("admin.users"))
+        values = {**result.raw, "password": ""}
+        done, errors = _save(
+            result,
+            lambda data: services.update_user(db.session, current_user, user, data),
+            "User updated.",
+            url_for("admin.users"),
+        )
+        if done:
+            return done
     return _page(
         "admin/user_form.html",
         values=values,
@@ -151,16 +165,15 @@ def edit_school(school_id: int | None) -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         result = load_form(SchoolSchema(), request.form)
-        values, errors = result.raw, result.errors
-        if result.ok:
-            try:
-                services.save_school(db.session, current_user, la, result.data, school)
-            except ValidationFailed as error:
-                errors = error.fields
-            else:
-                commit()
-                flash("School saved.", "success")
-                return redirect(url_for("admin.schools"))
+        values = result.raw
+        done, errors = _save(
+            result,
+            lambda data: services.save_school(db.session, current_user, la, data, school),
+            "School saved.",
+            url_for("admin.schools"),
+        )
+        if done:
+            return done
     return _page("admin/school_form.html", values=values, errors=errors, school=school)
 
 
@@ -172,16 +185,15 @@ def settings() -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         result = load_form(SettingsSchema(), request.form)
-        values, errors = result.raw, result.errors
-        if result.ok:
-            try:
-                services.save_settings(db.session, current_user, la, result.data)
-            except ValidationFailed as error:
-                errors = error.fields
-            else:
-                commit()
-                flash("Settings saved.", "success")
-                return redirect(url_for("admin.index"))
+        values = result.raw
+        done, errors = _save(
+            result,
+            lambda data: services.save_settings(db.session, current_user, la, data),
+            "Settings saved.",
+            url_for("admin.index"),
+        )
+        if done:
+            return done
     return _page("admin/settings.html", values=values, errors=errors, la=la)
 
 
@@ -223,16 +235,14 @@ def _calendar_page(
 def add_term() -> Any:
     la = _la() or abort(404)
     result = load_form(TermSchema(), request.form, date_fields=("starts_on", "ends_on"))
-    errors = result.errors
-    if result.ok:
-        try:
-            services.add_term(db.session, current_user, la, result.data)
-        except ValidationFailed as error:
-            errors = error.fields
-        else:
-            commit()
-            flash("Term added.", "success")
-            return redirect(url_for("admin.calendar"))
+    done, errors = _save(
+        result,
+        lambda data: services.add_term(db.session, current_user, la, data),
+        "Term added.",
+        url_for("admin.calendar"),
+    )
+    if done:
+        return done
     return _calendar_page(result.raw, errors, {}, {})
 
 
@@ -252,16 +262,14 @@ def remove_term(term_id: int) -> Any:
 def add_closure() -> Any:
     la = _la() or abort(404)
     result = load_form(ClosureSchema(), request.form, date_fields=("on",))
-    errors = result.errors
-    if result.ok:
-        try:
-            services.add_closure(db.session, current_user, la, result.data)
-        except ValidationFailed as error:
-            errors = error.fields
-        else:
-            commit()
-            flash("Closure added.", "success")
-            return redirect(url_for("admin.calendar"))
+    done, errors = _save(
+        result,
+        lambda data: services.add_closure(db.session, current_user, la, data),
+        "Closure added.",
+        url_for("admin.calendar"),
+    )
+    if done:
+        return done
     return _calendar_page({}, {}, result.raw, errors)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from weasyprint import HTML
+from pypdf import PdfReader, PdfWriter
+from weasyprint import HTML, Document
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_PREFIX = "/static/"
@@ -43,8 +46,28 @@ def static_url_fetcher(static_folder: str) -> StaticUrlFetcher:
     return StaticUrlFetcher(static_folder)
 
 
-def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> bytes:
-    """Render one HTML document to PDF bytes."""
+def render_document(
+    html: str,
+    *,
+    base_url: str = "http://fieldvisit.local/",
+    font_config: FontConfiguration | None = None,
+) -> Document:
+    """Lay out one HTML document; share `font_config` across a batch to lay out faster."""
     assert current_app.static_folder is not None
     fetcher = static_url_fetcher(current_app.static_folder)
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(font_config=font_config)
+
+
+def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> bytes:
+    """Render one HTML document to PDF bytes."""
+    return render_document(html, base_url=base_url).write_pdf()
+
+
+def merge_pdfs(pdfs: list[bytes]) -> bytes:
+    """Join PDFs into one, page for page, byte-identical in content to the ones given."""
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(PdfReader(io.BytesIO(data)))
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()

@@ -87,6 +87,10 @@ def _nav_items() -> list[dict[str, Any]]:
         )
     if current_user.can(Permission.ADMIN_USERS):
         items.append({"text": "Admin", "href": url_for("admin.index"), "endpoint": "admin.index"})
+    if current_user.can(Permission.LETTERS_PRINT):
+        items.append(
+            {"text": "Print letters", "href": url_for("letters.batch"), "endpoint": "letters.batch"}
+        )
     if current_user.can(Permission.REFERRALS_DECIDE):
         items.append({"text": "Referrals", "href": url_for("la.queue"), "endpoint": "la.queue"})
     if current_user.can(Permission.LA_REPORTS):

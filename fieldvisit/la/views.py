@@ -22,6 +22,8 @@ from fieldvisit.la import charts
 from fieldvisit.la.forms import FORM_KINDS, forms_page
 from fieldvisit.la.overview import build_overview
 from fieldvisit.la.queries import ACTIVE_STATES, QUEUE_STATES, queue_page, school_choices
+from fieldvisit.letters.kinds import KINDS
+from fieldvisit.letters.services import letters_for_case
 from fieldvisit.referrals import involvements, services
 from fieldvisit.referrals.evidence import gather
 from fieldvisit.referrals.models import Referral, ReferralStatus
@@ -107,6 +109,9 @@ def _review_page(
         pupil=case.pupil,
         evidence=evidence,
         history=services.referral_history(db.session, case),
+        letters=[
+            (letter, KINDS[letter.kind].label) for letter in letters_for_case(db.session, case)
+        ],
         involvement=involvement,
         undecided=referral.status == ReferralStatus.SUBMITTED and referral.latest,
         accept=statuses.get(Action.ACCEPT_REFERRAL),

@@ -20,12 +20,14 @@ from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import UK_TIME, format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import CaseChanged, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Role
+from fieldvisit.letters.services import generate_letter
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.content import REMOVAL_GROUND_SHORT
 from fieldvisit.referrals.models import Involvement, flush_or_conflict
 from fieldvisit.referrals.reactions import open_involvement
 from fieldvisit.schools.services import calendar_for
 
+REMOVAL_CONFIRMATION = "removal_confirmation"  # the letters domain's kind
 MINIMUM_ABSENCE_SCHOOL_DAYS = 20  # regulation 9: continuous absence of at least 20 school days
 
 
@@ -187,7 +189,10 @@ def agree_removal(
     today: date | None = None,
     at: datetime | None = None,
 ) -> Involvement:
-    """Agree removal from roll once the joint enquiries have run their time without a find."""
+    """Agree removal from roll once the joint enquiries have run their time without a find.
+
+    The LAAO's written confirmation to the school is made and kept as a letter copy.
+    """
     involvement = require_involvement(session, case)
     now = at or utcnow()
     apply(
@@ -204,7 +209,10 @@ def agree_removal(
     involvement.removal_agreed_at = now
     involvement.removal_agreed_by_id = user.id
     flush_or_conflict(session)
-    notify.removal_agreed(session, involvement)
+    letter = generate_letter(session, user, case, REMOVAL_CONFIRMATION)
+    involvement.confirmation_letter_id = letter.id
+    flush_or_conflict(session)
+    notify.removal_agreed(session, involvement, letter.reference)
     return involvement
 
 

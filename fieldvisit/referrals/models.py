@@ -109,6 +109,8 @@ class Involvement(Base):
     opened_at: Mapped[datetime]
     removal_agreed_at: Mapped[datetime | None]
     removal_agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The LAAO's written confirmation to the school, kept as a letter copy.
+    confirmation_letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
     removed_from_roll_on: Mapped[date | None]
     removal_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None]

@@ -99,7 +99,7 @@ def laao_reassigned(session: Session, involvement: Involvement) -> None:
     )
 
 
-def removal_agreed(session: Session, involvement: Involvement) -> None:
+def removal_agreed(session: Session, involvement: Involvement, letter_reference: str) -> None:
     case = involvement.case
     mail.queue(
         session,
@@ -107,7 +107,8 @@ def removal_agreed(session: Session, involvement: Involvement) -> None:
         f"Removal from roll agreed (case {case.reference})",
         f"{involvement.laao.name}, LA attendance officer, has agreed that the pupil on case "
         f"{case.reference} may be removed from {case.school.name}'s roll: joint enquiries have "
-        "not found the child. The written confirmation is on the case.\n\n"
+        f"not found the child. The written confirmation, letter {letter_reference}, is on the "
+        "case.\n\n"
         "Record the removal and download the missing pupil CTF (destination XXXXXXX) here: "
         f"{link('referrals.involvement', case_id=case.id)}\n\n"
         "The CME involvement stays open: tell the LAAO anything you learn later by logging "

@@ -29,6 +29,7 @@ from fieldvisit.core.forms import date_values, error_list, load_form
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.core.storage import storage
 from fieldvisit.core.web import commit
+from fieldvisit.letters.models import Letter
 from fieldvisit.referrals import involvements, schemas, services
 from fieldvisit.referrals.content import (
     REMOVAL_GROUND,
@@ -181,12 +182,18 @@ def _involvement_page(
     audit(db.session, current_user.id, "view", "case", case.id)
     enquiries = entries_of_kind(db.session, case, ENQUIRY)
     others = [u for u in active_laaos(db.session) if u.id != involvement.laao_id]
+    confirmation = (
+        db.session.get(Letter, involvement.confirmation_letter_id)
+        if involvement.confirmation_letter_id
+        else None
+    )
     commit()
     errors = errors or {}
     return render_template(
         "referrals/involvement.html",
         case=case,
         involvement=involvement,
+        confirmation=confirmation,
         clock=involvements.involvement_clock(case, involvement, today),
         statuses=statuses,
         Action=Action,

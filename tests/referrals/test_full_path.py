@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
@@ -14,6 +15,7 @@ from fieldvisit.core.dates import format_date, today_in_uk, utcnow
 from fieldvisit.core.forms import date_values
 from fieldvisit.core.storage import storage
 from fieldvisit.core.upn import validate_upn
+from fieldvisit.letters.models import Letter
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
 from tests.factories import make_visit
 from tests.referrals.helpers import locating_case
@@ -118,6 +120,21 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
     assert response.status_code == 302
     session.refresh(case)
     assert case.state == CaseState.REMOVAL_AGREED
+
+    # The LAAO's written confirmation is made and kept as a copy on the case.
+    session.refresh(involvement)
+    letter = session.get(Letter, involvement.confirmation_letter_id)
+    assert letter.kind == "removal_confirmation"
+    kept = storage().get(letter.storage_key)
+    assert kept.startswith(b"%PDF") and hashlib.sha256(kept).hexdigest() == letter.sha256
+    assert session.scalar(
+        select(ChronologyEntry).where(
+            ChronologyEntry.case_id == case.id, ChronologyEntry.kind == "letter"
+        )
+    )
+    page = school.get(involvement_url).get_data(as_text=True)
+    assert f"Letter {letter.reference} (PDF)" in page
+    assert school.get(f"/cases/{case.id}/letters/{letter.id}.pdf").data == kept
 
     # The school records the removal and downloads the missing CTF.
     response = school.post(

@@ -81,6 +81,7 @@ def test_returned_accepted_and_removal_agreed(session, world, smtp):
     assert "dsl110001@school.test" in recipients
     assert message["Subject"] == f"Removal from roll agreed (case {case.reference})"
     assert "XXXXXXX" in message.get_content()
+    assert "written confirmation, letter FV-" in message.get_content()
     _no_child_details(smtp, case)
 
 

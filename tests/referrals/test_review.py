@@ -11,6 +11,7 @@ from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import CaseChanged
 from fieldvisit.core.permissions import Role
+from fieldvisit.letters.services import generate_letter
 from fieldvisit.pupils.models import Sibling
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.evidence import gather, normalise
@@ -223,3 +224,19 @@ def test_a_decision_racing_another_laao_is_refused_and_says_whose_won(session, w
     assert referrals.already_decided_message(referral).startswith(
         "This referral was already accepted by Laao2"
     )
+
+
+def test_review_lists_the_letters_sent_with_their_kept_copies(client_for, session, world):
+    case = locating_case(session, world, school_day=12)
+    letter = generate_letter(session, world.school_user, case, "final")
+    referral = referrals.submit_referral(
+        session, world.school_user, case, summary_of_enquiries="Calls, visit, final letter."
+    )
+    session.commit()
+    laao = client_for(world.laao)
+    page = laao.get(f"/la/referrals/{referral.id}").get_data(as_text=True)
+    assert "Letters sent (1)" in page
+    assert "Final letter before referral to the local authority" in page
+    copy = f"/cases/{case.id}/letters/{letter.id}.pdf"
+    assert f'href="{copy}"' in page
+    assert laao.get(copy).data.startswith(b"%PDF")
