@@ -31,21 +31,19 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from fieldvisit import create_app  # noqa: E402
 from fieldvisit.accounts.models import User  # noqa: E402
-from fieldvisit.accounts.services import create_user  # noqa: E402
 from fieldvisit.cases.models import Case, CaseState, Outcome  # noqa: E402
 from fieldvisit.chronology.models import ChronologyEntry, Method  # noqa: E402
 from fieldvisit.chronology.services import GENESIS, entry_hash, verify_case  # noqa: E402
-from fieldvisit.core.calendar import demo_terms  # noqa: E402
 from fieldvisit.core.dates import UK_TIME, today_in_uk  # noqa: E402
 from fieldvisit.core.db import db  # noqa: E402
-from fieldvisit.core.permissions import Role  # noqa: E402
 from fieldvisit.core.upn import make_upn  # noqa: E402
 from fieldvisit.models import metadata  # noqa: E402
 from fieldvisit.pupils.models import Pupil, Sex  # noqa: E402
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus  # noqa: E402
-from fieldvisit.schools.models import Closure, LocalAuthority, School, Term  # noqa: E402
+from fieldvisit.schools.models import School  # noqa: E402
+from tests.factories import PASSWORD, make_school, make_world  # noqa: E402
 
-PASSWORD = "benchmark-password"
+LAAO_EMAIL = "laao@la.test"  # the tests' world
 SCHOOLS = 100
 BATCH = 2000
 S = CaseState
@@ -87,45 +85,14 @@ class Seeder:
         self.ids = {"referral": 0, "involvement": 0, "entry": 0}
 
     def run(self) -> None:
+        """The tests' LA (its calendar, two schools, a user of every role) and more schools."""
         session = self.session
-        la = LocalAuthority(name="Bench County", la_code="873", cme_team_email="cme@bench.test")
-        session.add(la)
-        session.flush()
-        terms, inset = demo_terms()
-        for term in terms:
-            session.add(
-                Term(
-                    local_authority_id=la.id,
-                    name=term.name,
-                    starts_on=term.starts_on,
-                    ends_on=term.ends_on,
-                )
-            )
-        session.add_all(Closure(local_authority_id=la.id, on=day) for day in inset)
-        self.schools = [
-            School(
-                local_authority_id=la.id,
-                name=f"School {n:03d}",
-                urn=f"{100000 + n}",
-                la_code="873",
-                estab=f"{2000 + n}",
-            )
-            for n in range(SCHOOLS)
+        world = make_world(session)
+        self.schools = [world.school, world.other_school] + [
+            make_school(session, world.la, f"School {n:03d}", f"{100000 + n}", f"{2000 + n}")
+            for n in range(2, SCHOOLS)
         ]
-        session.add_all(self.schools)
-        session.flush()
-        self.school_user = create_user(
-            session,
-            email="school@bench.test",
-            name="School",
-            password=PASSWORD,
-            roles={Role.SCHOOL},
-            school=self.schools[0],
-        )
-        self.laao = create_user(
-            session, email="laao@bench.test", name="Lee Laao", password=PASSWORD, roles={Role.LAAO}
-        )
-        self.laao.totp_secret = pyotp.random_base32()
+        self.school_user, self.laao = world.school_user, world.laao
         session.commit()
         for start in range(0, self.cases, BATCH):
             self.batch(start + 1, min(start + BATCH, self.cases))
@@ -380,12 +347,12 @@ def measure(app, repeat: int) -> None:  # noqa: ANN001
     """Time each page through the app against its bare SQL, alternating, in this run."""
     with app.app_context():
         secret, last_step = db.session.execute(
-            select(User.totp_secret, User.totp_last_step).where(User.email == "laao@bench.test")
+            select(User.totp_secret, User.totp_last_step).where(User.email == LAAO_EMAIL)
         ).one()
         db.session.close()
     step = max(int(time.time() // 30) - 1, last_step + 1)  # codes are never accepted twice
     client = app.test_client()
-    client.post("/login", data={"email": "laao@bench.test", "password": PASSWORD})
+    client.post("/login", data={"email": LAAO_EMAIL, "password": PASSWORD})
     response = client.post("/login/code", data={"code": pyotp.TOTP(secret).at(step * 30)})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     today = today_in_uk()

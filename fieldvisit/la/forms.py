@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from fieldvisit.cases.models import Case, Outcome
 from fieldvisit.core.dates import format_date
+from fieldvisit.la.queries import PAGE_SIZE, CountedPage
 from fieldvisit.outcomes.models import OutcomeRecord
 from fieldvisit.pupils.models import ContactKind, Pupil
 
-PAGE_SIZE = 50
 FORM_KINDS = {
     "destination": (Outcome.OTHER_SCHOOL, "Deletion from Register - Destination Confirmed"),
     "home_education": (
@@ -55,18 +55,6 @@ class FormRow:
     deleted_on: date | None
     recorded_at: datetime
     recorded_by: str
-
-
-@dataclass(frozen=True)
-class FormsPage:
-    rows: list[FormRow]
-    total: int
-    counts: dict[str, int]
-    page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
 def _destination(record: OutcomeRecord) -> str:
@@ -123,7 +111,7 @@ def _row(record: OutcomeRecord) -> FormRow:
 
 def forms_page(
     session: Session, *, kind: str | None, school_id: int | None, page: int
-) -> FormsPage:
+) -> CountedPage[FormRow]:
     """Return one page of the forms, newest first, with a count of each kind."""
     scope = [OutcomeRecord.kind.in_([outcome for outcome, _ in FORM_KINDS.values()])]
     if school_id is not None:
@@ -153,4 +141,4 @@ def forms_page(
         .offset((page - 1) * PAGE_SIZE)
     ).unique()
     total = counts[kind] if kind in FORM_KINDS else sum(counts.values())
-    return FormsPage([_row(r) for r in records], total, counts, page)
+    return CountedPage([_row(r) for r in records], total, counts, page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -19,6 +20,7 @@ from fieldvisit.schools.services import calendars_for_schools
 PAGE_SIZE = 50
 QUEUE_STATES = {"new": "New", "returned": "Returned", "open": "Open", "closed": "Closed"}
 ACTIVE_STATES = ("new", "returned", "open")
+Row = TypeVar("Row")
 
 # The queue's own alias: the access rule's EXISTS on `referrals` must not correlate to it.
 Ref = aliased(Referral, name="queued")
@@ -64,8 +66,10 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
-class QueuePage:
-    rows: list[QueueRow]
+class CountedPage(Generic[Row]):
+    """One page of an LA list, with how many there are of each kind (for its filter)."""
+
+    rows: list[Row]
     total: int
     counts: dict[str, int]
     page: int
@@ -93,7 +97,7 @@ def queue_page(
     school_id: int | None = None,
     page: int = 1,
     today: date,
-) -> QueuePage:
+) -> CountedPage[QueueRow]:
     """Return one page of the queue with a count for every state (for the filter).
 
     The page's referrals are chosen from the referrals table alone (its indexes
@@ -145,7 +149,7 @@ def queue_page(
     ).all()
     schools = list(session.scalars(select(School).where(School.id.in_({r[4] for r in rows}))))
     calendars = calendars_for_schools(session, schools)
-    return QueuePage(
+    return CountedPage(
         rows=[
             QueueRow(
                 referral_id=r[0],

@@ -39,20 +39,16 @@ bp = Blueprint("la", __name__, url_prefix="/la")
 def queue() -> Any:
     require(P.REFERRALS_DECIDE)
     state = request.args.get("state", "")
-    states = (state,) if state in QUEUE_STATES else ACTIVE_STATES
-    schools = school_choices(db.session)
-    school_id = request.args.get("school", type=int)
-    if school_id not in {sid for sid, _ in schools}:
-        school_id = None
+    state = state if state in QUEUE_STATES else ""
+    schools, school_id = _school_filter()
     page = queue_page(
         db.session,
         current_user,
-        states=states,
+        states=(state,) if state else ACTIVE_STATES,
         school_id=school_id,
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=_page_number(),
         today=today_in_uk(),
     )
-    state = state if state in QUEUE_STATES else ""
     return render_template(
         "la/queue.html",
         queue=page,
@@ -62,6 +58,17 @@ def queue() -> Any:
         schools=schools,
         school_id=school_id,
     )
+
+
+def _school_filter() -> tuple[list[tuple[int, str]], int | None]:
+    """Return the schools to filter by, and the one asked for if it exists."""
+    schools = school_choices(db.session)
+    school_id = request.args.get("school", type=int)
+    return schools, school_id if school_id in {sid for sid, _ in schools} else None
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
 
 
 def _load(referral_id: int) -> Referral:
@@ -191,21 +198,13 @@ def return_referral(referral_id: int) -> Any:
 @login_required
 def forms() -> Any:
     require(P.LA_REPORTS)
-    schools = school_choices(db.session)
-    school_id = request.args.get("school", type=int)
-    if school_id not in {sid for sid, _ in schools}:
-        school_id = None
+    schools, school_id = _school_filter()
     kind = request.args.get("kind", "")
-    page = forms_page(
-        db.session,
-        kind=kind if kind in FORM_KINDS else None,
-        school_id=school_id,
-        page=max(request.args.get("page", 1, type=int), 1),
-    )
+    kind = kind if kind in FORM_KINDS else ""
+    page = forms_page(db.session, kind=kind or None, school_id=school_id, page=_page_number())
     for row in page.rows:
         audit(db.session, current_user.id, "view", "outcome_form", row.record.id)
     commit()
-    kind = kind if kind in FORM_KINDS else ""
     return render_template(
         "la/forms.html",
         forms=page,
