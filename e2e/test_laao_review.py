@@ -46,7 +46,11 @@ def test_overview_charts_and_queue_at_320_pixels(browser, base_url, sign_in, axe
     context = browser.new_context(viewport={"width": 320, "height": 640}, base_url=base_url)
     page = context.new_page()
     sign_in(page, "laao@demo.test")
-    for path in ("/la/overview", "/la/referrals", "/la/forms"):
+    page.goto("/la/referrals?state=open")
+    review = page.locator("tbody a").first.get_attribute("href")
+    page.goto(review)
+    involvement = page.get_by_role("link", name="The CME involvement").get_attribute("href")
+    for path in ("/la/overview", "/la/referrals", "/la/forms", review, involvement):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
         axe_check(page)
