@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 07e11a32f571
+Revision ID: 7a693e5e72fa
 Revises:
-Create Date: 2026-11-29 20:08:19.175212
+Create Date: 2026-11-29 20:33:53.762813
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "07e11a32f571"
+revision: str = "7a693e5e72fa"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -593,6 +593,7 @@ def upgrade() -> None:
         "referrals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
         sa.Column(
             "status",
             sa.Enum(
@@ -606,15 +607,25 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("latest", sa.Boolean(), nullable=False),
+        sa.Column("case_closed", sa.Boolean(), nullable=False),
+        sa.Column("first_submission", sa.Boolean(), nullable=False),
+        sa.Column("school_day", sa.Integer(), nullable=True),
         sa.Column("submitted_by_id", sa.Integer(), nullable=False),
         sa.Column("submitted_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("return_reason", sa.Text(), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("chronology_pdf_key", sa.String(length=200), nullable=False),
+        sa.Column("chronology_pdf_sha256", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_referrals_case_id_cases")),
         sa.ForeignKeyConstraint(
             ["decided_by_id"], ["users.id"], name=op.f("fk_referrals_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_referrals_school_id_schools")
         ),
         sa.ForeignKeyConstraint(
             ["submitted_by_id"], ["users.id"], name=op.f("fk_referrals_submitted_by_id_users")
@@ -623,6 +634,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("referrals", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_referrals_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            "ix_referrals_first",
+            ["first_submission", "submitted_at", "school_id", "school_day"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_referrals_queue", ["latest", "case_closed", "status", "submitted_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_referrals_school_queue",
+            ["school_id", "latest", "case_closed", "status"],
+            unique=False,
+        )
 
     op.create_table(
         "visit_assignments",
@@ -669,27 +693,60 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("referral_id", sa.Integer(), nullable=False),
         sa.Column("laao_id", sa.Integer(), nullable=False),
+        sa.Column("opened_by_id", sa.Integer(), nullable=True),
         sa.Column("opened_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column(
             "removal_agreed_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True
         ),
+        sa.Column("removal_agreed_by_id", sa.Integer(), nullable=True),
+        sa.Column("confirmation_letter_id", sa.Integer(), nullable=True),
         sa.Column("removed_from_roll_on", sa.Date(), nullable=True),
+        sa.Column("removal_recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("closed_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_by_id", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_involvements_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["closed_by_id"], ["users.id"], name=op.f("fk_involvements_closed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["confirmation_letter_id"],
+            ["letters.id"],
+            name=op.f("fk_involvements_confirmation_letter_id_letters"),
         ),
         sa.ForeignKeyConstraint(
             ["laao_id"], ["users.id"], name=op.f("fk_involvements_laao_id_users")
         ),
         sa.ForeignKeyConstraint(
+            ["opened_by_id"], ["users.id"], name=op.f("fk_involvements_opened_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
             ["referral_id"], ["referrals.id"], name=op.f("fk_involvements_referral_id_referrals")
         ),
+        sa.ForeignKeyConstraint(
+            ["removal_agreed_by_id"],
+            ["users.id"],
+            name=op.f("fk_involvements_removal_agreed_by_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["removal_recorded_by_id"],
+            ["users.id"],
+            name=op.f("fk_involvements_removal_recorded_by_id_users"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_involvements")),
+        sa.UniqueConstraint("referral_id", name=op.f("uq_involvements_referral_id")),
     )
     with op.batch_alter_table("involvements", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_involvements_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_involvements_closed_at", ["closed_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_involvements_laao_id"), ["laao_id"], unique=False)
+        batch_op.create_index("ix_involvements_opened_at", ["opened_at"], unique=False)
+        batch_op.create_index(
+            "ix_involvements_waiting", ["closed_at", "removal_agreed_at", "opened_at"], unique=False
+        )
 
     op.create_table(
         "letter_links",
@@ -857,7 +914,10 @@ def downgrade() -> None:
     op.drop_table("neighbour_enquiries")
     op.drop_table("letter_links")
     with op.batch_alter_table("involvements", schema=None) as batch_op:
+        batch_op.drop_index("ix_involvements_waiting")
+        batch_op.drop_index("ix_involvements_opened_at")
         batch_op.drop_index(batch_op.f("ix_involvements_laao_id"))
+        batch_op.drop_index("ix_involvements_closed_at")
         batch_op.drop_index(batch_op.f("ix_involvements_case_id"))
 
     op.drop_table("involvements")
@@ -867,6 +927,9 @@ def downgrade() -> None:
 
     op.drop_table("visit_assignments")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_index("ix_referrals_school_queue")
+        batch_op.drop_index("ix_referrals_queue")
+        batch_op.drop_index("ix_referrals_first")
         batch_op.drop_index(batch_op.f("ix_referrals_case_id"))
 
     op.drop_table("referrals")
