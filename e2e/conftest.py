@@ -98,25 +98,6 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"fieldvisit serve was not healthy in {SERVER_START_SECONDS}s:\n{log.read_text()}")
 
 
-CREATE_MISSING_TABLES = (
-    "from fieldvisit import create_app; from fieldvisit.core.db import db; "
-    "from fieldvisit.models import metadata; app = create_app(); "
-    "app.app_context().push(); metadata.create_all(db.engine)"
-)
-
-
-def create_tables_not_yet_migrated(env: dict[str, str]) -> None:
-    """Create tables a branch added before the lead regenerates the migration (a no-op after)."""
-    subprocess.run(
-        [sys.executable, "-c", CREATE_MISSING_TABLES],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-
-
 @pytest.fixture(scope="session")
 def live_server(live_server_env: dict[str, str]) -> Iterator[str]:
     """Run `fieldvisit serve` on a fresh, seeded SQLite database; yield its base URL."""
@@ -125,7 +106,6 @@ def live_server(live_server_env: dict[str, str]) -> Iterator[str]:
     port = base_url.rsplit(":", 1)[1]
     try:
         fieldvisit(env, "db", "upgrade")
-        create_tables_not_yet_migrated(env)
         fieldvisit(env, "seed-demo")
     except subprocess.CalledProcessError as error:
         pytest.fail(f"{' '.join(error.cmd[2:])} failed:\n{error.stdout}{error.stderr}")
@@ -207,10 +187,11 @@ def sign_in_page(page: Page, email: str, password: str = "fieldvisit-demo") -> N
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: not url.endswith("/login"))
     if page.url.endswith("/login/code"):
         page.get_by_label("Code from your authenticator app").fill(next_code(email))
         page.get_by_role("button", name="Continue").click()
-    assert "/login" not in page.url, f"sign-in failed for {email}"
+        page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.fixture

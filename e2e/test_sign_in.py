@@ -1,5 +1,7 @@
 """Signing in through the browser, with the pages checked by axe."""
 
+from playwright.sync_api import expect
+
 
 def test_school_user_signs_in_and_sees_open_cases(page, sign_in, axe_check):
     page.goto("/login")
@@ -14,11 +16,11 @@ def test_laao_signs_in_with_an_authenticator_code(page, sign_in, axe_check):
     page.get_by_label("Email address").fill("laao@demo.test")
     page.get_by_label("Password").fill("fieldvisit-demo")
     page.get_by_role("button", name="Sign in").click()
-    assert page.url.endswith("/login/code")
+    page.wait_for_url("**/login/code")
     axe_check(page)
     page.get_by_label("Code from your authenticator app").fill("000000")
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("That code is not right").first.is_visible()
+    expect(page.get_by_text("That code is not right").first).to_be_visible()
     sign_in(page, "laao@demo.test")
     assert "/login" not in page.url
 
