@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fieldvisit.cases.models import Case, ChecklistItem
+from fieldvisit.cases.models import Case, CaseState, ChecklistItem
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,22 @@ SPECS: tuple[ItemSpec, ...] = (
         "referral_day",
     ),
 )
+
+
+# Before the referral the checklist is the school's to work through; after it the LA leads.
+CHECKLIST_STATES = frozenset({CaseState.FIRST_DAY, CaseState.NO_CONTACT, CaseState.LOCATING})
+# Duties that last as long as the case: never "overdue".
+ONGOING = frozenset({"work_with_laao", "inform_laao_after"})
+
+
+def is_overdue(state: CaseState, key: str | None, due_day: int | None, school_day: int) -> bool:
+    """Say whether a checklist item is past its due school day and still the school's to do."""
+    return (
+        state in CHECKLIST_STATES
+        and key not in ONGOING
+        and due_day is not None
+        and school_day > due_day
+    )
 
 
 def _days(spec: ItemSpec, referral_day: int) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
-from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.checklist import is_overdue, referral_day_for
 from fieldvisit.cases.engine import Action, GuardContext, blockers, completed_home_visit_exists
 from fieldvisit.cases.models import OPEN_STATES, Case, CaseState, ChecklistItem
 from fieldvisit.core.calendar import SchoolCalendar
@@ -142,7 +142,7 @@ def _row(session: Session, record: tuple, calendar: SchoolCalendar, today: date)
         next_item=item_text,
         next_due_day=due_day,
         next_due_on=due_on,
-        overdue=case.is_open and due_day is not None and school_day > due_day,
+        overdue=is_overdue(case.state, None, due_day, school_day),
         home_visit_completed=bool(visit_done),
         referral_available=blockers(ctx, Action.SUBMIT_REFERRAL) == [],
     )

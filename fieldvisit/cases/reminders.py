@@ -10,16 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from fieldvisit.accounts.models import User, UserRole
-from fieldvisit.cases.models import Case, CaseState, ChecklistItem
+from fieldvisit.cases.checklist import CHECKLIST_STATES, is_overdue
+from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.core import mail
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.notify import SIGN_OFF, link
 from fieldvisit.schools.models import School
 from fieldvisit.schools.services import calendars_for_schools
-
-# Before the referral the checklist is the school's to work through; after it the LA leads.
-PRE_REFERRAL = (CaseState.FIRST_DAY, CaseState.NO_CONTACT, CaseState.LOCATING)
-ONGOING = frozenset({"work_with_laao", "inform_laao_after"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +31,7 @@ def overdue_by_school(session: Session, today: date) -> dict[int, list[OverdueCa
     cases = session.scalars(
         select(Case)
         .options(selectinload(Case.checklist), joinedload(Case.school))
-        .where(Case.state.in_(PRE_REFERRAL))
+        .where(Case.state.in_(CHECKLIST_STATES))
         .order_by(Case.first_day_of_absence, Case.id)
     ).all()
     schools = {case.school_id: case.school for case in cases}
@@ -45,7 +42,9 @@ def overdue_by_school(session: Session, today: date) -> dict[int, list[OverdueCa
         items = [
             item
             for item in case.checklist
-            if item.required and not item.done and item.key not in ONGOING and item.due_day < day
+            if item.required
+            and not item.done
+            and is_overdue(case.state, item.key, item.due_day, day)
         ]
         if items:
             overdue[case.school_id].append(OverdueCase(case, day, items))

@@ -74,3 +74,14 @@ def test_ticking_an_item_writes_the_chronology(session, world):
     entry = services.tick_checklist_item(session, world.school_user, case, item.id, note="Rang")
     assert entry.kind == "tick_checklist" and entry.note == "Rang"
     assert item.done and item.done_by_id == world.school_user.id
+
+
+def test_overdue_means_past_due_while_the_school_leads_and_never_for_ongoing_duties():
+    from fieldvisit.cases.checklist import is_overdue
+    from fieldvisit.cases.models import CaseState
+
+    assert is_overdue(CaseState.LOCATING, "health", 10, 11)
+    assert not is_overdue(CaseState.LOCATING, "health", 10, 10)
+    assert not is_overdue(CaseState.LOCATING, "work_with_laao", 10, 30)
+    assert not is_overdue(CaseState.JOINT_ENQUIRIES, "health", 10, 30)
+    assert not is_overdue(CaseState.CLOSED, "health", 10, 30)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from fieldvisit.cases import services
 from fieldvisit.cases.access import get_case
-from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.checklist import is_overdue, referral_day_for
 from fieldvisit.cases.engine import Action, ActionStatus, actions_for
 from fieldvisit.cases.models import Case
 from fieldvisit.cases.views import bp
@@ -74,7 +74,11 @@ def checklist_rows(case: Case, calendar: Any, school_day: int) -> list[Checklist
             due_on = calendar.date_of_school_day(case.first_day_of_absence, item.due_day)
         except ValueError:
             due_on = None
-        overdue = case.is_open and not item.done and item.required and school_day > item.due_day
+        overdue = (
+            not item.done
+            and item.required
+            and is_overdue(case.state, item.key, item.due_day, school_day)
+        )
         rows.append(ChecklistRow(item, due_on, overdue))
     return rows
 
