@@ -21,7 +21,7 @@ from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionRefused
 from fieldvisit.core.permissions import Permission as P
-from fieldvisit.referrals.models import Involvement
+from fieldvisit.referrals.models import open_involvement
 from fieldvisit.schools.services import calendar_for
 from fieldvisit.visits.models import HomeVisit, VisitOutcome
 
@@ -175,11 +175,7 @@ def referral_due(ctx: GuardContext) -> Blocked | None:
 
 
 def removal_period_elapsed(ctx: GuardContext) -> Blocked | None:
-    involvement = ctx.session.scalar(
-        select(Involvement)
-        .where(Involvement.case_id == ctx.case.id, Involvement.closed_at.is_(None))
-        .order_by(Involvement.opened_at.desc())
-    )
+    involvement = open_involvement(ctx.session, ctx.case.id)
     if involvement is None:
         return Blocked("removal_period_elapsed", "There is no open CME involvement on this case.")
     days = ctx.case.school.local_authority.removal_after_days

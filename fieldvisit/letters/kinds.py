@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -17,7 +16,7 @@ from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.permissions import Permission
 from fieldvisit.letters.models import Delivery
 from fieldvisit.pupils.models import Contact, ContactKind
-from fieldvisit.referrals.models import Involvement
+from fieldvisit.referrals.models import open_involvement
 from fieldvisit.schools.services import calendar_for
 
 
@@ -253,16 +252,8 @@ def _respond_by(session: Session, case: Case) -> date:
     return max(three_days, referral_day)
 
 
-def _open_involvement(session: Session, case: Case) -> Involvement | None:
-    return session.scalar(
-        select(Involvement)
-        .where(Involvement.case_id == case.id, Involvement.closed_at.is_(None))
-        .order_by(Involvement.opened_at.desc())
-    )
-
-
 def _needs_involvement(session: Session, case: Case) -> str | None:
-    if _open_involvement(session, case) is None:
+    if open_involvement(session, case.id) is None:
         return "There is no open CME involvement on this case."
     return None
 
@@ -277,7 +268,7 @@ def _needs_involvement(session: Session, case: Case) -> str | None:
     needs=_needs_involvement,
 )
 def removal_confirmation(session: Session, case: Case, delivery: Delivery) -> LetterContext:
-    involvement = _open_involvement(session, case)
+    involvement = open_involvement(session, case.id)
     assert involvement is not None  # checked by the kind's `needs`
     school, la = case.school, case.school.local_authority
     headteacher = school.signatory_name or school.signatory_role

@@ -23,8 +23,7 @@ from fieldvisit.core.permissions import Role
 from fieldvisit.letters.services import generate_letter
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.content import REMOVAL_GROUND_SHORT
-from fieldvisit.referrals.models import Involvement, flush_or_conflict
-from fieldvisit.referrals.reactions import open_involvement
+from fieldvisit.referrals.models import Involvement, flush_or_conflict, open_involvement
 from fieldvisit.schools.services import calendar_for
 
 REMOVAL_CONFIRMATION = "removal_confirmation"  # the letters domain's kind
@@ -60,7 +59,7 @@ ENQUIRY_LABELS = {
 
 def latest_involvement(session: Session, case: Case) -> Involvement | None:
     """Return the case's open involvement, or else its most recent closed one."""
-    return open_involvement(session, case) or session.scalar(
+    return open_involvement(session, case.id) or session.scalar(
         select(Involvement)
         .where(Involvement.case_id == case.id)
         .order_by(Involvement.opened_at.desc())
@@ -76,7 +75,7 @@ def moment_on(day: date) -> datetime:
 
 
 def require_involvement(session: Session, case: Case) -> Involvement:
-    involvement = open_involvement(session, case)
+    involvement = open_involvement(session, case.id)
     if involvement is None:
         raise NotFound("There is no open CME involvement on this case.")
     return involvement

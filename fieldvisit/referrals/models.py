@@ -128,3 +128,13 @@ class Involvement(Base):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+def open_involvement(session: Session, case_id: int) -> Involvement | None:
+    """Return the case's open CME involvement, if any."""
+    return session.scalar(
+        select(Involvement)
+        .where(Involvement.case_id == case_id, Involvement.closed_at.is_(None))
+        .order_by(Involvement.opened_at.desc())
+        .limit(1)
+    )

@@ -6,7 +6,7 @@ checklist item), and a case that closes for any reason closes its involvement.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -14,20 +14,10 @@ from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals import notify
-from fieldvisit.referrals.models import Involvement, Referral
+from fieldvisit.referrals.models import Referral, open_involvement
 
 # Entries the LAAO hears about another way: the removal itself, and concerns (sent at once).
 _NOT_FORWARDED = frozenset({"record_removal", "raise_concern"})
-
-
-def open_involvement(session: Session, case: Case) -> Involvement | None:
-    """Return the case's open CME involvement, if any."""
-    return session.scalar(
-        select(Involvement)
-        .where(Involvement.case_id == case.id, Involvement.closed_at.is_(None))
-        .order_by(Involvement.opened_at.desc())
-        .limit(1)
-    )
 
 
 def after_case_entries(session: Session, case: Case, entries: list[ChronologyEntry]) -> None:
@@ -41,7 +31,7 @@ def after_case_entries(session: Session, case: Case, entries: list[ChronologyEnt
             .values(case_closed=True),
             execution_options={"synchronize_session": "fetch"},
         )
-    involvement = open_involvement(session, case)
+    involvement = open_involvement(session, case.id)
     if involvement is None:
         return
     if case.state == CaseState.CLOSED:
