@@ -1,12 +1,10 @@
-"""The demo local authority: schools, users of every role, and cases in every state."""
+"""Build the demo: the LA, its schools and users, pupils, and helpers to write cases."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -18,19 +16,17 @@ from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.calendar import demo_terms
 from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
-from fieldvisit.core.db import db
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
+from fieldvisit.demo.data import FORENAMES, LA_CODE, PASSWORD, STREETS, SURNAMES, TOTP_KEYS
+from fieldvisit.demo.scenarios import add_cases
 from fieldvisit.letters import demo as letters_demo
 from fieldvisit.outcomes.demo import close_with_outcome
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
-from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
-from fieldvisit.referrals.demo import seed_referral_outcomes
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
 from fieldvisit.schools.services import calendar_for
-from fieldvisit.visits import demo as visits_demo
 from fieldvisit.visits.models import (
     AssignmentStatus,
     HomeVisit,
@@ -39,96 +35,8 @@ from fieldvisit.visits.models import (
     VisitOutcome,
 )
 
-PASSWORD = "fieldvisit-demo"
-# LAAOs and admins sign in with an authenticator code: these keys go into the demo's app.
-TOTP_KEYS = {
-    "laao@demo.test": "FIELDVISITDEMOLAAOKEY23456723456",
-    "laao2@demo.test": "FIELDVISITDEMOLAAOTWOKEY34567234",
-    "admin@demo.test": "FIELDVISITDEMOADMINKEY2345672345",
-}
-LA_CODE = "873"
 
-FORENAMES = [
-    "Amelia",
-    "Oliver",
-    "Isla",
-    "Noah",
-    "Ava",
-    "Leo",
-    "Mia",
-    "Arlo",
-    "Freya",
-    "Theo",
-    "Maya",
-    "Jack",
-    "Ruby",
-    "Harry",
-    "Zara",
-    "Ibrahim",
-    "Lily",
-    "Kacper",
-    "Grace",
-    "Yusuf",
-]
-SURNAMES = [
-    "Smith",
-    "Jones",
-    "Taylor",
-    "Brown",
-    "Williams",
-    "Wilson",
-    "Johnson",
-    "Davies",
-    "Patel",
-    "Wright",
-    "Nowak",
-    "Ahmed",
-    "Walker",
-    "Evans",
-    "Thompson",
-    "Kowalski",
-]
-STREETS = [
-    "Mill Road",
-    "Station Road",
-    "Church Lane",
-    "Victoria Street",
-    "Fen Way",
-    "Orchard Close",
-    "High Street",
-    "Ely Road",
-    "Priory Walk",
-    "Water Lane",
-]
-
-
-def seed() -> Iterator[str]:
-    """Load the demo data once; print the sign-ins either way."""
-    session = db.session
-    if session.scalar(select(LocalAuthority).where(LocalAuthority.la_code == LA_CODE)) is None:
-        _Seeder(session).run()
-        session.commit()
-        yield "Loaded the demo local authority, schools, users and cases."
-    else:
-        yield "The demo data is already loaded."
-    yield ""
-    yield "Demo sign-ins (password: fieldvisit-demo):"
-    for email, what in (
-        ("school@demo.test", "school office, Riverside Primary School"),
-        ("school2@demo.test", "school office, Fenland Academy"),
-        ("officer@demo.test", "attendance officer (home visits; phone app at /app/)"),
-        ("laao@demo.test", "LA attendance officer"),
-        ("admin@demo.test", "LA system administrator"),
-    ):
-        yield f"  {email:<20} {what}"
-    yield ""
-    yield "LAAOs and admins also enter a code from an authenticator app. Add these keys to one"
-    yield "(or run `fieldvisit demo-code EMAIL` to print the current code):"
-    for email, key in TOTP_KEYS.items():
-        yield f"  {email:<20} {key}"
-
-
-class _Seeder:
+class Seeder:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.rng = random.Random(2026)
@@ -167,7 +75,7 @@ class _Seeder:
         self.laao = self._user("laao@demo.test", "Lee Laao", {Role.LAAO}, None)
         self._user("laao2@demo.test", "Lou Laao", {Role.LAAO}, None)
         self._user("admin@demo.test", "Ada Admin", {Role.ADMIN}, None)
-        self._cases()
+        add_cases(self)
         letters_demo.seed(self.session)
 
     def _school(self, name: str, urn: str, estab: str, street: str) -> School:
@@ -394,92 +302,6 @@ class _Seeder:
 
     def _close(self, case: Case, action: Action, note: str) -> None:
         close_with_outcome(self.session, self._school_user(case), case, action, note, self.today)
-
-    def _cases(self) -> None:
-        days_ago = self._days_ago
-        # Absent today, first calls made.
-        self._open(1)
-        # No contact after two days: triage needed.
-        case = self._open(2)
-        cases.record_no_contact(self.session, self.school_user, case)
-        # Locating, not vulnerable: visit done, referral locked until day 10.
-        case = self._open(6)
-        self._triage(case)
-        self._visit(case, days_ago(2))
-        self._assign(case)
-        # Locating, vulnerable: no visit yet; referral needs a visit and day 5.
-        case = self._open(3)
-        self._triage(case, vulnerable=["bullying", "medical"])
-        self._assign(case)
-        # Locating, day 12 with a completed visit: the referral is open.
-        case = self._open(12)
-        self._triage(case)
-        self._visit(case, days_ago(5))
-        # Social care involvement: the referral opens at once.
-        case = self._open(2, social_worker=True)
-        self._triage(case, vulnerable=["cp_cin"], social_care=True)
-        self._visit(case, days_ago(0))
-        # Referred, awaiting the LA.
-        case = self._open(14)
-        self._triage(case)
-        self._visit(case, days_ago(6))
-        self._refer(case, days_ago(1))
-        # CME involvement open for ten days.
-        case = self._open(25)
-        self._triage(case, vulnerable=["running_away"])
-        self._visit(case, days_ago(20))
-        referral = self._refer(case, days_ago(15))
-        self._accept(case, referral, self.today - timedelta(days=10))
-        # CME involvement open for five weeks: removal can be agreed.
-        case = self._open(40)
-        self._triage(case)
-        self._visit(case, days_ago(32))
-        referral = self._refer(case, days_ago(30))
-        self._accept(case, referral, self.today - timedelta(days=35))
-        # Removal agreed; the school to record it.
-        case = self._open(45)
-        self._triage(case)
-        self._visit(case, days_ago(38))
-        referral = self._refer(case, days_ago(36))
-        self._accept(case, referral, self.today - timedelta(days=40))
-        involvements.agree_removal(self.session, self.laao, case, today=self.today)
-        # Off roll, involvement still open.
-        case = self._open(55)
-        self._triage(case)
-        self._visit(case, days_ago(50))
-        referral = self._refer(case, days_ago(45))
-        self._accept(case, referral, self.today - timedelta(days=60))
-        agreed_on = self.today - timedelta(days=30)
-        involvements.agree_removal(
-            self.session, self.laao, case, today=agreed_on, at=self._at(agreed_on, 10)
-        )
-        involvements.record_removal(
-            self.session,
-            self.school_user,
-            case,
-            off_roll_on=self.today - timedelta(days=28),
-            today=self.today,
-        )
-        # Closed with each contact-made outcome, and a child found.
-        for action, note in (
-            (Action.CHILD_RETURNED, "Mother called back; child returned on the third day."),
-            (
-                Action.ATTENDING_OTHER_SCHOOL,
-                "On roll at Demotown High School, confirmed by their office.",
-            ),
-            (Action.ELECTIVE_HOME_EDUCATION, "Written notice of home education received."),
-            (Action.RESIDING_IN_LA, "Family still in the area; attendance policy applies."),
-        ):
-            case = self._open(3)
-            self._close(case, action, note)
-        case = self._open(8)
-        self._triage(case)
-        self._close(case, Action.CHILD_FOUND, "Found staying with grandparents in Norfolk.")
-        seed_referral_outcomes(self)
-        # Fenland Academy: a case for the second school's user.
-        case = self._open(4, school=self.fenland)
-        self._triage(case)
-        visits_demo.seed(self)
 
     def _days_ago(self, school_days: int) -> date:
         return self._first_day(school_days + 1)
