@@ -327,3 +327,22 @@ def test_a_visit_stored_by_a_concurrent_request_makes_the_batch_try_again(
     assert raced.get_json()["error"]["code"] == "try_again"
     assert send(client, item).get_json()["results"][0]["status"] == "duplicate"
     assert session.scalar(select(func.count()).select_from(HomeVisit)) == 1
+
+
+@pytest.mark.parametrize(("letter_left", "ticked"), [(True, True), (False, False)])
+def test_a_completed_visit_ticks_the_home_visit_checklist_item(
+    client, session, world, signed_in, letter_left, ticked
+):
+    case = assigned_case(session, world)
+    session.commit()
+    signed_in(world.officer)
+    item = visit_item(case, letter_left=letter_left)
+    if not letter_left:
+        item["letter_reference"] = ""
+    result = send(client, item).get_json()["results"][0]
+    assert result["status"] == "created", result
+    session.expire_all()
+    step = next(i for i in case.checklist if i.key == "home_visit")
+    assert step.done is ticked
+    if ticked:
+        assert step.done_by_id == world.officer.id and step.note.startswith("Home visit on ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fieldvisit.cases.models import Case, CaseState, ChecklistItem
 
@@ -125,6 +126,16 @@ def is_overdue(state: CaseState, key: str | None, due_day: int | None, school_da
         and due_day is not None
         and school_day > due_day
     )
+
+
+HOME_VISIT_ITEMS = ("vulnerable_home_visit", "home_visit")
+
+
+def mark_done(case: Case, keys: tuple[str, ...], *, at: datetime, by_id: int, note: str) -> None:
+    """Tick the case's open items with these keys: steps the app itself saw being done."""
+    for item in case.checklist:
+        if item.key in keys and not item.done:
+            item.done_at, item.done_by_id, item.note = at, by_id, note
 
 
 def _days(spec: ItemSpec, referral_day: int) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
-from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.checklist import mark_done, referral_day_for
 from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology.pdf import chronology_pdf
@@ -108,10 +108,13 @@ def submit_referral(
     )
     session.add(referral)
     flush_or_conflict(session)
-    for item in case.checklist:
-        if item.key == "referral" and not item.done:
-            item.done_at, item.done_by_id = referral.submitted_at, user.id
-            item.note = f"Referral {referral.reference} submitted."
+    mark_done(
+        case,
+        ("referral",),
+        at=referral.submitted_at,
+        by_id=user.id,
+        note=f"Referral {referral.reference} submitted.",
+    )
     key = f"referrals/{case.id}/{referral.id}-{secrets.token_hex(8)}-chronology.pdf"
     referral.chronology_pdf_sha256 = storage().put(key, chronology_pdf(session, case))
     referral.chronology_pdf_key = key

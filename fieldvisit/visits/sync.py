@@ -18,13 +18,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
+from fieldvisit.cases.checklist import HOME_VISIT_ITEMS, mark_done
 from fieldvisit.cases.models import Case
 from fieldvisit.cases.services import raise_concern
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
 from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core.audit import audit
-from fieldvisit.core.dates import utcnow
+from fieldvisit.core.dates import format_datetime, utcnow
 from fieldvisit.core.errors import CaseChanged, DomainError, ValidationFailed
 from fieldvisit.core.forms import flatten_errors
 from fieldvisit.visits.models import (
@@ -228,6 +229,15 @@ def _into_cases(
                 concern=visit.concern_details,
                 occurred_at=visit.arrived_at,
                 source="home_visit",
+            )
+        if visit.completed:
+            mark_done(
+                case,
+                HOME_VISIT_ITEMS,
+                at=visit.arrived_at,
+                by_id=officer.id,
+                note=f"Home visit on {format_datetime(visit.arrived_at)}: "
+                f"{visit.outcome.label.lower()}.",
             )
         audit(session, officer.id, "create", "home_visit", visit.id)
         log.info("home visit stored visit=%s case=%s officer=%s", visit.id, case.id, officer.id)
