@@ -90,9 +90,9 @@ def session(app: Flask) -> Iterator[Session]:
 @pytest.fixture(autouse=True)
 def _fresh_sign_in_throttle() -> Iterator[None]:
     """Each test starts with no sign-in attempts counted against its address."""
-    accounts_views._attempts.clear()
+    accounts_views.sign_in_limiter.clear()
     yield
-    accounts_views._attempts.clear()
+    accounts_views.sign_in_limiter.clear()
 
 
 @pytest.fixture

@@ -107,3 +107,9 @@ def test_responses_carry_a_strict_content_security_policy(client):
 def test_session_cookies_are_http_only_and_same_site(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_successful_sign_ins_from_one_address_are_not_throttled(app, world):
+    for _ in range(views.MAX_ATTEMPTS_PER_WINDOW + 5):
+        client = app.test_client()
+        assert sign_in(client, world.school_user).status_code == 302

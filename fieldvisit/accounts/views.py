@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict, deque
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +28,7 @@ from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.permissions import Role
+from fieldvisit.core.ratelimit import RateLimiter
 from fieldvisit.core.web import commit
 
 bp = Blueprint("accounts", __name__)
@@ -36,18 +36,22 @@ bp = Blueprint("accounts", __name__)
 PENDING_SECONDS = 300
 WINDOW_SECONDS = 300
 MAX_ATTEMPTS_PER_WINDOW = 30
-_attempts: dict[str, deque[float]] = defaultdict(deque)
+sign_in_limiter = RateLimiter(MAX_ATTEMPTS_PER_WINDOW, WINDOW_SECONDS)
 
 
-def _throttle(key: str) -> None:
-    """Refuse sign-in from an address that has tried too often lately."""
-    now = time.monotonic()
-    recent = _attempts[key]
-    while recent and recent[0] < now - WINDOW_SECONDS:
-        recent.popleft()
-    if len(recent) >= MAX_ATTEMPTS_PER_WINDOW:
-        abort(429, "Too many sign-in attempts from this address. Wait five minutes and try again.")
-    recent.append(now)
+def _throttle() -> None:
+    """Refuse sign-in from an address with too many recent failures (successes don't count:
+    a school's staff share one address)."""
+    if sign_in_limiter.exceeded(_address()):
+        abort(429, "Too many failed sign-in attempts from this address. Wait five minutes.")
+
+
+def _failed() -> None:
+    sign_in_limiter.allow(_address())
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
 
 
 def home_for(user: Any) -> str:
@@ -64,7 +68,7 @@ def login() -> Any:
     errors: dict[str, list[str]] = {}
     raw: dict[str, Any] = {}
     if request.method == "POST":
-        _throttle(request.remote_addr or "unknown")
+        _throttle()
         result = load_form(SignInSchema(), request.form)
         raw, errors = result.raw, result.errors
         if result.ok:
@@ -73,6 +77,7 @@ def login() -> Any:
                 user = authenticate(db.session, result.data["email"], result.data["password"])
             except ValidationFailed as error:
                 commit()  # keep the failure count
+                _failed()
                 errors = {"email": [error.message]}
             else:
                 if user.needs_second_factor:
@@ -125,7 +130,7 @@ def second_factor() -> Any:
     secret = session.get("pending_totp_secret") if setting_up else user.totp_secret
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        _throttle(request.remote_addr or "unknown")
+        _throttle()
         result = load_form(CodeSchema(), request.form)
         errors = result.errors
         if result.ok:
@@ -134,6 +139,7 @@ def second_factor() -> Any:
                 check_second_factor(db.session, user, result.data["code"], secret)
             except ValidationFailed as error:
                 commit()  # keep the failure count
+                _failed()
                 errors = {"code": [error.message]}
             else:
                 if setting_up:

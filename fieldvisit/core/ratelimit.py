@@ -31,6 +31,13 @@ class RateLimiter:
                     del self._hits[idle]
             return True
 
+    def exceeded(self, key: str) -> bool:
+        """Say whether `key` is at its limit now, without counting a hit."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._hits.get(key)
+            return bool(recent) and sum(t > now - self.window for t in recent) >= self.limit
+
     def clear(self) -> None:
         with self._lock:
             self._hits.clear()
