@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
@@ -23,7 +23,7 @@ from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.pupils.services import matches_search
 from fieldvisit.schools.models import School
-from fieldvisit.schools.services import calendar_for
+from fieldvisit.schools.services import calendars_for_schools
 
 PAGE_SIZE = 25
 SORTS = {"urgency": "Most urgent first", "name": "Pupil's surname", "first_day": "First day absent"}
@@ -110,10 +110,10 @@ def _rows_query(user: User, filters: Filters) -> Select:
 def _calendars(session: Session, cases: list[Case]) -> dict[int, SchoolCalendar]:
     """Load each school once (with its LA) and build one calendar per school."""
     school_ids = {case.school_id for case in cases}
-    schools = session.scalars(select(School).where(School.id.in_(school_ids))).all()
-    for school in schools:
-        _ = school.local_authority  # into the identity map: no query per case later
-    return {school.id: calendar_for(session, school) for school in schools}
+    schools = session.scalars(
+        select(School).options(joinedload(School.local_authority)).where(School.id.in_(school_ids))
+    ).all()  # with their LAs in the identity map: no query per case later
+    return calendars_for_schools(session, list(schools))
 
 
 def _row(session: Session, record: tuple, calendar: SchoolCalendar, today: date) -> Row:

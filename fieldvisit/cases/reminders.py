@@ -13,8 +13,9 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.checklist import CHECKLIST_STATES, is_overdue
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.core import mail
+from fieldvisit.core.mail import link
 from fieldvisit.core.permissions import Role
-from fieldvisit.referrals.notify import SIGN_OFF, link
+from fieldvisit.referrals.notify import SIGN_OFF
 from fieldvisit.schools.models import School
 from fieldvisit.schools.services import calendars_for_schools
 

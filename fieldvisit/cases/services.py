@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -334,7 +333,7 @@ def concern_recipients(session: Session, case: Case) -> list[str]:
 
 
 def notify_concern(session: Session, case: Case) -> None:
-    link = _case_link(case)
+    link = mail.link("cases.show", case_id=case.id)
     mail.queue(
         session,
         concern_recipients(session, case),
@@ -344,11 +343,6 @@ def notify_concern(session: Session, case: Case) -> None:
         f"Sign in to fieldvisit to read it and act: {link}\n\n"
         "Follow your child protection procedures now.",
     )
-
-
-def _case_link(case: Case) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for("cases.show", case_id=case.id, _external=False)
 
 
 def school_day_today(session: Session, case: Case, today: date | None = None) -> int:

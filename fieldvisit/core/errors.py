@@ -50,7 +50,7 @@ class CaseChanged(DomainError):
         super().__init__(
             message
             or "This case was changed by someone else while you were working on it. "
-            "Reload the case to see the change; what you entered has been kept below."
+            "Reload the case to see the change, then try again."
         )
 
 

@@ -23,6 +23,12 @@ class Mail:
     body: str
 
 
+def link(endpoint: str, **values: object) -> str:
+    """Return an absolute link to a page for an email, also outside a request (cron)."""
+    adapter = current_app.url_map.bind("fieldvisit.invalid")
+    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
+
+
 def queue(session: Session, to: list[str] | tuple[str, ...], subject: str, body: str) -> None:
     """Queue a message to go out when this session's transaction commits."""
     recipients = tuple(sorted({address for address in to if address}))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,18 +9,13 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.models import Case
 from fieldvisit.core import mail
 from fieldvisit.core.dates import format_date
+from fieldvisit.core.mail import link
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Involvement, Referral
 
 SIGN_OFF = (
     "\n\nThis email is from fieldvisit. It carries no personal details: sign in to read them."
 )
-
-
-def link(endpoint: str, **values: object) -> str:
-    """Return an absolute link to a page, also outside a request (the reminders command)."""
-    adapter = current_app.url_map.bind("fieldvisit.invalid")
-    return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
 
 
 def active_laaos(session: Session) -> list[User]:

@@ -1,11 +1,11 @@
-"""Look up a school's calendar."""
+"""Look up schools' calendars."""
 
 from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldvisit.core.calendar import SchoolCalendar, Term
@@ -15,23 +15,7 @@ from fieldvisit.schools.models import Term as TermRow
 
 def calendar_for(session: Session, school: School) -> SchoolCalendar:
     """Return the school's calendar: the LA's terms and the LA's and school's closures."""
-    terms = tuple(
-        Term(t.name, t.starts_on, t.ends_on)
-        for t in session.scalars(
-            select(TermRow)
-            .where(TermRow.local_authority_id == school.local_authority_id)
-            .order_by(TermRow.starts_on)
-        )
-    )
-    closures = frozenset(
-        session.scalars(
-            select(Closure.on).where(
-                Closure.local_authority_id == school.local_authority_id,
-                or_(Closure.school_id.is_(None), Closure.school_id == school.id),
-            )
-        )
-    )
-    return _build(terms, closures)
+    return calendars_for_schools(session, [school])[school.id]
 
 
 @lru_cache(maxsize=64)

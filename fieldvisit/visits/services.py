@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -71,7 +70,7 @@ def assign_visit(
     )
     session.add(assignment)
     session.flush()
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for("visits.index")
+    link = mail.link("visits.index")
     mail.queue(
         session,
         [officer.email],

@@ -56,6 +56,8 @@ def form_errors(error: DomainError) -> dict[str, list[str]]:
     """Turn a refusal into field errors; a changed case or a blocked action goes on top."""
     if isinstance(error, ValidationFailed) and error.fields:
         return {name: list(messages) for name, messages in error.fields.items()}
+    if isinstance(error, CaseChanged):
+        return {"_schema": [f"{error.message} What you entered is kept below."]}
     return {"_schema": [error.message]}
 
 
