@@ -17,24 +17,30 @@ PYTEST := $(BIN)/python -m pytest
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
 .PHONY: help demo test test-sqlite test-postgres test-e2e setup setup-test system \
-	system-runtime assets lint bench clean
+	system-runtime assets lint lock bench clean
 
 help:
 	@echo "make demo   set up and run the demo on SQLite at http://$(HOST):$(PORT)"
 	@echo "make test   set up and run every test: SQLite, PostgreSQL, then the browser"
-	@echo "other targets: test-sqlite test-postgres test-e2e assets lint bench clean"
+	@echo "other targets: test-sqlite test-postgres test-e2e assets lint lock bench clean"
 
 # --- set-up -----------------------------------------------------------------
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.stamp-runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+# Dependencies come from the hashed lock files in requirements/ (`make lock` refreshes
+# them from pyproject.toml); fieldvisit itself is then installed on top, editable.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+$(VENV)/.stamp-runtime: pyproject.toml requirements/runtime.txt | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r requirements/runtime.txt
+	$(PIP_INSTALL) --no-deps -e .
 	touch $@
 
-$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+$(VENV)/.stamp-test: pyproject.toml requirements/test.txt | $(BIN)/python
+	$(PIP_INSTALL) --require-hashes -r requirements/test.txt
+	$(PIP_INSTALL) --no-deps -e .
 	touch $(VENV)/.stamp-runtime $@
 
 node_modules/.stamp-npm: package.json package-lock.json
@@ -95,6 +101,14 @@ test-e2e: $(SETUP_TEST)
 	fi
 
 # --- other ------------------------------------------------------------------
+
+# Re-resolve the locked Python dependencies after changing pyproject.toml (needs PyPI).
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-manylinux_2_28
+lock: | $(BIN)/python
+	$(PIP_INSTALL) uv
+	$(UV_COMPILE) -o requirements/runtime.txt
+	$(UV_COMPILE) --extra test -o requirements/test.txt
 
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check .
