@@ -58,7 +58,13 @@ def test_a_photo_after_its_visit_completes_the_sync(client, session, officer_cas
     manifest = client.post(
         "/api/v1/visits/manifest", json={"visits": [{"client_uuid": item["client_uuid"]}]}
     ).get_json()["visits"][0]
-    assert manifest == {"client_uuid": item["client_uuid"], "visit": "stored", "photos_missing": []}
+    assert manifest == {
+        "client_uuid": item["client_uuid"],
+        "visit": "stored",
+        "content_sha256": result["content_sha256"],
+        "photos_missing": [],
+        "error": None,
+    }
     assert len(session.scalars(select(VisitPhoto)).all()) == 1
 
 

@@ -1,8 +1,9 @@
 """What admins may enter: users, schools, the LA's settings and calendar."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fieldvisit.core.permissions import Role
+from fieldvisit.core.schema import Schema
 
 ROLE_CHOICES = [role.value for role in Role]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from fieldvisit.cases.models import VULNERABILITIES
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.forms import GovDate, GovTime
+from fieldvisit.core.schema import Schema
 
 NOTE = validate.Length(max=5000, error="Write no more than 5,000 characters")
 

@@ -9,10 +9,11 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import ValidationError, fields
 
 from fieldvisit.core.errors import DomainError, ValidationFailed
 from fieldvisit.core.forms import flatten_errors
+from fieldvisit.core.schema import Schema
 
 API_PREFIX = "/api/v1"
 API_VERSION = "1.0.0"
@@ -21,6 +22,9 @@ bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 # (path under /api/v1, {method: operation}), added by each domain's api.py at import.
 _PATHS: list[tuple[str, dict[str, Any]]] = []
+# The sizes the server accepts, published so the phone sizes its requests and checks its
+# forms before saving; added by each domain's api.py at import.
+_LIMITS: dict[str, Any] = {}
 
 
 class Unauthenticated(DomainError):
@@ -52,6 +56,16 @@ class SessionUserSchema(Schema):
 class SessionSchema(Schema):
     user = fields.Nested(SessionUserSchema, required=True)
     csrf_token = fields.String(required=True)
+    limits = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "Sizes the server accepts, for example photos_per_visit"},
+    )
+
+
+def publish_limits(**limits: Any) -> None:
+    """Publish sizes the API accepts in GET /session, for the phone to respect."""
+    _LIMITS.update(limits)
 
 
 def require_sign_in() -> None:
@@ -127,6 +141,7 @@ def session() -> Any:
             {
                 "user": {"id": user.id, "name": user.name, "roles": sorted(user.roles)},
                 "csrf_token": generate_csrf(),
+                "limits": _LIMITS,
             }
         )
     )

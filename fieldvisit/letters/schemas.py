@@ -1,7 +1,8 @@
 """What the letter forms accept."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from fieldvisit.core.schema import Schema
 from fieldvisit.letters.kinds import KINDS
 from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.wording import MAX_WORDING_CHARS

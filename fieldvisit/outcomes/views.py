@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from marshmallow import Schema
 from sqlalchemy import select
 
 from fieldvisit.cases.access import get_case
@@ -19,6 +18,7 @@ from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import DomainError, NotFound
 from fieldvisit.core.forms import load_form
+from fieldvisit.core.schema import Schema
 from fieldvisit.core.storage import storage
 from fieldvisit.core.web import commit
 from fieldvisit.outcomes import schemas, services

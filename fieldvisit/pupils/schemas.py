@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates
 
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.forms import GovDate
+from fieldvisit.core.schema import Schema
 from fieldvisit.core.upn import InvalidUPN, validate_upn
 from fieldvisit.pupils.models import ContactKind, Sex
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from fieldvisit.core.schema import Schema
 from fieldvisit.referrals.involvements import EnquiryWith
 
 

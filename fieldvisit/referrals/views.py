@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from marshmallow import Schema
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import get_case
@@ -27,6 +26,7 @@ from fieldvisit.core.errors import (
 )
 from fieldvisit.core.forms import date_values, error_list, load_form
 from fieldvisit.core.permissions import Permission as P
+from fieldvisit.core.schema import Schema
 from fieldvisit.core.storage import storage
 from fieldvisit.core.web import commit
 from fieldvisit.letters.models import Letter

@@ -14,6 +14,7 @@ from fieldvisit.core.api import (
     error_response,
     json_response,
     load_json,
+    publish_limits,
     require_sign_in,
 )
 from fieldvisit.core.audit import audit
@@ -25,6 +26,14 @@ from fieldvisit.core.web import commit
 from fieldvisit.visits import services, sync
 from fieldvisit.visits.photos import MAX_PHOTO_BYTES, PhotoTooBig, receive_photo
 from fieldvisit.visits.schemas import (
+    MAX_BATCH,
+    MAX_DETAILS,
+    MAX_ENQUIRIES,
+    MAX_LETTER_REFERENCE,
+    MAX_MANIFEST,
+    MAX_NAME,
+    MAX_NOTES,
+    MAX_PHOTOS,
     SHA256_HEX,
     AssignedVisitsSchema,
     BatchResultSchema,
@@ -35,6 +44,22 @@ from fieldvisit.visits.schemas import (
 )
 
 bp = Blueprint("visits_api", __name__, url_prefix=f"{API_PREFIX}/visits")
+
+publish_limits(
+    batch_max_visits=MAX_BATCH,
+    manifest_max_visits=MAX_MANIFEST,
+    photos_per_visit=MAX_PHOTOS,
+    photo_max_bytes=MAX_PHOTO_BYTES,
+    neighbours_per_visit=MAX_ENQUIRIES,
+    text_max={
+        "notes": MAX_NOTES,
+        "concern_details": MAX_DETAILS,
+        "letter_reference": MAX_LETTER_REFERENCE,
+        "neighbour": MAX_NAME,
+        "spoke_to": MAX_NAME,
+        "said": MAX_DETAILS,
+    },
+)
 
 
 @bp.before_request
@@ -125,7 +150,12 @@ document(
 document(
     "/visits/manifest",
     post={
-        "summary": "What the server still lacks: each visit stored or missing, photos missing",
+        "summary": "What the server still lacks: each visit stored, missing, conflict or rejected",
+        "description": "Each item names the visit's client_uuid, the client's content_sha256 "
+        "and its photos. 'stored' means the server holds that version (same content_sha256); "
+        "'conflict' that it holds another version, which is never overwritten; 'rejected' "
+        "that this item cannot be read (its error says why); the other items are answered "
+        "regardless. photos_missing lists the photos still to PUT.",
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": ManifestRequestSchema}},

@@ -59,6 +59,9 @@ class HomeVisit(Base):
     concern_details: Mapped[str] = mapped_column(Text, default="")
     photos: Mapped[list[str]] = mapped_column(default=list)  # SHA-256 of each photo declared
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The phone's own SHA-256 of the record it sent (canonical JSON): kept as given, so
+    # the phone can tell its version from another device's.
+    client_content_sha256: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime]
 
     officer: Mapped[User] = relationship()

@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fieldvisit.core.dates import utcnow
+from fieldvisit.core.schema import Schema
 from fieldvisit.visits.models import VisitOutcome
 
 SCHEMA_VERSION = 1
 MAX_BATCH = 50
 MAX_PHOTOS = 10
 MAX_ENQUIRIES = 20
+MAX_MANIFEST = 500
+MAX_NOTES = 10_000
+MAX_DETAILS = 5000
+MAX_NAME = 200
+MAX_LETTER_REFERENCE = 40
+# Ids are 64-bit on every database: a bigger number is refused, never sent to it.
+ID_RANGE = validate.Range(1, 2**63 - 1, error="Not a valid id.")
 CLOCK_SKEW = timedelta(minutes=10)
 SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a SHA-256 in lower-case hex.")
 
@@ -44,11 +52,13 @@ class PositionSchema(Schema):
 class NeighbourEnquirySchema(Schema):
     neighbour = Text(
         required=True,
-        validate=validate.Length(1, 200, error="Say which neighbour: an address or a description."),
+        validate=validate.Length(
+            1, MAX_NAME, error="Say which neighbour: an address or a description."
+        ),
         error_messages={"required": "Say which neighbour: an address or a description."},
     )
-    spoke_to = Text(load_default="", validate=validate.Length(max=200))
-    said = Text(load_default="", validate=validate.Length(max=5000))
+    spoke_to = Text(load_default="", validate=validate.Length(max=MAX_NAME))
+    said = Text(load_default="", validate=validate.Length(max=MAX_DETAILS))
 
 
 class VisitRecordSchema(Schema):
@@ -60,7 +70,8 @@ class VisitRecordSchema(Schema):
         strict=True,
         validate=validate.OneOf([SCHEMA_VERSION], error="This server reads schema version 1."),
     )
-    case_id = fields.Integer(required=True, strict=True)
+    content_sha256 = fields.String(load_default=None, validate=SHA256_HEX)
+    case_id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     arrived_at = fields.AwareDateTime(
         required=True, error_messages={"required": "Enter the time you arrived."}
     )
@@ -77,15 +88,15 @@ class VisitRecordSchema(Schema):
         validate=validate.Length(max=MAX_ENQUIRIES),
     )
     letter_left = fields.Boolean(required=True)
-    letter_reference = Text(load_default="", validate=validate.Length(max=40))
+    letter_reference = Text(load_default="", validate=validate.Length(max=MAX_LETTER_REFERENCE))
     photos = fields.List(
         fields.String(validate=SHA256_HEX),
         load_default=list,
         validate=validate.Length(max=MAX_PHOTOS),
     )
-    notes = Text(load_default="", validate=validate.Length(max=10_000))
+    notes = Text(load_default="", validate=validate.Length(max=MAX_NOTES))
     concern = fields.Boolean(load_default=False)
-    concern_details = Text(load_default="", validate=validate.Length(max=5000))
+    concern_details = Text(load_default="", validate=validate.Length(max=MAX_DETAILS))
 
     @validates_schema
     def _rules(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -129,6 +140,7 @@ class VisitResultSchema(Schema):
         required=True, validate=validate.OneOf(["created", "duplicate", "rejected"])
     )
     visit_id = fields.Integer(allow_none=True)
+    content_sha256 = fields.String(allow_none=True)
     photos_missing = fields.List(fields.String())
     error = fields.Nested(ItemErrorSchema, allow_none=True)
 
@@ -139,6 +151,7 @@ class BatchResultSchema(Schema):
 
 class ManifestQuerySchema(Schema):
     client_uuid = fields.UUID(required=True)
+    content_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256_HEX)
     photos = fields.List(
         fields.String(validate=SHA256_HEX),
         load_default=list,
@@ -147,15 +160,21 @@ class ManifestQuerySchema(Schema):
 
 
 class ManifestRequestSchema(Schema):
-    visits = fields.List(
-        fields.Nested(ManifestQuerySchema), required=True, validate=validate.Length(1, 500)
+    visits = ItemsLoadedOneByOne(
+        fields.Nested(ManifestQuerySchema),
+        required=True,
+        validate=validate.Length(1, MAX_MANIFEST),
     )
 
 
 class ManifestEntrySchema(Schema):
-    client_uuid = fields.UUID(required=True)
-    visit = fields.String(required=True, validate=validate.OneOf(["stored", "missing"]))
+    client_uuid = fields.UUID(allow_none=True)
+    visit = fields.String(
+        required=True, validate=validate.OneOf(["stored", "missing", "conflict", "rejected"])
+    )
+    content_sha256 = fields.String(allow_none=True)
     photos_missing = fields.List(fields.String(), required=True)
+    error = fields.Nested(ItemErrorSchema, allow_none=True)
 
 
 class ManifestSchema(Schema):

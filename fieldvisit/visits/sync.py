@@ -36,7 +36,7 @@ from fieldvisit.visits.models import (
     VisitOutcome,
 )
 from fieldvisit.visits.photos import received_photos
-from fieldvisit.visits.schemas import VisitRecordSchema
+from fieldvisit.visits.schemas import ManifestQuerySchema, VisitRecordSchema
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ def content_hash(data: dict[str, Any]) -> str:
             return str(value)
         raise TypeError(f"cannot hash {type(value).__name__}")
 
-    text = json.dumps(data, default=canonical, sort_keys=True, separators=(",", ":"))
+    content = {key: value for key, value in data.items() if key != "content_sha256"}
+    text = json.dumps(content, default=canonical, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -68,6 +69,7 @@ def _rejected(index: int, client_uuid: uuid.UUID | None, error: DomainError) -> 
         "client_uuid": client_uuid,
         "status": "rejected",
         "visit_id": None,
+        "content_sha256": None,
         "photos_missing": [],
         "error": error.to_json()["error"],
     }
@@ -79,6 +81,7 @@ def _accepted(index: int, status: str, visit: HomeVisit, received: set[str]) -> 
         "client_uuid": visit.client_uuid,
         "status": status,
         "visit_id": visit.id,
+        "content_sha256": stored_version(visit),
         "photos_missing": [h for h in visit.photos if h not in received],
         "error": None,
     }
@@ -130,8 +133,7 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             assert error is not None
             answers.append(error)
         elif (visit := stored.get(data["client_uuid"])) is not None:
-            same = visit.officer_id == officer.id and visit.content_hash == content_hash(data)
-            answers.append(("duplicate", visit) if same else _conflict())
+            answers.append(("duplicate", visit) if _same(visit, officer, data) else _conflict())
         elif (case := cases.get(data["case_id"])) is None:
             answers.append(
                 ValidationFailed(
@@ -167,6 +169,20 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             status, visit = answer
             results.append(_accepted(index, status, visit, received[visit.client_uuid]))
     return results
+
+
+def stored_version(visit: HomeVisit) -> str:
+    """Return the version the phone knows the stored visit by: its own hash where it sent one."""
+    return visit.client_content_sha256 or visit.content_hash
+
+
+def _same(visit: HomeVisit, officer: User, data: dict[str, Any]) -> bool:
+    """Say whether a record sent again is the stored visit, not another version of it."""
+    if visit.officer_id != officer.id:
+        return False
+    if visit.client_content_sha256 and data.get("content_sha256"):
+        return visit.client_content_sha256 == data["content_sha256"]
+    return visit.content_hash == content_hash(data)
 
 
 def stored_visits(session: Session, uuids: list[uuid.UUID]) -> dict[uuid.UUID, HomeVisit]:
@@ -205,6 +221,7 @@ def _new_visit(officer: User, case: Case, data: dict[str, Any], digest: str) -> 
         concern_details=data["concern_details"],
         photos=data["photos"],
         content_hash=digest,
+        client_content_sha256=data.get("content_sha256"),
         received_at=utcnow(),
         neighbour_enquiries=[
             NeighbourEnquiry(position=i, **enquiry)
@@ -315,30 +332,51 @@ def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
     return entries
 
 
-def manifest(
-    session: Session, officer: User, queries: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Say, for each visit the phone holds, whether the server has it and which photos it lacks."""
-    uuids = [q["client_uuid"] for q in queries]
-    stored = {
-        v.client_uuid: v
-        for v in session.scalars(
-            select(HomeVisit).where(
-                HomeVisit.client_uuid.in_(uuids), HomeVisit.officer_id == officer.id
-            )
-        )
-    }
+def manifest(session: Session, officer: User, items: list[Any]) -> list[dict[str, Any]]:
+    """Say, for each visit the phone holds, whether the server has that version of it and
+    which photos it lacks; an item that cannot be read is answered alone."""
+    schema = ManifestQuerySchema()
+    queries: list[dict[str, Any] | DomainError] = []
+    for raw in items:
+        try:
+            queries.append(schema.load(raw if isinstance(raw, dict) else {}))
+        except ValidationError as error:
+            fields = flatten_errors(error.messages)
+            queries.append(ValidationFailed(_first_message(fields), fields=fields))
+    uuids = [q["client_uuid"] for q in queries if not isinstance(q, DomainError)]
+    stored = stored_visits(session, uuids)
     received = received_photos(session, uuids, officer.id)
     entries = []
-    for query in queries:
+    for raw, query in zip(items, queries, strict=True):
+        if isinstance(query, DomainError):
+            entries.append(
+                {
+                    "client_uuid": _client_uuid(raw),
+                    "visit": "rejected",
+                    "content_sha256": None,
+                    "photos_missing": [],
+                    "error": query.to_json()["error"],
+                }
+            )
+            continue
         client_uuid = query["client_uuid"]
         visit = stored.get(client_uuid)
-        wanted = visit.photos if visit is not None else query["photos"]
+        if visit is None:
+            state, wanted, version = "missing", query["photos"], None
+        elif visit.officer_id != officer.id:
+            state, wanted, version = "conflict", [], None
+        else:
+            version = stored_version(visit)
+            asked = query["content_sha256"]
+            state = "stored" if asked is None or asked == version else "conflict"
+            wanted = visit.photos if state == "stored" else []
         entries.append(
             {
                 "client_uuid": client_uuid,
-                "visit": "stored" if visit is not None else "missing",
+                "visit": state,
+                "content_sha256": version,
                 "photos_missing": [h for h in wanted if h not in received[client_uuid]],
+                "error": None,
             }
         )
     return entries

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7a693e5e72fa
+Revision ID: cd902f273e51
 Revises:
-Create Date: 2026-11-29 20:33:53.762813
+Create Date: 2026-12-02 19:42:20.707758
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "7a693e5e72fa"
+revision: str = "cd902f273e51"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -530,6 +530,7 @@ def upgrade() -> None:
         sa.Column("concern_details", sa.Text(), nullable=False),
         sa.Column("photos", sa.JSON(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("client_content_sha256", sa.String(length=64), nullable=True),
         sa.Column("received_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_home_visits_case_id_cases")
