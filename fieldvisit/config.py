@@ -34,6 +34,10 @@ def default_settings() -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes).
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST_KIB": 64 * 1024,
+        "ARGON2_PARALLELISM": 4,
     }
 
 

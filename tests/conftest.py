@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,15 +16,11 @@ from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
 from fieldvisit.accounts import mfa
-from fieldvisit.accounts import services as accounts_services
 from fieldvisit.accounts import views as accounts_views
 from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
 from fieldvisit.models import metadata
 from tests import factories
-
-# Sign-in stays real, but with argon2 parameters cheap enough for hundreds of users.
-accounts_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +47,10 @@ def _settings(url: str, instance: Path) -> dict:
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        # Sign-in stays real, with argon2 parameters cheap enough for hundreds of users.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST_KIB": 1024,
+        "ARGON2_PARALLELISM": 1,
     }
 
 

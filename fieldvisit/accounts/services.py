@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,9 +18,35 @@ from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.permissions import Role
 from fieldvisit.schools.models import School
 
-_hasher = PasswordHasher()
-# Verified when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+class Passwords:
+    """The app's password hasher, built from its settings (tests ask for a cheap one)."""
+
+    def __init__(self, time_cost: int, memory_cost_kib: int, parallelism: int) -> None:
+        self.hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism
+        )
+        # Verified when the email is unknown, so a wrong email costs as long as a wrong
+        # password; made with the same parameters as every real hash.
+        self.dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+
+    @classmethod
+    def of(cls, app: Flask) -> Passwords:
+        """Return the app's hasher, built on first use from its ARGON2_* settings."""
+        if (passwords := app.extensions.get("fieldvisit.passwords")) is None:
+            config = app.config
+            passwords = cls(
+                config["ARGON2_TIME_COST"],
+                config["ARGON2_MEMORY_COST_KIB"],
+                config["ARGON2_PARALLELISM"],
+            )
+            app.extensions["fieldvisit.passwords"] = passwords
+        return passwords
+
+
+def _hasher() -> PasswordHasher:
+    return Passwords.of(current_app).hasher
+
 
 SIGN_IN_FAILED = "Enter a correct email address and password."
 LOCKED = (
@@ -30,7 +56,7 @@ LOCKED = (
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def new_nonce() -> str:
@@ -42,14 +68,14 @@ def authenticate(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     now = utcnow()
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(Passwords.of(current_app).dummy_hash, password)
         raise ValidationFailed(SIGN_IN_FAILED)
     if user.locked_until and user.locked_until > now:
         raise ValidationFailed(LOCKED)
     if not _verify(user.password_hash, password) or not user.active:
         _count_failure(user)
         raise ValidationFailed(SIGN_IN_FAILED)
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
@@ -79,7 +105,7 @@ def check_second_factor(session: Session, user: User, code: str, secret: str | N
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
