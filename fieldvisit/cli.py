@@ -129,8 +129,11 @@ def verify_chronology() -> None:
     """Check every case's chronology hash chain; exit 1 at the first break."""
     from fieldvisit.chronology.services import verify_all
     from fieldvisit.core.db import db as database
+    from fieldvisit.core.db import reading
 
-    for broken in verify_all(database.session):
+    with reading():
+        broken = next(verify_all(database.session), None)
+    if broken is not None:
         where = f"entry {broken.entry_id}" if broken.entry_id else "an entry"
         click.echo(
             f"Chronology broken: case {broken.case_id}, {where} at position {broken.seq}: "

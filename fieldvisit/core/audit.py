@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fieldvisit.core.dates import utcnow
-from fieldvisit.core.db import Base
+from fieldvisit.core.db import Base, write_after_reading
 
 log = logging.getLogger("fieldvisit.audit")
 
@@ -33,7 +33,8 @@ def audit(
 ) -> None:
     """Record one view, change or download; goes out with the request's commit."""
     ip = (request.remote_addr or "") if has_request_context() else ""
-    session.add(
+    write_after_reading(
+        session,
         AuditEvent(
             at=utcnow(),
             user_id=user_id,
@@ -41,6 +42,6 @@ def audit(
             object_type=object_type,
             object_id=object_id,
             ip=ip,
-        )
+        ),
     )
     log.info("audit user=%s action=%s %s=%s", user_id, action, object_type, object_id)

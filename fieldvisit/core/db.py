@@ -1,8 +1,19 @@
-"""The database: typed declarative base and a small Flask extension for sessions."""
+"""The database: typed declarative base and a small Flask extension for sessions.
+
+On SQLite (WAL), a transaction that reads and later writes fails at once with "database is
+locked" when another connection wrote in between, whatever the busy timeout. So a request
+that may write (any method but GET, HEAD and OPTIONS) begins with BEGIN IMMEDIATE: it waits
+its turn to write before it reads anything. A page (GET) reads in a plain snapshot, never
+blocking writers; the few rows a page writes (audit rows for the reads) are kept aside and
+written after it by `write_after_reading`, in a short write transaction of their own.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,6 +136,56 @@ class Database:
             session.close()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_KEPT_ASIDE = "fieldvisit.write_after_reading"
+# Set by `writing()` for work outside a request (the CLI, jobs) and for the rows kept aside.
+_intent: contextvars.ContextVar[str | None] = contextvars.ContextVar("db_intent", default=None)
+
+
+def reading_request() -> bool:
+    """Say whether this is a page that only reads (GET, HEAD, OPTIONS)."""
+    return has_request_context() and request.method in SAFE_METHODS
+
+
+@contextmanager
+def _intending(intent: str) -> Iterator[None]:
+    token = _intent.set(intent)
+    try:
+        yield
+    finally:
+        _intent.reset(token)
+
+
+def writing() -> Any:
+    """Begin SQLite transactions in this block with BEGIN IMMEDIATE: they will write."""
+    return _intending("write")
+
+
+def reading() -> Any:
+    """Begin SQLite transactions in this block in a plain snapshot: they only read."""
+    return _intending("read")
+
+
+def write_after_reading(session: Session, row: Base) -> None:
+    """Add a row a page writes as a side note (an audit row): kept aside during a GET and
+    written by `commit_kept_aside`; added to the request's own transaction otherwise."""
+    if reading_request():
+        session.info.setdefault(_KEPT_ASIDE, []).append(row)
+    else:
+        session.add(row)
+
+
+def commit_kept_aside(session: Session) -> None:
+    """Write the rows a page kept aside, in a short write transaction of their own."""
+    rows = session.info.pop(_KEPT_ASIDE, None)
+    if not rows:
+        return
+    bind = session.get_bind()
+    with writing(), Session(bind=bind, join_transaction_mode="create_savepoint") as writer:
+        writer.add_all(rows)
+        writer.commit()
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -145,12 +206,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # A visit the server has confirmed must survive a power cut: the phone then deletes it.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    intent = _intent.get()
+    if intent is None:
+        intent = "read" if reading_request() else "write"
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if intent == "write" else "BEGIN")
 
 
 db = Database()

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from fieldvisit.core.dates import format_date, format_datetime
-from fieldvisit.core.db import db
+from fieldvisit.core.db import commit_kept_aside, db
 from fieldvisit.core.errors import CaseChanged, DomainError
 from fieldvisit.core.permissions import Permission, Role
 
@@ -62,6 +62,7 @@ def commit() -> None:
     """Commit the request's work once; a concurrent edit becomes CaseChanged."""
     try:
         db.session.commit()
+        commit_kept_aside(db.session)
     except StaleDataError:
         db.session.rollback()
         raise CaseChanged() from None
