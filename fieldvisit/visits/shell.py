@@ -22,6 +22,7 @@ SHELL_STATIC = (
     "pwa/outbox.js",
     "pwa/outbox-view.js",
     "pwa/sync.js",
+    "pwa/schedule.js",
     "pwa/api.js",
     "pwa/db.js",
     "pwa/photos.js",

@@ -47,6 +47,12 @@ async function fromCache(key, request) {
   return cached ?? fetch(request);
 }
 
+// A run that could not send everything fails, so the browser tries again later by itself.
 self.addEventListener("sync", (event) => {
-  if (event.tag === SYNC_TAG) event.waitUntil(syncOutbox());
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil(
+    syncOutbox().then((result) => {
+      if (result.state === "retry") throw new Error(result.message);
+    }),
+  );
 });

@@ -5,12 +5,13 @@ import * as db from "./db.js";
 import * as outbox from "./outbox.js";
 import { renderOutbox, renderSignOut, tag } from "./outbox-view.js";
 import { initRecordForm, openRecordForm } from "./record.js";
-import { onSyncEvent, requestBackgroundSync, syncOutbox } from "./sync.js";
-import { $, banner, el, formatDate, formatDateTime, showPage } from "./ui.js";
+import { nextAttemptAt, sendNow, startScheduling } from "./schedule.js";
+import { onSyncEvent } from "./sync.js";
+import { $, banner, el, formatDate, formatDateTime, formatTime, showPage } from "./ui.js";
 
 const SIGN_IN = { href: "/login?next=/app/", text: "Sign in again" };
 const SIGN_OUT_PENDING = "fieldvisit.signOutPending";
-let retryTimer = null;
+const plural = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
 
 async function route() {
   const [page, arg = ""] = location.hash.slice(1).split("/").map(decodeURIComponent);
@@ -71,29 +72,38 @@ async function renderVisits(assignments) {
   }));
 }
 
+// The header says what really happened at the last exchange with fieldvisit, not what
+// the browser guesses about the connection.
 async function updateStatus() {
   const counts = await outbox.counts();
-  $("#status-connection").textContent = navigator.onLine ? "Online" : "Offline";
-  const parts = [];
-  if (counts[outbox.WAITING] + counts[outbox.SENT]) parts.push(`${counts[outbox.WAITING] + counts[outbox.SENT]} waiting to sync`);
-  if (counts[outbox.ATTENTION]) parts.push(`${counts[outbox.ATTENTION]} need attention`);
-  $("#status-outbox").textContent = parts.length ? ` · ${parts.join(" · ")}` : "";
+  const exchange = await db.getMeta("exchange");
+  const { text, countdown } = describe(counts, exchange, nextAttemptAt());
+  $("#status-text").textContent = text;
+  $("#status-countdown").textContent = countdown;
   $("#nav-outbox-count").textContent = counts.unsynced ? `(${counts.unsynced})` : "";
 }
 
+function describe(counts, exchange, nextAt) {
+  const n = counts.unsent;
+  const attention = counts[outbox.ATTENTION] ? ` · ${counts[outbox.ATTENTION]} ${counts[outbox.ATTENTION] === 1 ? "needs" : "need"} your attention` : "";
+  let text;
+  let countdown = "";
+  if (exchange?.state === "disabled") text = "This account is disabled: ask your administrator";
+  else if (n && exchange?.state === "signin") text = `Sign in to send ${plural(n, "visit")}`;
+  else if (n && exchange?.state === "wrong-user") text = `${plural(n, "visit")} waiting for the officer who recorded them`;
+  else if (n && exchange?.state === "retry") {
+    text = `${n} waiting: ${exchange.reason ?? "cannot reach fieldvisit"}, trying again `;
+    if (nextAt) countdown = `in ${Math.max(1, Math.round((nextAt - Date.now()) / 1000))} s`;
+    else text += "soon";
+  } else if (n) text = `${n} waiting to send`;
+  else if (exchange?.sent_at) text = `All sent, ${formatTime(exchange.sent_at)}`;
+  else text = "Nothing waiting to send";
+  return { text: text + attention, countdown };
+}
+
 async function sync(force) {
-  clearTimeout(retryTimer);
-  if (!navigator.onLine) {
-    $("#sync-message").textContent = "You are offline: your visits will be sent when a connection returns.";
-    await requestBackgroundSync();
-    return;
-  }
-  await syncOutbox({ force });
-  const retrying = (await outbox.all()).filter((r) => r.status === outbox.WAITING && r.attempts);
-  if (retrying.length) {
-    const next = Math.min(...retrying.map((r) => r.next_attempt_at));
-    retryTimer = setTimeout(() => sync(false), Math.max(1000, next - Date.now()));
-  }
+  await sendNow({ force });
+  await updateStatus();
 }
 
 // Show what changed, but never re-draw a form the officer is filling in.
@@ -104,14 +114,30 @@ async function redraw() {
 
 async function onSync(event) {
   $("#sync-message").textContent = event.message;
-  if (event.state === "signin") banner(event.message, { link: SIGN_IN });
+  if (event.state === "signin") banner("You are signed out. Sign in again to send your visits: they are safe on this phone.", { link: SIGN_IN });
+  if (event.state === "disabled") await forgetCaseDetails();
   if (["done", "attention", "retry"].includes(event.state)) await redraw();
   else await updateStatus();
 }
 
-// Check the session, download the visits and send the outbox, whenever there is a connection.
+// A disabled account: the phone forgets the children's details it downloaded. Visits not
+// yet sent stay (without them being shown) until someone allowed signs in here.
+async function forgetCaseDetails() {
+  await db.replaceAssignments([]);
+  await db.setMeta("downloadedAt", null);
+  banner("This account has been disabled. The visit details downloaded to this phone have been deleted. Visits not yet sent are kept: ask your administrator.");
+}
+
+// Check the session and download the visits; then send the outbox, whatever happened.
 async function refresh() {
-  if (!navigator.onLine) return;
+  try {
+    await download();
+  } finally {
+    await sync(false);
+  }
+}
+
+async function download() {
   if (localStorage.getItem(SIGN_OUT_PENDING)) {
     await api.signOut().catch(() => {});
     localStorage.removeItem(SIGN_OUT_PENDING);
@@ -120,7 +146,8 @@ async function refresh() {
   try {
     session = await api.session();
   } catch (error) {
-    if (!(error instanceof api.SignInNeeded)) return;
+    if (error instanceof api.AccountDisabled) return forgetCaseDetails();
+    if (!(error instanceof api.SignInNeeded)) return; // no connection: the sync says so
     if (await db.getMeta("user")) banner("You are signed out. Sign in again to send your visits: they are safe on this phone.", { link: SIGN_IN });
     return redraw();
   }
@@ -132,12 +159,12 @@ async function refresh() {
     await db.wipe(); // another officer's visits: they have no business here
   }
   await db.setMeta("user", session.user);
+  await db.setMeta("limits", session.limits ?? {});
   const { visits, downloaded_at } = await api.assignedVisits();
   await db.replaceAssignments(visits);
   await db.setMeta("downloadedAt", downloaded_at);
   if (navigator.storage?.persist) await db.setMeta("persisted", (await navigator.storage.persisted()) || (await navigator.storage.persist()));
   await redraw();
-  await sync(false);
 }
 
 async function signOut() {
@@ -168,8 +195,9 @@ async function start() {
   $("#signout-sync").addEventListener("click", () => sync(true).then(renderSignOut));
   $("#signout-confirm").addEventListener("click", signOut);
   window.addEventListener("hashchange", () => { banner(""); route(); });
-  window.addEventListener("online", () => refresh().catch(() => {}));
-  window.addEventListener("offline", updateStatus);
+  window.addEventListener("online", () => download().catch(() => {}));
+  startScheduling();
+  setInterval(() => nextAttemptAt() && updateStatus(), 1000);
   onSyncEvent(onSync);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/app/sw.js", { scope: "/app/", type: "module" }).catch(() => {});

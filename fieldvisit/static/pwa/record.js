@@ -1,5 +1,6 @@
 // The "Record a visit" page: the form, its checks, and saving into the outbox.
 
+import * as db from "./db.js";
 import * as outbox from "./outbox.js";
 import { preparePhoto } from "./photos.js";
 import { canScan, matchLetter, scanQrCode } from "./scan.js";
@@ -9,7 +10,16 @@ const form = () => $("#visit-form");
 let current = null; // { assignment, clientUuid, photos: [...], position }
 let scanning = null;
 
+// What fieldvisit accepts (published in GET /api/v1/session); these until it has said.
+const DEFAULT_LIMITS = {
+  photos_per_visit: 10,
+  neighbours_per_visit: 20,
+  text_max: { notes: 10_000, concern_details: 5000, letter_reference: 40, neighbour: 200, spoke_to: 200, said: 5000 },
+};
+let limits = DEFAULT_LIMITS;
+
 export async function openRecordForm(assignment, { record = null, letterReference = "" } = {}) {
+  limits = { ...DEFAULT_LIMITS, ...((await db.getMeta("limits")) ?? {}) };
   current = { assignment, clientUuid: record?.client_uuid ?? null, photos: [], position: null };
   const p = record?.payload ?? {};
   form().reset();
@@ -117,6 +127,11 @@ async function addPhoto(event) {
   const error = $("#photos-error");
   error.hidden = true;
   for (const file of event.target.files) {
+    if (current.photos.length >= limits.photos_per_visit) {
+      error.hidden = false;
+      error.textContent = `A visit can have at most ${limits.photos_per_visit} photos. Remove one to add another.`;
+      break;
+    }
     try {
       current.photos.push(await preparePhoto(file));
     } catch (problem) {
@@ -178,7 +193,34 @@ function collect() {
     if (!enquiry.neighbour) errors.push({ field: enquiry.id, text: "Say which neighbour: an address or a description." });
   }
   if (concern && !payload.concern_details) errors.push({ field: "concern_details", text: "Describe the concern." });
+  errors.push(...overLimits(payload, enquiries));
   return { payload, errors };
+}
+
+// The sizes fieldvisit accepts, checked before saving so nothing is refused after.
+function overLimits(payload, enquiries) {
+  const errors = [];
+  const tooLong = (field, value, what) => {
+    const max = limits.text_max?.[field];
+    if (max && value.length > max) errors.push({ field, text: `${what} must be ${max} characters or fewer: it has ${value.length}.` });
+  };
+  if (current.photos.length > limits.photos_per_visit) {
+    errors.push({ field: "photo-input", text: `A visit can have at most ${limits.photos_per_visit} photos: remove ${current.photos.length - limits.photos_per_visit}.` });
+  }
+  if (enquiries.length > limits.neighbours_per_visit) {
+    errors.push({ field: "add-enquiry", text: `A visit can have at most ${limits.neighbours_per_visit} neighbour enquiries: record the others in the notes or in another visit.` });
+  }
+  tooLong("notes", payload.notes, "Notes");
+  tooLong("concern_details", payload.concern_details, "The concern");
+  tooLong("letter_reference", payload.letter_reference, "The letter reference");
+  for (const enquiry of enquiries) {
+    for (const [field, what] of [["neighbour", "Which neighbour"], ["spoke_to", "Who you spoke to"], ["said", "What they said"]]) {
+      const max = limits.text_max?.[field];
+      const id = enquiry.id.replace(/-neighbour$/, `-${field}`);
+      if (max && enquiry[field].length > max) errors.push({ field: id, text: `${what} must be ${max} characters or fewer: it has ${enquiry[field].length}.` });
+    }
+  }
+  return errors;
 }
 
 export function initRecordForm({ onSaved }) {

@@ -1,0 +1,138 @@
+"""The phone app on a weak signal: it sends by itself through failures, wrong answers and
+slow ones, and no visit, however big, and no number of visits blocks the others."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+from phone import SYNC_SECONDS, open_app_as_officer, phone
+from PIL import Image
+from playwright.sync_api import Browser, Route, expect
+
+ARRIVES_WITHIN_MS = 120_000
+
+
+def saved_offline_visit(page, notes: str) -> None:  # noqa: ANN001
+    """Record a visit nobody answered, two hours ago, on the last visit card; save it."""
+    page.locator("#visit-list .fv-card").last.get_by_role("button", name="Record").click()
+    page.evaluate(
+        """() => {
+            const offset = new Date().getTimezoneOffset() * 60_000;
+            const then = new Date(Date.now() - 2 * 3600_000 - offset);
+            document.querySelector("#arrived_at").value = then.toISOString().slice(0, 16);
+        }"""
+    )
+    page.get_by_label("No answer").check()
+    page.get_by_label("Notes (optional)").fill(notes)
+    page.get_by_role("button", name="Save visit").click()
+    expect(page.locator("#outbox-list .fv-card").first).to_contain_text("Waiting to send")
+
+
+def test_a_visit_arrives_by_itself_through_a_weak_signal(browser: Browser, base_url: str) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    context.set_offline(True)
+    saved_offline_visit(page, "Lie-fi: recorded with one bar of signal.")
+
+    signal = {"mode": "dropping"}
+
+    def weak(route: Route) -> None:
+        if signal["mode"] == "dropping":
+            route.abort("connectionreset")
+        elif signal["mode"] == "captive portal":
+            route.fulfill(status=200, content_type="text/html", body="<h1>Sign in to Wi-Fi</h1>")
+        elif signal["mode"] == "slow":
+            time.sleep(2)
+            route.continue_()
+        else:
+            route.continue_()
+
+    context.route("**/api/v1/**", weak)
+    online_at = time.monotonic()
+    context.set_offline(False)  # the phone says it is online; the connection is not
+    status = page.locator("#status-text")
+    expect(status).to_contain_text("1 waiting: cannot reach fieldvisit, trying again")
+    expect(page.locator("#status-countdown")).to_contain_text(" s")
+    page.wait_for_timeout(6_000)
+    expect(page.locator("#outbox-list .fv-card").first).to_contain_text("Waiting to send")
+
+    signal["mode"] = "captive portal"  # 200 answers that are not fieldvisit's: nothing settles
+    expect(status).to_contain_text("a wrong answer came back", timeout=30_000)
+    expect(page.locator("#outbox-list .fv-card").first).to_contain_text("Waiting to send")
+
+    signal["mode"] = "slow"
+    card = page.locator("#outbox-list .fv-card").first
+    remaining = ARRIVES_WITHIN_MS - (time.monotonic() - online_at) * 1000
+    expect(card).to_contain_text("Synced", timeout=max(1, remaining))
+    signal["mode"] = "good"
+    expect(status).to_contain_text("All sent")
+    context.close()
+
+
+def tiny_jpeg(shade: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (shade, 90, 90)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_big_visit_is_stopped_in_the_form_and_many_visits_all_arrive(
+    browser: Browser, base_url: str
+) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    limits = page.request.get("/api/v1/session").json()["limits"]
+    photos = limits["photos_per_visit"]
+
+    page.locator("#visit-list .fv-card").last.get_by_role("button", name="Record").click()
+    for shade in range(photos + 1):
+        page.set_input_files(
+            "#photo-input",
+            files=[{"name": f"{shade}.jpg", "mimeType": "image/jpeg", "buffer": tiny_jpeg(shade)}],
+        )
+    expect(page.locator("#photo-list img")).to_have_count(photos)
+    expect(page.locator("#photos-error")).to_contain_text(f"at most {photos} photos")
+    page.goto("/app/#visits")
+
+    # Visits waiting from a long day without signal: more than one manifest and many batches.
+    count = limits["manifest_max_visits"] + 1
+    page.evaluate(
+        """async (count) => {
+            const outbox = await import("/static/pwa/outbox.js");
+            const db = await import("/static/pwa/db.js");
+            const assignments = await db.allAssignments();
+            const assignment = assignments[assignments.length - 1];
+            const arrived = new Date(Date.now() - 3 * 3600_000).toISOString();
+            for (let n = 0; n < count; n += 1) {
+                await outbox.save({ assignment, photos: [], payload: {
+                    case_id: assignment.case_id, arrived_at: arrived, outcome: "no_answer",
+                    position: null, letter_left: false, letter_reference: "",
+                    neighbour_enquiries: [], notes: `Visit ${n} of a long day.`,
+                    concern: false, concern_details: "",
+                } });
+            }
+            // One that the server refuses: it is marked alone and the others go on.
+            await outbox.save({ assignment, photos: [], payload: {
+                case_id: assignment.case_id, arrived_at: arrived, outcome: "no_answer",
+                position: null, letter_left: false, letter_reference: "",
+                neighbour_enquiries: [{ neighbour: " ", spoke_to: "", said: "" }],
+                notes: "", concern: false, concern_details: "",
+            } });
+        }""",
+        count,
+    )
+    page.goto("/app/#outbox")
+    page.reload()  # the app starts and sends, with no tap
+    expect(page.locator("#status-text")).to_contain_text(
+        re.compile(r"All sent, \d\d:\d\d · 1 needs your attention"), timeout=SYNC_SECONDS * 4
+    )
+    statuses = page.evaluate(
+        """async () => {
+            const outbox = await import("/static/pwa/outbox.js");
+            return (await outbox.all()).map((r) => r.status);
+        }"""
+    )
+    assert statuses.count("synced") == count
+    assert statuses.count("attention") == 1
+    context.close()
