@@ -136,3 +136,32 @@ def test_a_big_visit_is_stopped_in_the_form_and_many_visits_all_arrive(
     assert statuses.count("synced") == count
     assert statuses.count("attention") == 1
     context.close()
+
+
+def test_a_phone_restart_keeps_the_officer_signed_in_and_the_visit_goes(
+    browser: Browser, base_url: str
+) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    context.set_offline(True)
+    saved_offline_visit(page, "Recorded just before the phone ran out of battery.")
+    # The phone restarts: the browser keeps its persistent cookies and its storage, and
+    # forgets cookies that last only as long as the browser runs.
+    state = context.storage_state(indexed_db=True)
+    state["cookies"] = [c for c in state["cookies"] if c.get("expires", -1) > 0]
+    assert any(c["name"] == "session" for c in state["cookies"])
+    context.close()
+
+    restarted = browser.new_context(
+        base_url=base_url,
+        service_workers="allow",
+        viewport={"width": 360, "height": 740},
+        storage_state=state,
+    )
+    page = restarted.new_page()
+    page.goto("/app/#outbox")
+    expect(page.locator("#outbox-list .fv-card").first).to_contain_text(
+        "Synced", timeout=SYNC_SECONDS
+    )
+    expect(page.locator("#status-text")).to_contain_text("All sent")
+    restarted.close()

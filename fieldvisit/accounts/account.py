@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
-from fieldvisit.accounts import mfa
+from fieldvisit.accounts import mfa, sessions
 from fieldvisit.accounts.models import MFA_REQUIRED
 from fieldvisit.accounts.schemas import CodeSchema, PasswordChangeSchema
 from fieldvisit.accounts.services import change_password
@@ -48,6 +48,7 @@ def password() -> Any:
                 audit(db.session, user.id, "change_password", "user", user.id)
                 commit()
                 login_user(user)  # this device stays signed in with the new session nonce
+                sessions.start()
                 flash(
                     "Your password has been changed. Other devices have been signed out.", "success"
                 )

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from fieldvisit.accounts import mfa
+from fieldvisit.accounts import mfa, sessions
 from fieldvisit.accounts.models import User
 from fieldvisit.accounts.schemas import CodeSchema, SignInSchema
 from fieldvisit.accounts.services import authenticate, check_second_factor, new_nonce
@@ -32,6 +32,7 @@ from fieldvisit.core.ratelimit import RateLimiter
 from fieldvisit.core.web import commit
 
 bp = Blueprint("accounts", __name__)
+bp.record_once(lambda state: sessions.init_app(state.app))
 
 PENDING_SECONDS = 300
 WINDOW_SECONDS = 300
@@ -102,6 +103,7 @@ def _finish_sign_in(user: User, next_url: str | None) -> Any:
     session.pop("pending_sign_in", None)
     session.pop("pending_totp_secret", None)
     login_user(user)
+    sessions.start()
     return redirect(next_url or home_for(user))
 
 

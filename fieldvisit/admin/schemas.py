@@ -95,6 +95,10 @@ class SchoolSchema(Schema):
     signatory_role = fields.String(load_default="Headteacher", validate=validate.Length(max=200))
 
 
+_WHOLE_MINUTES = {"invalid": "Enter a whole number.", "required": "Enter a number of minutes."}
+_WHOLE_HOURS = {"invalid": "Enter a whole number.", "required": "Enter a number of hours."}
+
+
 class SettingsSchema(Schema):
     la_code = fields.String(
         load_default=None,
@@ -124,6 +128,32 @@ class SettingsSchema(Schema):
         required=True,
         validate=validate.Range(min=1, max=365),
         error_messages={"invalid": "Enter a whole number.", "required": "Enter a number of days."},
+    )
+    office_idle_minutes = fields.Integer(
+        load_default=None,  # left as it is when the form does not send it
+        validate=validate.Range(min=5, max=8 * 60, error="Enter between 5 and 480 minutes."),
+        error_messages={
+            "invalid": "Enter a whole number.",
+            "required": "Enter a number of minutes.",
+        },
+    )
+    office_absolute_hours = fields.Integer(
+        load_default=None,  # left as it is when the form does not send it
+        validate=validate.Range(min=1, max=24, error="Enter between 1 and 24 hours."),
+        error_messages=_WHOLE_HOURS,
+    )
+    officer_idle_minutes = fields.Integer(
+        load_default=None,  # left as it is when the form does not send it
+        validate=validate.Range(min=5, max=12 * 60, error="Enter between 5 and 720 minutes."),
+        error_messages={
+            "invalid": "Enter a whole number.",
+            "required": "Enter a number of minutes.",
+        },
+    )
+    officer_absolute_hours = fields.Integer(
+        load_default=None,  # left as it is when the form does not send it
+        validate=validate.Range(min=1, max=24, error="Enter between 1 and 24 hours."),
+        error_messages=_WHOLE_HOURS,
     )
 
     @validates_schema

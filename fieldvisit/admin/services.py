@@ -12,7 +12,7 @@ from fieldvisit.accounts.services import create_user, hash_password, new_nonce
 from fieldvisit.core.audit import audit
 from fieldvisit.core.errors import NotAllowed, ValidationFailed
 from fieldvisit.core.permissions import Permission, Role
-from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
+from fieldvisit.schools.models import SESSION_DEFAULTS, Closure, LocalAuthority, School, Term
 
 
 def _require(admin: User, permission: Permission) -> None:
@@ -120,8 +120,9 @@ def save_settings(
         la = LocalAuthority(la_code=data["la_code"])
         session.add(la)
     for key, value in data.items():
-        if key != "la_code":
-            setattr(la, key, value)
+        if key == "la_code" or (key in SESSION_DEFAULTS and value is None):
+            continue  # the code is set once; a limit the form did not send is kept
+        setattr(la, key, value)
     session.flush()
     audit(session, admin.id, "update", "local_authority", la.id)
     return la

@@ -6,7 +6,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError, fields
@@ -68,8 +68,17 @@ def publish_limits(**limits: Any) -> None:
     _LIMITS.update(limits)
 
 
+class AccountDisabled(Unauthenticated):
+    code = "account_disabled"
+
+
 def require_sign_in() -> None:
     """Answer 401 in JSON, never a redirect to the sign-in page, when the session has ended."""
+    if not current_user.is_authenticated and g.get("account_disabled"):
+        raise AccountDisabled(
+            "This account has been disabled. The visit details on this phone are deleted; "
+            "visits not yet sent are kept until the account is enabled again."
+        )
     if not current_user.is_authenticated:
         raise Unauthenticated(
             "You are signed out. Sign in again: nothing waiting on your phone has been lost."

@@ -26,7 +26,9 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+# Not tied to the client's address: a phone that moves from Wi-Fi to 4G stays signed in.
+# Sessions end by the limits in accounts/sessions.py and by the user's session nonce.
+login_manager.session_protection = None
 
 
 @login_manager.user_loader
@@ -37,7 +39,10 @@ def _load_user(token: str) -> Any:
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or not secrets.compare_digest(user.session_nonce, nonce):
+    if user is None or not secrets.compare_digest(user.session_nonce, nonce):
+        return None
+    if not user.active:
+        g.account_disabled = True  # the API says so, and the phone forgets what it holds
         return None
     return user
 

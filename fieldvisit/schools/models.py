@@ -9,6 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.core.db import Base
 
+# How long a sign-in lasts until the LA changes it (the admin settings page).
+SESSION_DEFAULTS = {
+    "office_idle_minutes": 30,
+    "office_absolute_hours": 10,
+    "officer_idle_minutes": 8 * 60,
+    "officer_absolute_hours": 12,
+}
+
 
 class LocalAuthority(Base):
     __tablename__ = "local_authorities"
@@ -26,6 +34,19 @@ class LocalAuthority(Base):
     vulnerable_referral_school_day: Mapped[int] = mapped_column(default=5)
     removal_after_days: Mapped[int] = mapped_column(default=28)
     calendar_version: Mapped[int] = mapped_column(default=1)
+    # How long a sign-in lasts (accounts/sessions.py): in the office, and on an officer's phone.
+    office_idle_minutes: Mapped[int] = mapped_column(
+        default=SESSION_DEFAULTS["office_idle_minutes"]
+    )
+    office_absolute_hours: Mapped[int] = mapped_column(
+        default=SESSION_DEFAULTS["office_absolute_hours"]
+    )
+    officer_idle_minutes: Mapped[int] = mapped_column(
+        default=SESSION_DEFAULTS["officer_idle_minutes"]
+    )
+    officer_absolute_hours: Mapped[int] = mapped_column(
+        default=SESSION_DEFAULTS["officer_absolute_hours"]
+    )
 
     schools: Mapped[list[School]] = relationship(back_populates="local_authority")
     terms: Mapped[list[Term]] = relationship(order_by="Term.starts_on")

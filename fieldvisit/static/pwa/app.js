@@ -125,6 +125,7 @@ async function onSync(event) {
 async function forgetCaseDetails() {
   await db.replaceAssignments([]);
   await db.setMeta("downloadedAt", null);
+  await outbox.forgetNames();
   banner("This account has been disabled. The visit details downloaded to this phone have been deleted. Visits not yet sent are kept: ask your administrator.");
 }
 

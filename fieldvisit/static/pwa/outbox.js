@@ -188,6 +188,13 @@ export async function copyAsNew(clientUuid) {
   return copy;
 }
 
+// A disabled account: keep the visits (the officer's own record) but not the children's names.
+export async function forgetNames() {
+  for (const record of await all()) {
+    if (record.pupil_name) await update(record.client_uuid, { pupil_name: "A child" });
+  }
+}
+
 export async function photosOf(clientUuid) {
   return db.photosOf(clientUuid);
 }

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: cd902f273e51
+Revision ID: c03377c2303d
 Revises:
-Create Date: 2026-12-02 19:42:20.707758
+Create Date: 2026-12-02 20:16:53.195361
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "cd902f273e51"
+revision: str = "c03377c2303d"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -36,6 +36,10 @@ def upgrade() -> None:
         sa.Column("vulnerable_referral_school_day", sa.Integer(), nullable=False),
         sa.Column("removal_after_days", sa.Integer(), nullable=False),
         sa.Column("calendar_version", sa.Integer(), nullable=False),
+        sa.Column("office_idle_minutes", sa.Integer(), nullable=False),
+        sa.Column("office_absolute_hours", sa.Integer(), nullable=False),
+        sa.Column("officer_idle_minutes", sa.Integer(), nullable=False),
+        sa.Column("officer_absolute_hours", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "referral_school_day >= 1", name=op.f("ck_local_authorities_referral_day_positive")
         ),
