@@ -33,8 +33,12 @@ def test_a_visit_recorded_offline_reaches_the_case_and_unlocks_the_referral(
     page.reload()  # served by the service worker: there is no network
     expect(page.locator("#visit-list .fv-card").first).to_be_visible()
     reference = record_visit(page, REFERRAL_WAITS_FOR_VISIT)
-    page.get_by_role("button", name="Add my location").click()
+    # The position is asked for as the form opens, with no tap.
     expect(page.locator("#position-status")).to_have_text("Location recorded, to within 15 m.")
+    expect(page.get_by_role("link", name="Open in maps")).to_have_attribute(
+        "href", re.compile(r"^geo:0,0\?q=")
+    )
+    expect(page.locator("#record-contacts a[href^='tel:']").first).to_be_visible()
     page.get_by_label("No answer").check()
     expect(page.locator("#completion-warning")).to_be_visible()
     page.get_by_label("I left a letter").check()

@@ -192,6 +192,7 @@ class PhotoResultSchema(Schema):
 class ContactToAskForSchema(Schema):
     name = fields.String(required=True)
     relationship = fields.String(required=True)
+    phones = fields.List(fields.String(), required=True)
 
 
 class LetterToDeliverSchema(Schema):

@@ -118,7 +118,11 @@ def assigned_visits(session: Session, officer: User) -> list[dict[str, Any]]:
                 "school_name": case.school.name,
                 "school_phone": case.school.phone,
                 "contacts": [
-                    {"name": c.full_name, "relationship": c.relationship_to_pupil}
+                    {
+                        "name": c.full_name,
+                        "relationship": c.relationship_to_pupil,
+                        "phones": [n for n in c.phones if n.strip()],
+                    }
                     for c in pupil.contacts
                 ],
                 "letters": letters_to_deliver(session, case),

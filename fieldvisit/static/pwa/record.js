@@ -25,8 +25,13 @@ export async function openRecordForm(assignment, { record = null, letterReferenc
   form().reset();
   $("#record-caption").textContent = `${assignment.case_reference} · ${assignment.school_name ?? ""}`;
   $("#record-heading").textContent = `Visit for ${assignment.pupil_name}`;
-  $("#record-address").textContent = [...assignment.address_lines, assignment.postcode].filter(Boolean).join(", ");
-  $("#record-contacts").replaceChildren(...assignment.contacts.map((c) => el("li", {}, `${c.name} (${c.relationship})`)));
+  const address = [...assignment.address_lines, assignment.postcode].filter(Boolean).join(", ");
+  // geo: opens the phone's own maps app; the address goes nowhere else.
+  $("#record-address").replaceChildren(address, address ? el("br") : "", address ? el("a", { class: "govuk-link", href: `geo:0,0?q=${encodeURIComponent(address)}` }, "Open in maps") : "");
+  $("#record-contacts").replaceChildren(
+    ...assignment.contacts.map((c) => el("li", {}, `${c.name} (${c.relationship})`, ...(c.phones ?? []).map((n) => [" ", telLink(n)]))),
+    assignment.school_phone ? el("li", {}, "School: ", telLink(assignment.school_phone)) : null,
+  );
   $("#record-instructions").textContent = assignment.instructions || "None";
   $("#arrived_at").value = toLocalInput(p.arrived_at ? new Date(p.arrived_at) : new Date());
   if (p.outcome) form().elements.outcome.value = p.outcome;
@@ -37,6 +42,7 @@ export async function openRecordForm(assignment, { record = null, letterReferenc
   $("#concern").checked = Boolean(p.concern);
   $("#concern_details").value = p.concern_details ?? "";
   setPosition(p.position ?? null);
+  if (!record) locateIfAllowed();
   renderLetters(assignment.letters ?? []);
   $("#enquiries").replaceChildren();
   enquirySerial = 0; // ids then match the server's numbering of a refused record's errors
@@ -67,6 +73,14 @@ function setPosition(position) {
   $("#position-status").textContent = position
     ? `Location recorded, to within ${Math.round(position.accuracy_m)} m.`
     : "No location recorded. You can save the visit without one.";
+}
+
+const telLink = (number) => el("a", { class: "govuk-link", href: `tel:${number.replace(/[^\d+]/g, "")}` }, number);
+
+// Ask for the position as the form opens, unless the officer has refused it before.
+async function locateIfAllowed() {
+  const permission = await navigator.permissions?.query({ name: "geolocation" }).catch(() => null);
+  if (permission?.state !== "denied") locate();
 }
 
 function locate() {
