@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the fault proxy in tests/faults/ serves these tests too
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling home, which a

@@ -11,6 +11,8 @@ from phone import SYNC_SECONDS, open_app_as_officer, phone
 from PIL import Image
 from playwright.sync_api import Browser, Route, expect
 
+from tests.faults.proxy import FaultProxy
+
 ARRIVES_WITHIN_MS = 120_000
 
 
@@ -165,3 +167,60 @@ def test_a_phone_restart_keeps_the_officer_signed_in_and_the_visit_goes(
     )
     expect(page.locator("#status-text")).to_contain_text("All sent")
     restarted.close()
+
+
+def test_a_new_version_waits_for_the_form_and_loses_nothing(
+    browser: Browser, base_url: str
+) -> None:
+    # A browser fetches a service worker's script itself, past Playwright's routing: a new
+    # release is played by a proxy in front of the server that changes the script's bytes.
+    release = {"next": False}
+
+    def deploy(path: str, body: bytes) -> bytes:
+        if release["next"] and path.startswith("/app/sw.js"):
+            return body.replace(b"const VERSION = ", b'const VERSION = "next-" + ')
+        return body
+
+    with FaultProxy(base_url, rewrite=deploy) as proxy:
+        context = phone(browser, proxy.url)
+        page = open_app_as_officer(context)
+        context.route("**/api/v1/**", lambda route: route.abort("connectionreset"))
+        saved_offline_visit(page, "Saved just before the app was updated.")
+
+        release["next"] = True
+        page.goto("/app/#visits")
+        page.locator("#visit-list .fv-card").last.get_by_role("button", name="Record").click()
+        page.get_by_label("Notes (optional)").fill("Half-typed when the update arrived.")
+        page.evaluate(
+            """async () => {
+                const registration = await navigator.serviceWorker.getRegistration("/app/");
+                await registration.update();
+                const until = Date.now() + 30_000;
+                while (!registration.waiting && Date.now() < until) {
+                    await new Promise((resolve) => setTimeout(resolve, 100));
+                }
+                if (!registration.waiting) throw new Error("the new version did not install");
+            }"""
+        )
+        expect(page.locator("#update-ready")).to_be_hidden()  # never while a form is open
+        expect(page.get_by_label("Notes (optional)")).to_have_value(
+            "Half-typed when the update arrived."
+        )
+
+        page.goto("/app/#outbox")
+        expect(page.locator("#update-ready")).to_contain_text("A new version is ready")
+        page.get_by_role("button", name="Reload").click()
+        page.wait_for_function(
+            """async () => {
+                const names = await caches.keys();
+                return names.length === 1 && names[0].startsWith("fieldvisit-shell-next-");
+            }"""
+        )
+        expect(page.locator("#outbox-list .fv-card").first).to_contain_text("Waiting to send")
+
+        context.unroute("**/api/v1/**")
+        page.get_by_role("button", name="Sync now").click()
+        expect(page.locator("#outbox-list .fv-card").first).to_contain_text(
+            "Synced", timeout=SYNC_SECONDS
+        )
+        context.close()

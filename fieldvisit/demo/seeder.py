@@ -180,7 +180,9 @@ class Seeder:
         return day
 
     def _at(self, on: date, hour: int, minute: int = 0) -> datetime:
-        return datetime.combine(on, time(hour, minute), UK_TIME).astimezone(UTC)
+        """Return that UK time, or a moment ago if it is still to come (an early seed)."""
+        at = datetime.combine(on, time(hour, minute), UK_TIME).astimezone(UTC)
+        return min(at, utcnow() - timedelta(minutes=1))
 
     def _open(self, school_day: int, school: School | None = None, **kwargs: bool) -> Case:
         school = school or self.riverside

@@ -23,6 +23,7 @@ SHELL_STATIC = (
     "pwa/outbox-view.js",
     "pwa/sync.js",
     "pwa/schedule.js",
+    "pwa/update.js",
     "pwa/api.js",
     "pwa/db.js",
     "pwa/photos.js",

@@ -1,6 +1,7 @@
 // The phone app's service worker (scope /app/). It precaches the app shell under a
 // versioned name, deletes older caches, and never caches personal data: API answers and
-// photos always go to the network. With Background Sync it sends the outbox.
+// photos always go to the network. With Background Sync it sends the outbox. A new version
+// installs beside the old one and takes over only when the page says it is safe.
 
 import { SYNC_TAG, syncOutbox } from "{{ url_for('static', filename='pwa/sync.js') }}";
 
@@ -14,9 +15,13 @@ self.addEventListener("install", (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
-      await self.skipWaiting();
+      // A new version waits: the page offers "reload" when no form is being filled.
     })(),
   );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {

@@ -7,6 +7,7 @@ import { renderOutbox, renderSignOut, tag } from "./outbox-view.js";
 import { initRecordForm, openRecordForm } from "./record.js";
 import { nextAttemptAt, sendNow, startScheduling } from "./schedule.js";
 import { onSyncEvent } from "./sync.js";
+import { offerUpdate, watchForUpdates } from "./update.js";
 import { $, banner, el, formatDate, formatDateTime, formatTime, showPage } from "./ui.js";
 
 const SIGN_IN = { href: "/login?next=/app/", text: "Sign in again" };
@@ -187,6 +188,7 @@ async function start() {
     onSaved: async () => {
       history.pushState(null, "", "#outbox");
       await route();
+      offerUpdate();
       banner("Visit saved on this phone. It is sent to fieldvisit as soon as there is a connection.", { success: true });
       await sync(false);
     },
@@ -195,13 +197,14 @@ async function start() {
   $("#sync-now").addEventListener("click", () => sync(true));
   $("#signout-sync").addEventListener("click", () => sync(true).then(renderSignOut));
   $("#signout-confirm").addEventListener("click", signOut);
-  window.addEventListener("hashchange", () => { banner(""); route(); });
+  window.addEventListener("hashchange", () => { banner(""); route().then(offerUpdate); });
   window.addEventListener("online", () => download().catch(() => {}));
   startScheduling();
   setInterval(() => nextAttemptAt() && updateStatus(), 1000);
   onSyncEvent(onSync);
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/app/sw.js", { scope: "/app/", type: "module" }).catch(() => {});
+    await navigator.serviceWorker.register("/app/sw.js", { scope: "/app/", type: "module" }).catch(() => {});
+    await watchForUpdates();
   }
   await route();
   await refresh().catch((error) => banner(error.message));

@@ -17,18 +17,31 @@ const UPGRADES = [
 ];
 
 let opening = null;
+let outdated = false;
+const outdatedListeners = [];
+
+// Called when a newer version of the app (in another tab) upgrades the database.
+export function onOutdated(listener) {
+  outdatedListeners.push(listener);
+}
 
 export function database() {
+  if (outdated) return Promise.reject(new Error("A new version of the app is ready: reload."));
   opening ??= openDB(NAME, UPGRADES.length, {
     upgrade(db, oldVersion, newVersion, transaction) {
       for (let version = oldVersion; version < newVersion; version += 1) {
         UPGRADES[version](db, transaction);
       }
     },
+    blocked() {
+      // An older page holds the database open; it is asked to let go (its `blocking`).
+    },
     blocking() {
-      // A newer version of the app wants to upgrade: let it.
+      // A newer version of the app wants to upgrade: let it, and stop using the old one.
       opening?.then((db) => db.close());
       opening = null;
+      outdated = true;
+      for (const listener of outdatedListeners) listener();
     },
     terminated() {
       opening = null;
