@@ -17,12 +17,12 @@ PYTEST := $(BIN)/python -m pytest
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
 .PHONY: help demo test test-sqlite test-postgres test-e2e setup setup-test system \
-	system-runtime assets lint lock bench clean
+	system-runtime assets lint lock bench faults clean
 
 help:
 	@echo "make demo   set up and run the demo on SQLite at http://$(HOST):$(PORT)"
 	@echo "make test   set up and run every test: SQLite, PostgreSQL, then the browser"
-	@echo "other targets: test-sqlite test-postgres test-e2e assets lint lock bench clean"
+	@echo "other targets: test-sqlite test-postgres test-e2e assets lint lock bench faults clean"
 
 # --- set-up -----------------------------------------------------------------
 
@@ -121,6 +121,11 @@ bench: setup
 		echo "== $$script"; $(BIN)/python "$$script"; \
 	done; \
 	[ $$found -eq 1 ] || echo "bench: no benchmarks in bench/ yet"
+
+# The fault harness, long run: 10,000 visits on SQLite and 2,000 on PostgreSQL through a
+# proxy that breaks exchanges while the server is killed; prints a table per database.
+faults: setup-test
+	$(BIN)/python -m tests.faults --sqlite 10000 --postgres 2000
 
 # Removes everything the set-up made; instance/ (the demo's data) is kept.
 clean:

@@ -63,14 +63,12 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-@contextmanager
-def live_server(workdir: Path, *serve_args: str) -> Iterator[LiveServer]:
-    """Seed the demo into a new SQLite file and serve it until the block ends."""
-    port = free_port()
+def server_env(workdir: Path, port: int, database_url: str | None = None) -> dict[str, str]:
+    """Return the environment of a server on `port` keeping its files in `workdir`."""
     env = {
         **os.environ,
         "FIELDVISIT_INSTANCE_PATH": str(workdir / "instance"),
-        "FIELDVISIT_DATABASE_URL": f"sqlite:///{workdir / 'live.db'}",
+        "FIELDVISIT_DATABASE_URL": database_url or f"sqlite:///{workdir / 'live.db'}",
         "FIELDVISIT_SECRET_KEY": secrets.token_hex(32),
         "FIELDVISIT_STORAGE": str(workdir / "storage"),
         "FIELDVISIT_BASE_URL": f"http://127.0.0.1:{port}",
@@ -81,6 +79,14 @@ def live_server(workdir: Path, *serve_args: str) -> Iterator[LiveServer]:
         "FIELDVISIT_ARGON2_PARALLELISM": "1",
     }
     env.pop("FIELDVISIT_TEST_DATABASE_URL", None)
+    return env
+
+
+@contextmanager
+def live_server(workdir: Path, *serve_args: str) -> Iterator[LiveServer]:
+    """Seed the demo into a new SQLite file and serve it until the block ends."""
+    port = free_port()
+    env = server_env(workdir, port)
     server = LiveServer(env["FIELDVISIT_BASE_URL"], env, workdir / "live.db", workdir / "log")
     server.cli("db", "upgrade")
     server.cli("seed-demo")
