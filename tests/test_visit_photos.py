@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import uuid
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from fieldvisit.chronology.pdf import chronology_pdf
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
@@ -211,3 +213,35 @@ def test_photos_are_served_only_to_users_allowed_on_the_case(
     )
     assert other.get(url).status_code == 404
     assert other.get(thumb).status_code == 404
+
+
+def test_the_chronology_shows_a_visits_photos_and_how_many_are_still_due(
+    client, session, world, officer_case, signed_in
+):
+    photo, later = jpeg_bytes(), jpeg_bytes(width=640)
+    item = visit_item(officer_case, photos=[sha256(photo), sha256(later)])
+    send(client, item)
+    assert put(client, item["client_uuid"], photo).status_code == 201
+    page = signed_in(world.school_user).get(f"/cases/{officer_case.id}").get_data(as_text=True)
+    chronology = page.split('<div class="moj-timeline">')[1]
+    full = f"/visits/{item['client_uuid']}/photos/{sha256(photo)}.jpg"
+    assert f'href="{full}"' in chronology
+    assert "1 photo not yet received from the officer's phone." in chronology
+    assert signed_in(world.school_user).get(full).status_code == 200
+
+
+def test_the_chronology_pdf_carries_each_photo_with_its_sha256(
+    client, session, officer_case, tmp_path
+):
+    photo = jpeg_bytes()
+    item = visit_item(officer_case, photos=[sha256(photo)])
+    send(client, item)
+    put(client, item["client_uuid"], photo)
+    stored = session.scalars(select(VisitPhoto)).one()
+    path = tmp_path / "chronology.pdf"
+    path.write_bytes(chronology_pdf(session, officer_case))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    assert sha256(photo) in flat and stored.stored_sha256 in flat
+    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True)
+    assert len(images.stdout.strip().splitlines()) == 3  # two header lines, one image

@@ -1,6 +1,9 @@
-"""The chronology as a printable PDF: the case details and every entry, oldest first."""
+"""The chronology as a printable PDF: the case details and every entry, oldest first,
+with the photos taken at visits and the SHA-256 that identifies each."""
 
 from __future__ import annotations
+
+import base64
 
 from flask import render_template
 from sqlalchemy import select
@@ -11,7 +14,9 @@ from fieldvisit.cases.models import VULNERABILITIES, Case
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.pdf import render_pdf
+from fieldvisit.core.storage import storage
 from fieldvisit.schools.services import calendar_for
+from fieldvisit.visits.photos import photos_of_entries
 
 
 def chronology_pdf(session: Session, case: Case) -> bytes:
@@ -23,11 +28,21 @@ def chronology_pdf(session: Session, case: Case) -> bytes:
         .order_by(ChronologyEntry.seq)
     ).all()
     calendar = calendar_for(session, case.school)
+    photos = photos_of_entries(session, entries)
+    store = storage()
+    images = {
+        photo.id: "data:image/jpeg;base64,"
+        + base64.b64encode(store.get(photo.storage_key)).decode()
+        for shown in photos.values()
+        for photo in shown.arrived
+    }
     html = render_template(
         "chronology/pdf.html",
         case=case,
         pupil=case.pupil,
         entries=entries,
+        entry_photos=photos,
+        images=images,
         school_day=calendar.school_day_number(case.first_day_of_absence, today_in_uk()),
         referral_day=referral_day_for(case),
         vulnerabilities=[VULNERABILITIES[key] for key in case.vulnerabilities],

@@ -6,7 +6,9 @@ import hashlib
 import io
 import uuid
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
@@ -167,3 +169,37 @@ def photos_of(session: Session, visit: HomeVisit) -> list[VisitPhoto]:
     ).all()
     by_hash = {p.sha256: p for p in rows}
     return [by_hash[h] for h in visit.photos if h in by_hash]
+
+
+@dataclass(frozen=True)
+class EntryPhotos:
+    """The photos of a visit's chronology entry: those arrived, and how many are still due."""
+
+    visit_uuid: uuid.UUID
+    arrived: list[VisitPhoto]
+    missing: int
+
+
+def photos_of_entries(session: Session, entries: Sequence[Any]) -> dict[int, EntryPhotos]:
+    """Return, by chronology entry id, the photos of each home visit entry among `entries`."""
+    visits = [
+        (e, uuid.UUID(e.details["client_uuid"]), list(e.details.get("photos") or []))
+        for e in entries
+        if e.kind == "home_visit" and e.details.get("client_uuid")
+    ]
+    if not visits:
+        return {}
+    rows = session.scalars(
+        select(VisitPhoto).where(VisitPhoto.visit_uuid.in_({u for _, u, _ in visits}))
+    ).all()
+    found = {(p.visit_uuid, p.sha256, p.uploaded_by_id): p for p in rows}
+    result = {}
+    for entry, visit_uuid, listed in visits:
+        arrived = [
+            photo
+            for sha256 in listed
+            if (photo := found.get((visit_uuid, sha256, entry.actor_id))) is not None
+        ]
+        if listed:
+            result[entry.id] = EntryPhotos(visit_uuid, arrived, len(listed) - len(arrived))
+    return result

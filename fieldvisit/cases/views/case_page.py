@@ -24,6 +24,7 @@ from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.web import commit
 from fieldvisit.schools.services import calendar_for
+from fieldvisit.visits.photos import photos_of_entries
 
 # The page that carries out each action. Other domains add theirs here (one line
 # each); an action without a page is still listed, with its state, never hidden.
@@ -127,6 +128,7 @@ def show(case_id: int) -> Any:
         case=case,
         pupil=case.pupil,
         entries=entries,
+        entry_photos=photos_of_entries(db.session, entries),
         statuses=statuses,
         grouped=_grouped(statuses),
         action_url=action_url,
