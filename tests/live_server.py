@@ -64,8 +64,11 @@ def csrf_token(html: str) -> str:
 
 
 @contextmanager
-def live_server(workdir: Path, *serve_args: str) -> Iterator[LiveServer]:
-    """Seed the demo into a new SQLite file and serve it until the block ends."""
+def live_server(
+    workdir: Path, *serve_args: str, extra_env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """Seed the demo into a new SQLite file and serve it until the block ends; `extra_env` adds
+    or replaces FIELDVISIT_* settings."""
     port = free_port()
     env = {
         **os.environ,
@@ -79,6 +82,7 @@ def live_server(workdir: Path, *serve_args: str) -> Iterator[LiveServer]:
         "FIELDVISIT_ARGON2_TIME_COST": "1",
         "FIELDVISIT_ARGON2_MEMORY_COST_KIB": "1024",
         "FIELDVISIT_ARGON2_PARALLELISM": "1",
+        **(extra_env or {}),
     }
     env.pop("FIELDVISIT_TEST_DATABASE_URL", None)
     server = LiveServer(env["FIELDVISIT_BASE_URL"], env, workdir / "live.db", workdir / "log")
