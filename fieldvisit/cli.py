@@ -124,8 +124,11 @@ def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
     from waitress import serve as waitress_serve
 
     from fieldvisit.core.outbox import Worker
+    from fieldvisit.core.storage import storage
 
     app = create_app()
+    with app.app_context():
+        storage().remove_stale_temporary_files()  # left by a crash or a power cut
     if not no_worker:
         Worker(app).start_thread()
     click.echo(f"fieldvisit is serving on http://{host}:{port}/")
