@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from fieldvisit.core import outbox
 from fieldvisit.core.dates import utcnow
@@ -61,12 +61,8 @@ def discard(session: Session) -> None:
             session.delete(email)
 
 
-@event.listens_for(Session, "after_commit")
-def _wake_worker(session: Session) -> None:
-    if session.info.pop(_QUEUED, None):
-        outbox.wake()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_QUEUED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _wake_worker(session: Session, transaction: SessionTransaction) -> None:
+    # Only the session's own transaction: a savepoint ending leaves the emails queued.
+    if transaction.parent is None and session.info.pop(_QUEUED, None):
+        outbox.wake()  # harmless after a rollback: the worker finds nothing new
