@@ -16,7 +16,7 @@ from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FIELDVISIT_TEST_DB") == "postgresql",
-    reason="runs against the SQLite default; test_outbox.py runs two workers on PostgreSQL",
+    reason="runs against the SQLite default; test_outbox.py runs four workers on PostgreSQL",
 )
 
 
