@@ -114,13 +114,46 @@ def create_user(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--threads", default=8, type=int, show_default=True)
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the app with a production WSGI server (waitress)."""
+@click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Do not send emails from this process: leave them to `fieldvisit worker`.",
+)
+def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
+    """Serve the app with a production WSGI server (waitress) and send its emails."""
     from waitress import serve as waitress_serve
 
+    from fieldvisit.core.outbox import Worker
+    from fieldvisit.core.storage import storage
+
     app = create_app()
+    with app.app_context():
+        storage().remove_stale_temporary_files()  # left by a crash or a power cut
+    if not no_worker:
+        Worker(app).start_thread()
     click.echo(f"fieldvisit is serving on http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads, ident="fieldvisit")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Send the emails that are due, then exit.")
+def worker(once: bool) -> None:
+    """Send queued emails, retrying with back-off, until stopped (SIGTERM or Ctrl-C)."""
+    import signal
+
+    from fieldvisit.core.outbox import Worker, deliver_due
+
+    app = create_app()
+    if once:
+        with app.app_context():
+            sent = deliver_due(limit=10_000)
+        click.echo(f"Sent {sent} email{'s' if sent != 1 else ''}.")
+        return
+    running = Worker(app)
+    signal.signal(signal.SIGTERM, running.stop)
+    signal.signal(signal.SIGINT, running.stop)
+    click.echo("fieldvisit worker is sending emails; stop it with Ctrl-C.")
+    running.run()
 
 
 @cli.command("verify-chronology")
@@ -148,7 +181,7 @@ def verify_chronology() -> None:
 @click.option("--date", "on", help="Count as on this date (YYYY-MM-DD) instead of today.")
 @with_appcontext
 def send_reminders(on: str | None) -> None:
-    """Email each school its overdue checklist items: run once a day from cron."""
+    """Email each school its overdue checklist items (through the outbox): run daily from cron."""
     from fieldvisit.cases.reminders import send_reminders as send
     from fieldvisit.core.dates import parse_iso_date, today_in_uk
     from fieldvisit.core.db import db as database
@@ -157,9 +190,9 @@ def send_reminders(on: str | None) -> None:
         day = parse_iso_date(on) if on else today_in_uk()
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    sent = send(database.session, day)
+    queued = send(database.session, day)
     database.session.commit()
-    click.echo(f"Sent {sent} reminder email{'s' if sent != 1 else ''}.")
+    click.echo(f"Queued {queued} reminder email{'s' if queued != 1 else ''}.")
 
 
 @cli.command("demo-code")

@@ -31,6 +31,12 @@ def default_settings() -> dict[str, Any]:
         "SMTP_USERNAME": None,
         "SMTP_PASSWORD": None,
         "SMTP_STARTTLS": False,
+        # The outbox worker: first retry after 30 s, doubling up to an hour, about 17 hours of
+        # trying in all before an email is marked failed for an admin to see.
+        "MAIL_RETRY_SECONDS": 30.0,
+        "MAIL_RETRY_MAX_SECONDS": 3600.0,
+        "MAIL_MAX_ATTEMPTS": 24,
+        "MAIL_POLL_SECONDS": 5.0,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -46,6 +52,8 @@ def _coerce(value: str, default: Any) -> Any:
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(value)
+    if isinstance(default, float):
+        return float(value)
     return value
 
 

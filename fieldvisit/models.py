@@ -5,6 +5,7 @@ from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
+from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
 from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationReferral, OutcomeRecord
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
@@ -34,6 +35,7 @@ __all__ = [
     "LetterWording",
     "LocalAuthority",
     "NeighbourEnquiry",
+    "OutboxEmail",
     "OutcomeRecord",
     "Pupil",
     "Referral",

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
@@ -19,8 +20,10 @@ from fieldvisit.accounts import mfa
 from fieldvisit.accounts import views as accounts_views
 from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
+from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.models import metadata
 from tests import factories
+from tests.smtp import SmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -99,10 +102,59 @@ def client(app: Flask, session: Session) -> FlaskClient:
     return app.test_client()
 
 
+@dataclass(frozen=True)
+class QueuedEmail:
+    to: tuple[str, ...]
+    subject: str
+    body: str
+
+
+class Outbox:
+    """The emails written to the outbox during a test, oldest first (a worker sends them)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.after = 0
+
+    def emails(self) -> list[QueuedEmail]:
+        rows = self.session.scalars(
+            select(OutboxEmail).where(OutboxEmail.id > self.after).order_by(OutboxEmail.id)
+        )
+        return [QueuedEmail(tuple(row.recipients), row.subject, row.body) for row in rows]
+
+    def clear(self) -> None:
+        """Forget the emails queued so far."""
+        self.after = self.session.scalar(select(func.max(OutboxEmail.id))) or 0
+
+    def __iter__(self) -> Iterator[QueuedEmail]:
+        return iter(self.emails())
+
+    def __len__(self) -> int:
+        return len(self.emails())
+
+    def __getitem__(self, index: int) -> QueuedEmail:
+        return self.emails()[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self.emails() == other
+
+
 @pytest.fixture
-def sent_mail(app: Flask, session: Session) -> list:
-    """Messages sent through the memory backend during the test."""
-    return app.extensions.setdefault("fieldvisit.sent_mail", [])
+def queued_mail(session: Session) -> Outbox:
+    """The emails written to the outbox during the test."""
+    return Outbox(session)
+
+
+@pytest.fixture
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 that the app sends to; a test may stop and start it."""
+    server = SmtpServer()
+    server.start()
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", server.port)
+    yield server
+    server.stop()
 
 
 @pytest.fixture

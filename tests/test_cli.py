@@ -8,6 +8,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case, CaseState, Outcome
 from fieldvisit.chronology.services import verify_all
 from fieldvisit.cli import cli
+from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.core.permissions import Role
 
 
@@ -23,6 +24,8 @@ def test_seed_demo_loads_every_state_and_is_safe_to_run_twice(app, session):
     assert set(counts) == set(CaseState)
     outcomes = set(session.scalars(select(Case.outcome).where(Case.outcome.is_not(None))))
     assert outcomes == set(Outcome)
+    # The seeding backdates events nobody should hear of: it queues no email.
+    assert session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
     users = session.scalar(select(func.count()).select_from(User))
     second = run(app, "seed-demo")
     assert second.exit_code == 0 and "already loaded" in second.output

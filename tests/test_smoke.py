@@ -4,7 +4,7 @@ from tests.conftest import sign_in
 def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "storage": "ok"}
 
 
 def test_school_user_signs_in_and_sees_their_case(client, session, world):

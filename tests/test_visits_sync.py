@@ -269,7 +269,7 @@ def test_a_visit_on_a_closed_case_is_still_stored(client, session, world, signed
 
 
 def test_a_concern_raises_a_child_protection_concern_and_tells_the_dsl(
-    client, session, world, signed_in, sent_mail
+    client, session, world, signed_in, queued_mail
 ):
     case = assigned_case(session, world)
     session.commit()
@@ -280,7 +280,7 @@ def test_a_concern_raises_a_child_protection_concern_and_tells_the_dsl(
     assert len(concern) == 1
     assert concern[0].note == "Bruising seen on a younger sibling."
     assert concern[0].details["source"] == "home_visit"
-    assert any(world.school.dsl_email in m.to for m in sent_mail)
+    assert any(world.school.dsl_email in m.to for m in queued_mail)
 
 
 def test_a_completed_visit_unlocks_the_referral_when_the_day_count_allows(

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.accounts.services import create_user, hash_password, new_nonce
 from fieldvisit.core.audit import audit
+from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotAllowed, ValidationFailed
+from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 from fieldvisit.core.permissions import Permission, Role
 from fieldvisit.schools.models import SESSION_DEFAULTS, Closure, LocalAuthority, School, Term
 
@@ -191,3 +193,16 @@ def remove_closure(session: Session, admin: User, la: LocalAuthority, closure: C
     session.delete(closure)
     la.calendar_version += 1
     audit(session, admin.id, "delete", "closure", closure.id)
+
+
+def retry_email(session: Session, admin: User, email: OutboxEmail) -> None:
+    """Give a failed email one more attempt, at the worker's next round."""
+    _require(admin, Permission.ADMIN_MAIL)
+    # A waiting email may be in a worker's hands right now: sending it too would send it twice.
+    if email.status != EmailStatus.FAILED:
+        raise ValidationFailed(
+            "Only a failed email can be sent again: the others are on their way."
+        )
+    email.status, email.next_attempt_at = EmailStatus.PENDING, utcnow()
+    audit(session, admin.id, "retry", "email", email.id)
+    session.flush()

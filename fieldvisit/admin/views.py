@@ -23,6 +23,7 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import FormResult, error_list, load_form
+from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 from fieldvisit.core.permissions import Permission, Role
 from fieldvisit.core.web import commit, permission_required
 from fieldvisit.schools.models import Closure, School, Term
@@ -30,6 +31,7 @@ from fieldvisit.schools.models import Closure, School, Term
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 AUDIT_PAGE = 100
+EMAILS_SHOWN = 200
 
 
 def _page(template: str, **context: Any) -> Any:
@@ -313,3 +315,52 @@ def audit_log() -> Any:
         filters=filters,
         total=total,
     )
+
+
+@bp.get("/emails")
+@permission_required(Permission.ADMIN_MAIL)
+def emails() -> Any:
+    unsent = (EmailStatus.PENDING, EmailStatus.FAILED)
+    counts = dict(
+        db.session.execute(
+            select(OutboxEmail.status, func.count())
+            .where(OutboxEmail.status.in_(unsent))
+            .group_by(OutboxEmail.status)
+        ).all()
+    )
+    rows = db.session.execute(
+        select(
+            OutboxEmail.id,
+            OutboxEmail.kind,
+            OutboxEmail.recipient_roles,
+            OutboxEmail.status,
+            OutboxEmail.attempts,
+            OutboxEmail.created_at,
+            OutboxEmail.next_attempt_at,
+            OutboxEmail.last_error,
+        )
+        .where(OutboxEmail.status.in_(unsent))
+        .order_by(OutboxEmail.status, OutboxEmail.id)
+        .limit(EMAILS_SHOWN)
+    ).all()
+    return render_template(
+        "admin/emails.html",
+        emails=rows,
+        waiting=counts.get(EmailStatus.PENDING, 0),
+        failed=counts.get(EmailStatus.FAILED, 0),
+        shown=EMAILS_SHOWN,
+    )
+
+
+@bp.post("/emails/<int:email_id>/retry")
+@permission_required(Permission.ADMIN_MAIL)
+def retry_email(email_id: int) -> Any:
+    email = db.session.get(OutboxEmail, email_id) or abort(404)
+    try:
+        services.retry_email(db.session, current_user, email)
+    except ValidationFailed as error:
+        flash(error.message, "info")
+        return redirect(url_for("admin.emails"))
+    commit()
+    flash(f"Email {email_id} will be sent at the worker's next round.", "success")
+    return redirect(url_for("admin.emails"))

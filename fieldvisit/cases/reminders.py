@@ -13,7 +13,7 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.checklist import CHECKLIST_STATES, is_overdue
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.core import mail
-from fieldvisit.core.mail import link
+from fieldvisit.core.mail import Recipient, link
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.notify import SIGN_OFF
 from fieldvisit.schools.models import School
@@ -52,14 +52,17 @@ def overdue_by_school(session: Session, today: date) -> dict[int, list[OverdueCa
     return overdue
 
 
-def school_recipients(session: Session, school: School) -> list[str]:
+def school_recipients(session: Session, school: School) -> list[Recipient]:
     """Return the school's office mailbox and its active school users."""
     users = session.scalars(
         select(User.email)
         .join(UserRole, UserRole.user_id == User.id)
         .where(User.school_id == school.id, User.active.is_(True), UserRole.role == Role.SCHOOL)
     ).all()
-    return [school.email, *users]
+    return [
+        Recipient("school office", school.email),
+        *(Recipient("school user", address) for address in users),
+    ]
 
 
 def send_reminders(session: Session, today: date) -> int:
@@ -77,6 +80,7 @@ def send_reminders(session: Session, today: date) -> int:
             lines += [f"  - due by day {item.due_day}: {item.text}" for item in entry.items]
         mail.queue(
             session,
+            "overdue_reminders",
             school_recipients(session, school),
             f"{count} overdue checklist item{'s' if count != 1 else ''} on "
             f"{len(cases)} case{'s' if len(cases) != 1 else ''} at {school.name}",

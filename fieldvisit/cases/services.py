@@ -318,24 +318,30 @@ def raise_concern(
     return entry
 
 
-def concern_recipients(session: Session, case: Case) -> list[str]:
-    """Return the DSL, linked social workers and the case's LAAO, by email."""
+def concern_recipients(session: Session, case: Case) -> list[mail.Recipient]:
+    """Return the DSL, linked social workers and the case's LAAO."""
     from fieldvisit.referrals.models import Involvement
 
-    recipients = [case.school.dsl_email]
-    recipients += [w.email for w in case.pupil.agency_workers if w.is_social_worker]
+    recipients = [mail.Recipient("DSL", case.school.dsl_email)]
+    recipients += [
+        mail.Recipient("social worker", w.email)
+        for w in case.pupil.agency_workers
+        if w.is_social_worker
+    ]
     laao_emails = session.scalars(
         select(User.email)
         .join(Involvement, Involvement.laao_id == User.id)
         .where(Involvement.case_id == case.id, Involvement.closed_at.is_(None))
     ).all()
-    return [r for r in [*recipients, *laao_emails] if r]
+    recipients += [mail.Recipient("LAAO", address) for address in laao_emails]
+    return [r for r in recipients if r.address]
 
 
 def notify_concern(session: Session, case: Case) -> None:
     link = mail.link("cases.show", case_id=case.id)
     mail.queue(
         session,
+        "concern_raised",
         concern_recipients(session, case),
         f"Child protection concern raised on case {case.reference}",
         "A child protection concern has been raised on case "

@@ -1,26 +1,28 @@
-"""Email: queued on the session, sent only once the transaction commits."""
+"""Email: written to the outbox in the transaction of the change it reports; a worker sends it
+(fieldvisit/core/outbox.py), so an SMTP server that is down delays an email, never loses it."""
 
 from __future__ import annotations
 
-import logging
-import smtplib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
-log = logging.getLogger("fieldvisit.mail")
+from fieldvisit.core import outbox
+from fieldvisit.core.dates import utcnow
+from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 
-_OUTBOX = "fieldvisit.outbox"
+_QUEUED = "fieldvisit.outbox_queued"
 
 
 @dataclass(frozen=True)
-class Mail:
-    to: tuple[str, ...]
-    subject: str
-    body: str
+class Recipient:
+    """Someone an email goes to: admins see the role, only SMTP sees the address."""
+
+    role: str
+    address: str
 
 
 def link(endpoint: str, **values: object) -> str:
@@ -29,48 +31,38 @@ def link(endpoint: str, **values: object) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
 
 
-def queue(session: Session, to: list[str] | tuple[str, ...], subject: str, body: str) -> None:
-    """Queue a message to go out when this session's transaction commits."""
-    recipients = tuple(sorted({address for address in to if address}))
-    if recipients:
-        session.info.setdefault(_OUTBOX, []).append(Mail(recipients, subject, body))
+def queue(session: Session, kind: str, to: Iterable[Recipient], subject: str, body: str) -> None:
+    """Write an email to the outbox in this session's transaction: it goes if that commits."""
+    recipients = [r for r in to if r.address]
+    if not recipients:
+        return
+    now = utcnow()
+    email = OutboxEmail(
+        kind=kind,
+        recipients=sorted({r.address for r in recipients}),
+        recipient_roles=sorted({r.role for r in recipients}),
+        subject=subject,
+        body=body,
+        status=EmailStatus.PENDING,
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(email)
+    session.info.setdefault(_QUEUED, []).append(email)
 
 
 def discard(session: Session) -> None:
-    """Drop the messages queued so far (demo seeding backdates events nobody should hear of)."""
-    session.info.pop(_OUTBOX, None)
+    """Take back the emails queued so far (demo seeding backdates events nobody should hear of)."""
+    for email in session.info.pop(_QUEUED, []):
+        if email in session.new:
+            session.expunge(email)
+        else:
+            session.delete(email)
 
 
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    outbox = session.info.pop(_OUTBOX, [])
-    for mail in outbox:
-        send(mail)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)
-
-
-def send(mail: Mail) -> None:
-    """Send one message through the configured backend."""
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = ", ".join(mail.to)
-    message["Subject"] = mail.subject
-    message.set_content(mail.body)
-    sent = current_app.extensions.setdefault("fieldvisit.sent_mail", [])
-    if config["MAIL_BACKEND"] == "smtp":
-        with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=30) as smtp:
-            if config["SMTP_STARTTLS"]:
-                smtp.starttls()
-            if config["SMTP_USERNAME"]:
-                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-            smtp.send_message(message)
-    elif config["MAIL_BACKEND"] == "memory":
-        sent.append(mail)
-    else:
-        print(message.as_string(), flush=True)  # console backend: for the demo
-    log.info("mail sent to=%d subject_len=%d", len(mail.to), len(mail.subject))
+@event.listens_for(Session, "after_transaction_end")
+def _wake_worker(session: Session, transaction: SessionTransaction) -> None:
+    # Only the session's own transaction: a savepoint ending leaves the emails queued.
+    if transaction.parent is None and session.info.pop(_QUEUED, None):
+        outbox.wake()  # harmless after a rollback: the worker finds nothing new

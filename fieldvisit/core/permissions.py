@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     ADMIN_CALENDAR = "admin:calendar:manage"
     ADMIN_TEMPLATES = "admin:templates:manage"
     ADMIN_AUDIT = "admin:audit:view"
+    ADMIN_MAIL = "admin:mail:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_CALENDAR,
             Permission.ADMIN_TEMPLATES,
             Permission.ADMIN_AUDIT,
+            Permission.ADMIN_MAIL,
         }
     ),
 }

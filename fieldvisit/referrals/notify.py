@@ -9,7 +9,7 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.models import Case
 from fieldvisit.core import mail
 from fieldvisit.core.dates import format_date
-from fieldvisit.core.mail import link
+from fieldvisit.core.mail import Recipient, link
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Involvement, Referral
 
@@ -30,21 +30,29 @@ def active_laaos(session: Session) -> list[User]:
     )
 
 
-def laao_team(session: Session, case: Case) -> list[str]:
+def laao_team(session: Session, case: Case) -> list[Recipient]:
     """Return the LA's CME team mailbox and every active LAAO."""
-    laaos = [user.email for user in active_laaos(session)]
-    return [case.school.local_authority.cme_team_email or "", *laaos]
+    laaos = [Recipient("LAAO", user.email) for user in active_laaos(session)]
+    return [Recipient("CME team", case.school.local_authority.cme_team_email or ""), *laaos]
 
 
-def school_office(referral: Referral) -> list[str]:
+def school_office(referral: Referral) -> list[Recipient]:
     """Return the school's office mailbox and whoever submitted the referral."""
-    return [referral.case.school.email, referral.submitted_by.email]
+    return [
+        Recipient("school office", referral.case.school.email),
+        Recipient("school user", referral.submitted_by.email),
+    ]
+
+
+def laao(involvement: Involvement) -> Recipient:
+    return Recipient("LAAO", involvement.laao.email)
 
 
 def referral_submitted(session: Session, referral: Referral) -> None:
     case = referral.case
     mail.queue(
         session,
+        "referral_submitted",
         laao_team(session, case),
         f"New CME referral {referral.reference} (case {case.reference})",
         f"{case.school.name} has submitted a Request for Children Missing from Education "
@@ -58,6 +66,7 @@ def referral_returned(session: Session, referral: Referral) -> None:
     case = referral.case
     mail.queue(
         session,
+        "referral_returned",
         school_office(referral),
         f"CME referral {referral.reference} returned (case {case.reference})",
         f"The local authority has returned CME referral {referral.reference} for case "
@@ -72,7 +81,8 @@ def referral_accepted(session: Session, referral: Referral, involvement: Involve
     days = case.school.local_authority.removal_after_days
     mail.queue(
         session,
-        [*school_office(referral), involvement.laao.email],
+        "referral_accepted",
+        [*school_office(referral), laao(involvement)],
         f"CME referral {referral.reference} accepted (case {case.reference})",
         f"The local authority has accepted CME referral {referral.reference} for case "
         f"{case.reference} at {case.school.name}. A CME involvement is open, assigned to "
@@ -86,7 +96,8 @@ def laao_reassigned(session: Session, involvement: Involvement) -> None:
     case = involvement.case
     mail.queue(
         session,
-        [involvement.laao.email],
+        "laao_reassigned",
+        [laao(involvement)],
         f"CME involvement on case {case.reference} assigned to you",
         f"The CME involvement on case {case.reference} at {case.school.name} is now assigned "
         f"to you.\n\n{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
@@ -97,7 +108,8 @@ def removal_agreed(session: Session, involvement: Involvement, letter_reference:
     case = involvement.case
     mail.queue(
         session,
-        [*school_office(involvement.referral), case.school.dsl_email],
+        "removal_agreed",
+        [*school_office(involvement.referral), Recipient("DSL", case.school.dsl_email)],
         f"Removal from roll agreed (case {case.reference})",
         f"{involvement.laao.name}, LA attendance officer, has agreed that the pupil on case "
         f"{case.reference} may be removed from {case.school.name}'s roll: joint enquiries have "
@@ -115,7 +127,8 @@ def entry_after_removal(session: Session, involvement: Involvement, school_name:
     left_on = involvement.removed_from_roll_on or case.first_day_of_absence
     mail.queue(
         session,
-        [involvement.laao.email],
+        "entry_after_removal",
+        [laao(involvement)],
         f"New information on case {case.reference} (off roll, involvement open)",
         f"{school_name} has recorded something new on case {case.reference}, after the pupil "
         f"left the roll on {format_date(left_on)}.\n\n"
@@ -127,7 +140,8 @@ def involvement_closed(session: Session, involvement: Involvement) -> None:
     case = involvement.case
     mail.queue(
         session,
-        [involvement.laao.email, case.school.email],
+        "involvement_closed",
+        [laao(involvement), Recipient("school office", case.school.email)],
         f"CME involvement closed (case {case.reference})",
         f"The CME involvement on case {case.reference} at {case.school.name} is closed: "
         f"{case.outcome.label.lower() if case.outcome else 'case closed'}.\n\n"

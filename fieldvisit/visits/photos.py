@@ -12,6 +12,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -135,8 +136,22 @@ def receive_photo(
         size_bytes=len(clean.jpeg),
     )
     store.put(photo.thumbnail_key, clean.thumbnail)
-    session.add(photo)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(photo)
+    except IntegrityError:
+        # The same photo arrived at the same moment on another connection (a retry crossing
+        # the first attempt): it is stored, and the files written are the same bytes.
+        existing = session.scalar(
+            select(VisitPhoto).where(
+                VisitPhoto.visit_uuid == visit_uuid, VisitPhoto.sha256 == sha256
+            )
+        )
+        if existing is None:
+            raise
+        if existing.uploaded_by_id != officer.id:
+            raise NotFound("There is no visit with that id that you recorded.") from None
+        return existing, False
     return photo, True
 
 

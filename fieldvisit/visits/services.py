@@ -73,7 +73,8 @@ def assign_visit(
     link = mail.link("visits.index")
     mail.queue(
         session,
-        [officer.email],
+        "visit_assigned",
+        [mail.Recipient("officer", officer.email)],
         "A home visit has been assigned to you",
         f"{user.name} has asked you to make a home visit for case {case.reference}.\n\n"
         f"See your visits: {link}\nOr open the phone app to download them for offline use.",

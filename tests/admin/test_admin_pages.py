@@ -21,6 +21,7 @@ ADMIN_PAGES = [
     "/admin/settings",
     "/admin/calendar",
     "/admin/audit",
+    "/admin/emails",
 ]
 
 

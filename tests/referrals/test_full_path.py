@@ -21,7 +21,7 @@ from tests.factories import make_visit
 from tests.referrals.helpers import locating_case
 
 
-def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
+def test_referral_to_missing_ctf(client_for, session, world, queued_mail):
     case = locating_case(session, world, school_day=30, visit=False)
     pupil = case.pupil
     session.commit()
@@ -48,7 +48,7 @@ def test_referral_to_missing_ctf(client_for, session, world, sent_mail):
     assert case.state == CaseState.REFERRED
     assert storage().get(first.chronology_pdf_key).startswith(b"%PDF")
     assert first.content["pupil"]["upn"] == pupil.upn
-    assert any("cme@la.test" in m.to for m in sent_mail)
+    assert any("cme@la.test" in m.to for m in queued_mail)
 
     # The LAAO sees it as new and returns it; the school sees why on its dashboard.
     queue = laao.get("/la/referrals").get_data(as_text=True)

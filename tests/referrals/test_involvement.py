@@ -59,7 +59,7 @@ def test_school_and_la_both_log_enquiries(session, world):
         )
 
 
-def test_reassigning_tells_the_new_laao(session, world, sent_mail):
+def test_reassigning_tells_the_new_laao(session, world, queued_mail):
     other = make_user(session, "laao2@la.test", {Role.LAAO})
     case, _, involvement = accepted_case(session, world)
     with pytest.raises(ValidationFailed, match="already assigned"):
@@ -67,7 +67,7 @@ def test_reassigning_tells_the_new_laao(session, world, sent_mail):
     involvements.reassign_laao(session, world.laao, case, laao=other, note="Leave cover.")
     session.commit()
     assert involvement.laao_id == other.id
-    assert [m.to for m in sent_mail if "assigned to you" in m.subject] == [("laao2@la.test",)]
+    assert [m.to for m in queued_mail if "assigned to you" in m.subject] == [("laao2@la.test",)]
 
 
 def _removed(session, world, **kwargs):  # noqa: ANN001, ANN003, ANN202
@@ -99,16 +99,16 @@ def test_removal_needs_twenty_school_days_of_absence(session, world):
         involvements.record_removal(session, world.school_user, case, off_roll_on=today_in_uk())
 
 
-def test_after_removal_the_school_keeps_the_laao_informed(session, world, sent_mail):
+def test_after_removal_the_school_keeps_the_laao_informed(session, world, queued_mail):
     case, involvement = _removed(session, world, school_day=30)
     involvements.record_removal(session, world.school_user, case, off_roll_on=today_in_uk())
     session.commit()
-    sent_mail.clear()
+    queued_mail.clear()
     involvements.log_enquiry(
         session, world.laao, case, enquiry_with=EnquiryWith.POLICE, contacted="101", result="x"
     )
     session.commit()
-    assert sent_mail == []  # the LAAO's own enquiry
+    assert queued_mail == []  # the LAAO's own enquiry
     cases.log_contact_attempt(
         session,
         world.school_user,
@@ -120,11 +120,11 @@ def test_after_removal_the_school_keeps_the_laao_informed(session, world, sent_m
         contact_made=False,
     )
     session.commit()
-    assert len(sent_mail) == 1
-    assert sent_mail[0].to == ("laao@la.test",)
-    assert case.reference in sent_mail[0].subject
-    assert case.pupil.surname not in sent_mail[0].body
-    assert "Pat Parent" not in sent_mail[0].body
+    assert len(queued_mail) == 1
+    assert queued_mail[0].to == ("laao@la.test",)
+    assert case.reference in queued_mail[0].subject
+    assert case.pupil.surname not in queued_mail[0].body
+    assert "Pat Parent" not in queued_mail[0].body
 
 
 def test_a_find_by_any_route_closes_the_involvement(session, world):

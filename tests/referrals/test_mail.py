@@ -1,4 +1,5 @@
-"""Emails through a real SMTP server on loopback: who gets what, and only after commit."""
+"""Emails through the outbox and a real SMTP server on loopback: who gets what, and only what
+was committed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fieldvisit.cases import services as cases
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
+from fieldvisit.core.outbox import deliver_due
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 from tests.referrals.helpers import accepted_case, locating_case, school_user
@@ -26,21 +28,23 @@ def _no_child_details(inbox, case: Case) -> None:  # noqa: ANN001
         assert not leaked, (message["Subject"], leaked)
 
 
-def test_referral_mail_goes_only_after_commit(session, world, smtp):
+def test_referral_mail_goes_only_if_the_referral_is_saved(session, world, smtp):
     case = locating_case(session, world, school_day=12)
     session.commit()
     referrals.submit_referral(session, world.school_user, case, summary_of_enquiries="Calls.")
     session.flush()
     assert smtp.messages == []  # queued, not sent
     session.rollback()
-    assert smtp.messages == []
     session.commit()
-    assert smtp.messages == []  # a rollback drops the queue for good
+    deliver_due()
+    assert smtp.messages == []  # a rollback takes the email back with the referral
 
     referral = referrals.submit_referral(
         session, world.school_user, case, summary_of_enquiries="Calls."
     )
     session.commit()
+    assert smtp.messages == []  # the worker sends it
+    deliver_due()
     [(recipients, message)] = smtp.received
     assert sorted(recipients) == ["cme@la.test", "laao@la.test"]
     assert message["Subject"] == f"New CME referral {referral.reference} (case {case.reference})"
@@ -53,10 +57,12 @@ def test_returned_accepted_and_removal_agreed(session, world, smtp):
     user = school_user(world, case)
     referral = referrals.submit_referral(session, user, case, summary_of_enquiries="Calls.")
     session.commit()
+    deliver_due()
     smtp.clear()
 
     referrals.return_referral(session, world.laao, referral, reason="Try the aunt.")
     session.commit()
+    deliver_due()
     [(recipients, message)] = smtp.received
     assert sorted(recipients) == ["office110001@school.test", "school@school.test"]
     assert (
@@ -66,9 +72,11 @@ def test_returned_accepted_and_removal_agreed(session, world, smtp):
 
     second = referrals.submit_referral(session, user, case, summary_of_enquiries="Aunt tried.")
     session.commit()
+    deliver_due()
     smtp.clear()
     involvement = referrals.accept_referral(session, world.laao, second, laao=world.laao)
     session.commit()
+    deliver_due()
     [(recipients, message)] = smtp.received
     assert "laao@la.test" in recipients and "school@school.test" in recipients
     assert "accepted" in message["Subject"]
@@ -77,6 +85,7 @@ def test_returned_accepted_and_removal_agreed(session, world, smtp):
     involvement.opened_at -= timedelta(days=28)
     involvements.agree_removal(session, world.laao, case)
     session.commit()
+    deliver_due()
     [(recipients, message)] = smtp.received
     assert "dsl110001@school.test" in recipients
     assert message["Subject"] == f"Removal from roll agreed (case {case.reference})"
@@ -90,11 +99,13 @@ def test_news_after_removal_reaches_the_laao(session, world, smtp):
     involvements.agree_removal(session, world.laao, case)
     involvements.record_removal(session, world.school_user, case, off_roll_on=today_in_uk())
     session.commit()
+    deliver_due()
     smtp.clear()
     cases.tick_checklist_item(
         session, world.school_user, case, case.checklist[0].id, note="Aunt says Leeds."
     )
     session.commit()
+    deliver_due()
     [(recipients, message)] = smtp.received
     assert recipients == ["laao@la.test"]
     assert "Aunt says Leeds." not in message.get_content()
@@ -104,6 +115,7 @@ def test_news_after_removal_reaches_the_laao(session, world, smtp):
 def test_child_protection_concern_mail(app: Flask, session, world, smtp):
     case, _, _ = accepted_case(session, world)
     session.commit()
+    deliver_due()
     smtp.clear()
     with app.test_request_context():
         request_case = db.session.get(Case, case.id)
@@ -111,6 +123,7 @@ def test_child_protection_concern_mail(app: Flask, session, world, smtp):
             db.session, world.school_user, request_case, concern="Neighbour heard shouting."
         )
         db.session.commit()
+    deliver_due()
     [(recipients, message)] = smtp.received
     assert sorted(recipients) == ["dsl110001@school.test", "laao@la.test"]
     assert message["Subject"] == f"Child protection concern raised on case {case.reference}"
@@ -123,7 +136,9 @@ def test_daily_digest_of_overdue_items(app: Flask, session, world, smtp):
     session.commit()
     result = run(app, "send-reminders")
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Sent 2 reminder emails."
+    assert result.output.strip() == "Queued 2 reminder emails."
+    assert smtp.messages == []  # in the outbox, for the worker
+    deliver_due()
     [message] = smtp.to("school@school.test")
     assert "office110001@school.test" in message["To"]
     assert message["Subject"].endswith("on 1 case at Riverside Primary School")
@@ -141,7 +156,8 @@ def test_digest_skips_what_is_not_yet_due(app: Flask, session, world, smtp):
     session.commit()
     first = case.first_day_of_absence.isoformat()
     result = run(app, "send-reminders", "--date", first)
-    assert result.output.strip() == "Sent 0 reminder emails."
+    assert result.output.strip() == "Queued 0 reminder emails."
+    deliver_due()
     assert smtp.messages == []
     result = run(app, "send-reminders", "--date", "2026-13-01")
     assert result.exit_code != 0 and "not a real date" in result.output

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c03377c2303d
+Revision ID: 5771c241f322
 Revises:
-Create Date: 2026-12-02 20:16:53.195361
+Create Date: 2026-12-03 07:19:18.489471
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "c03377c2303d"
+revision: str = "5771c241f322"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -53,6 +53,37 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_local_authorities")),
         sa.UniqueConstraint("la_code", name=op.f("uq_local_authorities_la_code")),
     )
+    op.create_table(
+        "outbox_emails",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("recipients", sa.JSON(), nullable=False),
+        sa.Column("recipient_roles", sa.JSON(), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "sent",
+                "failed",
+                name="emailstatus",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_emails")),
+    )
+    with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_emails_due", ["status", "next_attempt_at"], unique=False)
+
     op.create_table(
         "schools",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -996,6 +1027,10 @@ def downgrade() -> None:
     op.drop_table("closures")
     op.drop_table("terms")
     op.drop_table("schools")
+    with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_emails_due")
+
+    op.drop_table("outbox_emails")
     op.drop_table("local_authorities")
     op.drop_table("letter_numbers")
     # ### end Alembic commands ###
