@@ -272,3 +272,28 @@ def _no_service_worker_leaks(browser: Browser) -> None:
     yield
     for context in browser.contexts:
         context.close()
+
+
+def test_a_letters_qr_code_scanned_offline_opens_its_visit_from_the_phone(
+    browser: Browser, base_url: str
+) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    visits = page.request.get("/api/v1/visits/assigned").json()["visits"]
+    letter = next(
+        letter for visit in visits for letter in visit["letters"] if letter.get("qr_token")
+    )
+    page.wait_for_function(
+        """async () => Boolean((await navigator.serviceWorker.getRegistration("/l/"))?.active)"""
+    )
+    context.set_offline(True)
+    # As the phone's camera app would: the letter's link opened in the browser.
+    page.goto(f"{base_url}/l/{letter['qr_token']}")
+    expect(page.locator("#page-record")).to_be_visible()
+    expect(page.get_by_label("Letter reference")).to_have_value(letter["reference"])
+
+    page.goto(f"{base_url}/l/not-a-letter-on-this-phone")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This letter is not on this phone")
+    page.get_by_role("link", name="Open the visits on this phone").click()
+    expect(page.locator("#visit-list .fv-card").first).to_be_visible()
+    context.close()

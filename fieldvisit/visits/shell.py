@@ -108,4 +108,7 @@ def service_worker() -> Any:
     body = render_template("visits/sw.js", version=shell_version(), shell=shell_urls())
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
+    # The same worker is registered for /l/ too, to answer letters' QR links offline: the
+    # header allows scopes outside /app/ (the page still names /app/ and /l/ only).
+    response.headers["Service-Worker-Allowed"] = "/"
     return response

@@ -3,6 +3,7 @@
 // photos always go to the network. With Background Sync it sends the outbox. A new version
 // installs beside the old one and takes over only when the page says it is safe.
 
+import { letterByToken } from "{{ url_for('static', filename='pwa/db.js') }}";
 import { SYNC_TAG, syncOutbox } from "{{ url_for('static', filename='pwa/sync.js') }}";
 
 const VERSION = {{ version|tojson }};
@@ -40,12 +41,38 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && url.pathname === PAGE) {
+  if (request.mode === "navigate" && url.pathname.startsWith("/l/")) {
+    event.respondWith(letterLink(request, url.pathname.slice(3)));
+  } else if (request.mode === "navigate" && url.pathname === PAGE) {
     event.respondWith(fromCache(PAGE, request));
   } else if (SHELL.includes(url.pathname) && !url.search) {
     event.respondWith(fromCache(url.pathname, request));
   }
 });
+
+// A letter's QR code scanned with the phone's camera: fieldvisit answers when it can be
+// reached; offline, a letter downloaded with a visit opens that visit's form.
+async function letterLink(request, token) {
+  try {
+    return await fetch(request, { signal: AbortSignal.timeout(LINK_WAIT_MS) });
+  } catch {
+    const letter = await letterByToken(token).catch(() => null);
+    if (letter) return Response.redirect(`${PAGE}#letter/${encodeURIComponent(letter.reference)}`, 303);
+    return new Response(NOT_ON_PHONE, { headers: { "Content-Type": "text/html; charset=utf-8" } });
+  }
+}
+
+const LINK_WAIT_MS = 8000;
+const NOT_ON_PHONE = `<!doctype html><html lang="en-GB"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Letter not on this phone - fieldvisit</title>
+<link rel="stylesheet" href="{{ url_for('static', filename='vendor/govuk-frontend/govuk-frontend.min.css') }}">
+<body class="govuk-template__body"><main class="govuk-main-wrapper govuk-width-container" id="main-content">
+<h1 class="govuk-heading-l">This letter is not on this phone</h1>
+<p class="govuk-body">There is no connection, and the letter is not one of the visits downloaded to this phone.</p>
+<p class="govuk-body">Open the visit in the app and type the reference printed on the letter, or scan it again when there is signal.</p>
+<p class="govuk-body"><a class="govuk-link" href="${PAGE}">Open the visits on this phone</a></p>
+</main></body></html>`;
 
 async function fromCache(key, request) {
   const cached = await caches.match(key, { cacheName: CACHE });

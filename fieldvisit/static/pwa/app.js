@@ -204,6 +204,8 @@ async function start() {
   onSyncEvent(onSync);
   if ("serviceWorker" in navigator) {
     await navigator.serviceWorker.register("/app/sw.js", { scope: "/app/", type: "module" }).catch(() => {});
+    // The same worker answers letters' QR links (/l/...) when the phone is offline.
+    navigator.serviceWorker.register("/app/sw.js", { scope: "/l/", type: "module" }).catch(() => {});
     await watchForUpdates();
   }
   await route();

@@ -67,6 +67,15 @@ export async function allAssignments() {
   return (await database()).getAll("assignments");
 }
 
+// The letter a QR link's token names, among the visits downloaded to this phone.
+export async function letterByToken(token) {
+  for (const assignment of await allAssignments()) {
+    const letter = assignment.letters?.find((l) => l.qr_token === token);
+    if (letter) return letter;
+  }
+  return null;
+}
+
 export async function getAssignment(id) {
   return (await database()).get("assignments", id);
 }
