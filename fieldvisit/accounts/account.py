@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
@@ -19,6 +19,25 @@ from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.web import commit
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+# What a user whose password an admin set may reach before choosing their own.
+_BEFORE_OWN_PASSWORD = frozenset({"account.password", "accounts.logout", "static"})
+
+
+@bp.before_app_request
+def _own_password_first() -> Any:
+    """Send a user whose password an admin set to choose their own before anything else."""
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    if request.endpoint in _BEFORE_OWN_PASSWORD:
+        return None
+    message = "An administrator set your password: choose your own to go on."
+    if request.path.startswith("/api/"):
+        # 401: the phone asks the officer to sign in, which leads here; nothing is refused.
+        body = {"error": {"code": "password_change_required", "message": message}}
+        return jsonify(body), 401
+    flash(message, "info")
+    return redirect(url_for("account.password"))
 
 
 @bp.get("/")

@@ -150,4 +150,5 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
             fields={"current_password": ["Your current password is not right."]},
         )
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     user.session_nonce = new_nonce()

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c03377c2303d
+Revision ID: f508a85a1e09
 Revises:
-Create Date: 2026-12-02 20:16:53.195361
+Create Date: 2026-12-03 07:21:27.614959
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "c03377c2303d"
+revision: str = "f508a85a1e09"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -160,6 +160,7 @@ def upgrade() -> None:
         sa.Column("session_nonce", sa.String(length=32), nullable=False),
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
         sa.Column("totp_last_step", sa.Integer(), nullable=False),
+        sa.Column("must_change_password", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["school_id"], ["schools.id"], name=op.f("fk_users_school_id_schools")
         ),
@@ -196,6 +197,7 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(length=50), nullable=False),
         sa.Column("object_id", sa.Integer(), nullable=True),
         sa.Column("ip", sa.String(length=45), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_audit_events_user_id_users")
         ),
