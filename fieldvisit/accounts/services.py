@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.accounts import mfa
 from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.permissions import Role
@@ -64,16 +65,22 @@ def new_nonce() -> str:
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    """Return the user these credentials belong to, or raise with a message that leaks nothing."""
+    """Return the user these credentials belong to, or raise with a message that leaks nothing.
+
+    Every failure writes an audit row by ids and address only: the email typed is never
+    recorded, since when it matches no account it may be anything (a password, a name).
+    """
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     now = utcnow()
     if user is None:
         _verify(Passwords.of(current_app).dummy_hash, password)
+        audit(session, None, "sign_in_failed", "user", None)
         raise ValidationFailed(SIGN_IN_FAILED)
     if user.locked_until and user.locked_until > now:
+        audit(session, None, "sign_in_failed", "user", user.id, {"reason": "locked"})
         raise ValidationFailed(LOCKED)
     if not _verify(user.password_hash, password) or not user.active:
-        _count_failure(user)
+        _count_failure(session, user, "sign_in_failed")
         raise ValidationFailed(SIGN_IN_FAILED)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -83,20 +90,26 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
-def _count_failure(user: User) -> None:
+def _count_failure(session: Session, user: User, action: str) -> bool:
+    """Count a failure towards the lock-out and audit it; say whether it locked the account."""
+    audit(session, None, action, "user", user.id)
     user.failed_logins += 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-        user.locked_until = utcnow() + timedelta(minutes=minutes)
-        user.failed_logins = 0
+    if user.failed_logins < current_app.config["LOGIN_MAX_FAILURES"]:
+        return False
+    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    user.locked_until = utcnow() + timedelta(minutes=minutes)
+    user.failed_logins = 0
+    audit(session, None, "lock_out", "user", user.id)
+    return True
 
 
 def check_second_factor(session: Session, user: User, code: str, secret: str | None) -> None:
     """Accept the authenticator code or count a failure towards the lock-out."""
     if user.locked_until and user.locked_until > utcnow():
+        audit(session, None, "second_factor_failed", "user", user.id, {"reason": "locked"})
         raise ValidationFailed(LOCKED)
     if not mfa.accept_code(user, code, secret):
-        _count_failure(user)
+        _count_failure(session, user, "second_factor_failed")
         raise ValidationFailed(
             "That code is not right. Enter the 6-digit code your authenticator app shows now."
         )
