@@ -31,6 +31,8 @@ def default_settings() -> dict[str, Any]:
         "SMTP_USERNAME": None,
         "SMTP_PASSWORD": None,
         "SMTP_STARTTLS": False,
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        "PROXY_COUNT": 0,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from fieldvisit.accounts import mfa, sessions
+from fieldvisit.accounts import mfa, sessions, throttle
 from fieldvisit.accounts.models import MFA_REQUIRED
 from fieldvisit.accounts.schemas import CodeSchema, PasswordChangeSchema
-from fieldvisit.accounts.services import change_password
+from fieldvisit.accounts.services import AccountLocked, change_password
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
@@ -52,6 +52,7 @@ def account() -> Any:
 def password() -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
+        throttle.refuse_if_address_throttled()
         result = load_form(PasswordChangeSchema(), request.form)
         errors = result.errors
         if result.ok:
@@ -61,7 +62,16 @@ def password() -> Any:
                 change_password(
                     db.session, user, result.data["current_password"], result.data["new_password"]
                 )
+            except AccountLocked as error:
+                commit()  # keep the lock; every session of the account has ended
+                throttle.count_address_failure()
+                logout_user()
+                session.clear()
+                flash(error.message, "info")
+                return redirect(url_for("accounts.login"))
             except ValidationFailed as error:
+                commit()  # keep the failure count
+                throttle.count_address_failure()
                 errors = error.fields
             else:
                 audit(db.session, user.id, "change_password", "user", user.id)

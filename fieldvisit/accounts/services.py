@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.accounts import mfa
 from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.accounts.throttle import unknown_accounts
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import ValidationFailed
@@ -56,6 +57,11 @@ LOCKED = (
 )
 
 
+class AccountLocked(ValidationFailed):
+    """Too many wrong passwords from a signed-in session: the account is locked, and every
+    session of it ends."""
+
+
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
@@ -73,10 +79,17 @@ def authenticate(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     now = utcnow()
     if user is None:
+        # Answer as a real account would, lock-out included: nothing tells which exist.
         _verify(Passwords.of(current_app).dummy_hash, password)
+        if unknown_accounts.locked(email):
+            audit(session, None, "sign_in_failed", "user", None, {"reason": "locked"})
+            raise ValidationFailed(LOCKED)
         audit(session, None, "sign_in_failed", "user", None)
+        if unknown_accounts.fail(email, *_lockout()):
+            audit(session, None, "lock_out", "user", None)
         raise ValidationFailed(SIGN_IN_FAILED)
     if user.locked_until and user.locked_until > now:
+        _verify(Passwords.of(current_app).dummy_hash, password)  # takes as long as the others
         audit(session, None, "sign_in_failed", "user", user.id, {"reason": "locked"})
         raise ValidationFailed(LOCKED)
     if not _verify(user.password_hash, password) or not user.active:
@@ -90,14 +103,20 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
-def _count_failure(session: Session, user: User, action: str) -> bool:
-    """Count a failure towards the lock-out and audit it; say whether it locked the account."""
-    audit(session, None, action, "user", user.id)
+def _lockout() -> tuple[int, timedelta]:
+    config = current_app.config
+    return config["LOGIN_MAX_FAILURES"], timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+
+
+def _count_failure(session: Session, user: User, action: str, actor_id: int | None = None) -> bool:
+    """Count a failure towards the lock-out and audit it; say whether it locked the account.
+    The actor is unknown (None) until the sign-in is complete."""
+    audit(session, actor_id, action, "user", user.id)
+    max_failures, lockout = _lockout()
     user.failed_logins += 1
-    if user.failed_logins < current_app.config["LOGIN_MAX_FAILURES"]:
+    if user.failed_logins < max_failures:
         return False
-    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-    user.locked_until = utcnow() + timedelta(minutes=minutes)
+    user.locked_until = utcnow() + lockout
     user.failed_logins = 0
     audit(session, None, "lock_out", "user", user.id)
     return True
@@ -156,8 +175,14 @@ def create_user(
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change the user's password; every other signed-in device is signed out."""
+    """Change the user's password; every other signed-in device is signed out.
+
+    A wrong current password counts towards the lock-out as a failed sign-in does.
+    """
     if not _verify(user.password_hash, current):
+        if _count_failure(session, user, "change_password_failed", actor_id=user.id):
+            user.session_nonce = new_nonce()
+            raise AccountLocked(LOCKED)
         raise ValidationFailed(
             "Your current password is not right.",
             fields={"current_password": ["Your current password is not right."]},

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -19,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from fieldvisit.accounts import mfa, sessions
+from fieldvisit.accounts import mfa, sessions, throttle
 from fieldvisit.accounts.models import User
 from fieldvisit.accounts.schemas import CodeSchema, SignInSchema
 from fieldvisit.accounts.services import authenticate, check_second_factor, new_nonce
@@ -28,31 +27,12 @@ from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.permissions import Role
-from fieldvisit.core.ratelimit import RateLimiter
 from fieldvisit.core.web import commit
 
 bp = Blueprint("accounts", __name__)
 bp.record_once(lambda state: sessions.init_app(state.app))
 
 PENDING_SECONDS = 300
-WINDOW_SECONDS = 300
-MAX_ATTEMPTS_PER_WINDOW = 30
-sign_in_limiter = RateLimiter(MAX_ATTEMPTS_PER_WINDOW, WINDOW_SECONDS)
-
-
-def _throttle() -> None:
-    """Refuse sign-in from an address with too many recent failures (successes don't count:
-    a school's staff share one address)."""
-    if sign_in_limiter.exceeded(_address()):
-        abort(429, "Too many failed sign-in attempts from this address. Wait five minutes.")
-
-
-def _failed() -> None:
-    sign_in_limiter.allow(_address())
-
-
-def _address() -> str:
-    return request.remote_addr or "unknown"
 
 
 def home_for(user: Any) -> str:
@@ -69,7 +49,7 @@ def login() -> Any:
     errors: dict[str, list[str]] = {}
     raw: dict[str, Any] = {}
     if request.method == "POST":
-        _throttle()
+        throttle.refuse_if_address_throttled()
         result = load_form(SignInSchema(), request.form)
         raw, errors = result.raw, result.errors
         if result.ok:
@@ -78,7 +58,7 @@ def login() -> Any:
                 user = authenticate(db.session, result.data["email"], result.data["password"])
             except ValidationFailed as error:
                 commit()  # keep the failure count
-                _failed()
+                throttle.count_address_failure()
                 errors = {"email": [error.message]}
             else:
                 if user.needs_second_factor:
@@ -132,7 +112,7 @@ def second_factor() -> Any:
     secret = session.get("pending_totp_secret") if setting_up else user.totp_secret
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        _throttle()
+        throttle.refuse_if_address_throttled()
         result = load_form(CodeSchema(), request.form)
         errors = result.errors
         if result.ok:
@@ -141,7 +121,7 @@ def second_factor() -> Any:
                 check_second_factor(db.session, user, result.data["code"], secret)
             except ValidationFailed as error:
                 commit()  # keep the failure count
-                _failed()
+                throttle.count_address_failure()
                 errors = {"code": [error.message]}
             else:
                 if setting_up:
