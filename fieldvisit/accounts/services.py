@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts import mfa
-from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.accounts.models import MFA_REQUIRED, User, UserRole
 from fieldvisit.accounts.throttle import unknown_accounts
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
@@ -122,17 +122,77 @@ def _count_failure(session: Session, user: User, action: str, actor_id: int | No
     return True
 
 
-def check_second_factor(session: Session, user: User, code: str, secret: str | None) -> None:
-    """Accept the authenticator code or count a failure towards the lock-out."""
+WRONG_CODE = "That code is not right. Enter the 6-digit code your authenticator app shows now."
+
+
+def check_second_factor(session: Session, user: User, code: str) -> None:
+    """Accept the authenticator code (on a first sign-in, from the app being set up) or count
+    a failure towards the lock-out."""
     if user.locked_until and user.locked_until > utcnow():
         audit(session, None, "second_factor_failed", "user", user.id, {"reason": "locked"})
         raise ValidationFailed(LOCKED)
-    if not mfa.accept_code(user, code, secret):
+    setting_up = user.totp_secret is None
+    accepted = mfa.confirm_pending(user, code) if setting_up else mfa.accept_code(user, code)
+    if not accepted:
         _count_failure(session, user, "second_factor_failed")
-        raise ValidationFailed(
-            "That code is not right. Enter the 6-digit code your authenticator app shows now."
-        )
+        raise ValidationFailed(WRONG_CODE)
+    if setting_up:
+        audit(session, user.id, "set_up_second_factor", "user", user.id)
     user.failed_logins = 0
+
+
+def _refuse_wrong(session: Session, user: User, action: str, field: str, message: str) -> None:
+    """Count a wrong password or code from a signed-in user; at the lock-out, end every
+    session of the account."""
+    if _count_failure(session, user, action, actor_id=user.id):
+        user.session_nonce = new_nonce()
+        raise AccountLocked(LOCKED)
+    raise ValidationFailed(message, fields={field: [message]})
+
+
+def confirm_identity(session: Session, user: User, password: str, code: str) -> None:
+    """Check the signed-in user's password and, when they have an authenticator, a current
+    code from it (before the second factor changes)."""
+    if not _verify(user.password_hash, password):
+        _refuse_wrong(
+            session, user, "confirm_identity_failed", "password", "Your password is not right."
+        )
+    if user.totp_secret is not None and not mfa.accept_code(user, code):
+        _refuse_wrong(session, user, "confirm_identity_failed", "current_code", WRONG_CODE)
+
+
+def start_second_factor_change(session: Session, user: User, password: str, code: str) -> str:
+    """Begin setting up a new authenticator, once the password and a current code are given;
+    return the new secret, kept on the server until a code from it confirms it."""
+    confirm_identity(session, user, password, code)
+    audit(session, user.id, "start_second_factor_change", "user", user.id)
+    return mfa.start_pending(user)
+
+
+def finish_second_factor_change(session: Session, user: User, code: str) -> None:
+    """Make the authenticator being set up the user's own, on a code from it."""
+    replacing = user.totp_secret is not None
+    if not mfa.confirm_pending(user, code):
+        _refuse_wrong(session, user, "second_factor_failed", "code", WRONG_CODE)
+    audit(
+        session,
+        user.id,
+        "replace_second_factor" if replacing else "set_up_second_factor",
+        "user",
+        user.id,
+    )
+
+
+def remove_second_factor(session: Session, user: User, password: str, code: str) -> None:
+    """Stop asking for a code at sign-in, where the user's role does not need one."""
+    if user.roles & MFA_REQUIRED:
+        raise ValidationFailed(
+            "Your role needs an authenticator app: you can replace it, not remove it."
+        )
+    confirm_identity(session, user, password, code)
+    user.totp_secret = None
+    user.pending_totp_secret = user.pending_totp_since = None
+    audit(session, user.id, "remove_second_factor", "user", user.id)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -180,12 +240,12 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     A wrong current password counts towards the lock-out as a failed sign-in does.
     """
     if not _verify(user.password_hash, current):
-        if _count_failure(session, user, "change_password_failed", actor_id=user.id):
-            user.session_nonce = new_nonce()
-            raise AccountLocked(LOCKED)
-        raise ValidationFailed(
+        _refuse_wrong(
+            session,
+            user,
+            "change_password_failed",
+            "current_password",
             "Your current password is not right.",
-            fields={"current_password": ["Your current password is not right."]},
         )
     user.password_hash = hash_password(new)
     user.must_change_password = False

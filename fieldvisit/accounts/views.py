@@ -62,6 +62,8 @@ def login() -> Any:
                 errors = {"email": [error.message]}
             else:
                 if user.needs_second_factor:
+                    if user.totp_secret is None and mfa.pending_secret(user) is None:
+                        mfa.start_pending(user)  # a first sign-in sets the app up
                     commit()
                     session["pending_sign_in"] = {
                         "user": user.get_id(),
@@ -81,7 +83,6 @@ def _finish_sign_in(user: User, next_url: str | None) -> Any:
     audit(db.session, user.id, "sign_in", "user", user.id)
     commit()
     session.pop("pending_sign_in", None)
-    session.pop("pending_totp_secret", None)
     login_user(user)
     sessions.start()
     return redirect(next_url or home_for(user))
@@ -107,9 +108,10 @@ def second_factor() -> Any:
         flash("Sign in again: the sign-in took too long or was not started.", "info")
         return redirect(url_for("accounts.login"))
     setting_up = user.totp_secret is None
-    if setting_up:
-        session.setdefault("pending_totp_secret", mfa.new_secret())
-    secret = session.get("pending_totp_secret") if setting_up else user.totp_secret
+    secret = mfa.pending_secret(user) if setting_up else None
+    if setting_up and secret is None:
+        flash("Sign in again: setting up the authenticator app took too long.", "info")
+        return redirect(url_for("accounts.login"))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         throttle.refuse_if_address_throttled()
@@ -118,15 +120,12 @@ def second_factor() -> Any:
         if result.ok:
             assert result.data is not None
             try:
-                check_second_factor(db.session, user, result.data["code"], secret)
+                check_second_factor(db.session, user, result.data["code"])
             except ValidationFailed as error:
                 commit()  # keep the failure count
                 throttle.count_address_failure()
                 errors = {"code": [error.message]}
             else:
-                if setting_up:
-                    user.totp_secret = secret
-                    audit(db.session, user.id, "set_up_second_factor", "user", user.id)
                 return _finish_sign_in(user, session["pending_sign_in"].get("next"))
     return render_template(
         "accounts/code.html",
@@ -134,8 +133,8 @@ def second_factor() -> Any:
         error_list=error_list(errors),
         values={},
         setting_up=setting_up,
-        secret=secret if setting_up else None,
-        qr_svg=Markup(mfa.setup_qr_svg(secret, user.email)) if setting_up else None,
+        secret=secret,
+        qr_svg=Markup(mfa.setup_qr_svg(secret, user.email)) if secret else None,
     ), 400 if errors else 200
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f508a85a1e09
+Revision ID: 75eab9948c6f
 Revises:
-Create Date: 2026-12-03 07:21:27.614959
+Create Date: 2026-12-03 07:28:46.413911
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "f508a85a1e09"
+revision: str = "75eab9948c6f"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -160,6 +160,10 @@ def upgrade() -> None:
         sa.Column("session_nonce", sa.String(length=32), nullable=False),
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
         sa.Column("totp_last_step", sa.Integer(), nullable=False),
+        sa.Column("pending_totp_secret", sa.String(length=64), nullable=True),
+        sa.Column(
+            "pending_totp_since", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("must_change_password", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["school_id"], ["schools.id"], name=op.f("fk_users_school_id_schools")
