@@ -170,12 +170,16 @@ def save_settings(
         la = LocalAuthority(la_code=data["la_code"])
         session.add(la)
     for key, value in data.items():
-        if key == "la_code" or (key in SESSION_DEFAULTS and value is None):
+        if key == "la_code" or (key in KEPT_WHEN_NOT_SENT and value is None):
             continue  # the code is set once; a limit the form did not send is kept
         setattr(la, key, value)
     session.flush()
     audit(session, admin.id, "update", "local_authority", la.id)
     return la
+
+
+# Settings a form that does not send them leaves as they are.
+KEPT_WHEN_NOT_SENT = frozenset({*SESSION_DEFAULTS, "officer_access_days"})
 
 
 def current_la(session: Session) -> LocalAuthority | None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 75eab9948c6f
+Revision ID: 1a9835f5d91e
 Revises:
-Create Date: 2026-12-03 07:28:46.413911
+Create Date: 2026-12-03 07:33:40.530964
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "75eab9948c6f"
+revision: str = "1a9835f5d91e"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -40,6 +40,11 @@ def upgrade() -> None:
         sa.Column("office_absolute_hours", sa.Integer(), nullable=False),
         sa.Column("officer_idle_minutes", sa.Integer(), nullable=False),
         sa.Column("officer_absolute_hours", sa.Integer(), nullable=False),
+        sa.Column("officer_access_days", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "officer_access_days >= 0",
+            name=op.f("ck_local_authorities_officer_access_days_not_negative"),
+        ),
         sa.CheckConstraint(
             "referral_school_day >= 1", name=op.f("ck_local_authorities_referral_day_positive")
         ),
@@ -680,6 +685,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("done_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("instructions", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assigned_by_id"], ["users.id"], name=op.f("fk_visit_assignments_assigned_by_id_users")
