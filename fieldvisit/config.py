@@ -37,6 +37,8 @@ def default_settings() -> dict[str, Any]:
         "MAIL_RETRY_MAX_SECONDS": 3600.0,
         "MAIL_MAX_ATTEMPTS": 24,
         "MAIL_POLL_SECONDS": 5.0,
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
+        "PROXY_COUNT": 0,
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

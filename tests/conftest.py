@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
-from fieldvisit.accounts import mfa
-from fieldvisit.accounts import views as accounts_views
+from fieldvisit.accounts import mfa, throttle
 from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
 from fieldvisit.core.outbox import OutboxEmail
@@ -92,9 +91,11 @@ def session(app: Flask) -> Iterator[Session]:
 @pytest.fixture(autouse=True)
 def _fresh_sign_in_throttle() -> Iterator[None]:
     """Each test starts with no sign-in attempts counted against its address."""
-    accounts_views.sign_in_limiter.clear()
+    throttle.address_limiter.clear()
+    throttle.unknown_accounts.clear()
     yield
-    accounts_views.sign_in_limiter.clear()
+    throttle.address_limiter.clear()
+    throttle.unknown_accounts.clear()
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pyotp
 
-from tests.conftest import sign_in
+from tests.conftest import next_code, sign_in
 from tests.factories import PASSWORD
 
 
@@ -53,17 +53,22 @@ def test_change_password_errors(world, signed_in):
 def test_any_user_can_choose_an_authenticator(session, world, signed_in):
     client = signed_in(world.school_user)
     assert client.get("/account/authenticator").status_code == 200
-    with client.session_transaction() as cookie:
-        secret = cookie["account_totp_secret"]
-    assert client.post("/account/authenticator", data={"code": "123"}).status_code == 400
+    assert client.get("/account/authenticator/new").headers["Location"] == "/account/authenticator"
+    confirm = client.post("/account/authenticator", data={"password": PASSWORD})
+    assert confirm.headers["Location"] == "/account/authenticator/new"
+    session.refresh(world.school_user)
+    secret = world.school_user.pending_totp_secret
+    assert secret in client.get("/account/authenticator/new").get_data(as_text=True)
+    assert client.post("/account/authenticator/new", data={"code": "123"}).status_code == 400
     code = pyotp.TOTP(secret).now()
-    assert client.post("/account/authenticator", data={"code": code}).status_code == 302
+    assert client.post("/account/authenticator/new", data={"code": code}).status_code == 302
     session.refresh(world.school_user)
     assert world.school_user.totp_secret == secret
+    assert world.school_user.pending_totp_secret is None
     client.post("/logout")
     response = client.post("/login", data={"email": world.school_user.email, "password": PASSWORD})
     assert response.headers["Location"] == "/login/code"
-    client.post("/account/authenticator/remove")  # not signed in: refused
+    client.post("/account/authenticator/remove", data={"password": PASSWORD})  # not signed in
     session.refresh(world.school_user)
     assert world.school_user.totp_secret == secret
 
@@ -71,6 +76,9 @@ def test_any_user_can_choose_an_authenticator(session, world, signed_in):
 def test_an_laao_cannot_remove_the_authenticator(session, world, signed_in):
     client = signed_in(world.laao)
     secret = world.laao.totp_secret
-    client.post("/account/authenticator/remove")
+    client.post(
+        "/account/authenticator/remove",
+        data={"password": PASSWORD, "current_code": next_code(world.laao)},
+    )
     session.refresh(world.laao)
     assert world.laao.totp_secret == secret

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from fieldvisit.accounts import views
+from fieldvisit.accounts import throttle
 from tests.conftest import sign_in
 from tests.factories import PASSWORD
 
@@ -45,7 +45,7 @@ def test_the_account_locks_after_repeated_failures(client, session, world):
 
 
 def test_sign_in_is_throttled_per_address(client, world):
-    for _ in range(views.MAX_ATTEMPTS_PER_WINDOW):
+    for _ in range(throttle.MAX_FAILURES_PER_ADDRESS):
         sign_in(client, "nobody@school.test", "wrong password!")
     assert sign_in(client, world.school_user).status_code == 429
 
@@ -110,6 +110,6 @@ def test_session_cookies_are_http_only_and_same_site(app):
 
 
 def test_successful_sign_ins_from_one_address_are_not_throttled(app, world):
-    for _ in range(views.MAX_ATTEMPTS_PER_WINDOW + 5):
+    for _ in range(throttle.MAX_FAILURES_PER_ADDRESS + 5):
         client = app.test_client()
         assert sign_in(client, world.school_user).status_code == 302

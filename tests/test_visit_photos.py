@@ -7,13 +7,14 @@ import subprocess
 import uuid
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 from sqlalchemy import select
 
 from fieldvisit.chronology.pdf import chronology_pdf
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
+from fieldvisit.outcomes.uploads import check_notice
 from fieldvisit.visits.models import VisitPhoto
 from fieldvisit.visits.photos import MAX_PHOTO_BYTES
 from tests.factories import make_user
@@ -111,6 +112,45 @@ def test_photos_are_reencoded_without_exif_or_gps_and_resized(client, session, o
     assert row.stored_sha256 == sha256(kept)
     with Image.open(io.BytesIO(storage().get(row.thumbnail_key))) as thumb:
         assert max(thumb.size) == 320
+
+
+COMMENT = b"Taken outside 12 Secret Lane"
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+    b'22-rdf-syntax-ns#"><rdf:Description exif:GPSLatitude="52,12.3N" '
+    b'xmlns:exif="http://ns.adobe.com/exif/1.0/"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def jpeg_segments(data: bytes) -> list[int]:
+    """Return the markers of a JPEG's header segments, up to the start of the picture."""
+    assert data[:2] == b"\xff\xd8"
+    markers, at = [], 2
+    while data[at] == 0xFF and data[at + 1] != 0xDA:
+        markers.append(data[at + 1])
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return markers
+
+
+def test_photos_keep_only_pixels_no_exif_xmp_comment_or_icc(client, session, officer_case):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (20, 120, 40)).save(
+        out, "JPEG", exif=gps_exif(), comment=COMMENT, xmp=XMP, icc_profile=srgb
+    )
+    original = out.getvalue()
+    assert {0xE1, 0xE2, 0xFE} <= set(jpeg_segments(original))  # EXIF/XMP, ICC, comment
+    item = visit_item(officer_case, photos=[sha256(original)])
+    send(client, item)
+    assert put(client, item["client_uuid"], original).status_code == 201
+    row = session.scalars(select(VisitPhoto)).one()
+    for kept in (storage().get(row.storage_key), storage().get(row.thumbnail_key)):
+        assert set(jpeg_segments(kept)) <= {0xE0, 0xDB, 0xC0, 0xC2, 0xC4, 0xDD}
+        for trace in (b"Exif\x00", b"PhoneMaker", COMMENT, b"xmpmeta", b"ICC_PROFILE", b"acsp"):
+            assert trace not in kept
+        with Image.open(io.BytesIO(kept)) as image:
+            assert not {"exif", "comment", "xmp", "icc_profile"} & set(image.info)
+            assert image.getpixel((10, 10)) == pytest.approx((20, 120, 40), abs=3)
 
 
 def test_a_png_is_accepted_and_stored_as_jpeg(client, session, officer_case):
@@ -245,3 +285,11 @@ def test_the_chronology_pdf_carries_each_photo_with_its_sha256(
     assert sha256(photo) in flat and stored.stored_sha256 in flat
     images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True)
     assert len(images.stdout.strip().splitlines()) == 3  # two header lines, one image
+
+
+def test_a_scanned_notice_keeps_only_its_pixels():
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), "white").save(out, "JPEG", exif=gps_exif(), comment=COMMENT)
+    kept = check_notice(out.getvalue()).data
+    assert set(jpeg_segments(kept)) <= {0xE0, 0xDB, 0xC0, 0xC2, 0xC4, 0xDD}
+    assert COMMENT not in kept and b"PhoneMaker" not in kept

@@ -256,16 +256,27 @@ def test_a_visit_is_recordable_without_gps(client, session, world, signed_in):
     assert session.scalars(select(HomeVisit)).one().latitude is None
 
 
-def test_a_visit_on_a_closed_case_is_still_stored(client, session, world, signed_in):
+def test_a_visit_on_a_closed_or_off_roll_case_is_refused_alone_with_the_reason(
+    client, session, world, signed_in
+):
     from fieldvisit.cases.engine import apply
 
-    case = assigned_case(session, world)
-    apply(session, case, Action.CHILD_RETURNED, world.school_user)
-    assert case.state == CaseState.CLOSED
+    closed, off_roll, open_case = (assigned_case(session, world) for _ in range(3))
+    apply(session, closed, Action.CHILD_RETURNED, world.school_user)
+    assert closed.state == CaseState.CLOSED
+    off_roll.state = CaseState.OFF_ROLL
     session.commit()
+    before = len(entries(session, closed))
     signed_in(world.officer)
-    assert send(client, visit_item(case)).get_json()["results"][0]["status"] == "created"
-    assert [e.kind for e in entries(session, case)][-1] == "letter_delivered"
+    results = send(
+        client, visit_item(closed), visit_item(off_roll), visit_item(open_case)
+    ).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected", "created"]
+    assert results[0]["error"]["code"] == "case_not_open"
+    assert f"Case {closed.reference} is closed" in results[0]["error"]["message"]
+    assert "off the school's roll" in results[1]["error"]["message"]
+    assert len(entries(session, closed)) == before
+    assert session.scalar(select(func.count()).select_from(HomeVisit)) == 1
 
 
 def test_a_concern_raises_a_child_protection_concern_and_tells_the_dsl(

@@ -30,6 +30,11 @@ class User(UserMixin, Base):
     session_nonce: Mapped[str] = mapped_column(String(32))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int] = mapped_column(default=0)
+    # An authenticator being set up: kept on the server, never in the session cookie.
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    pending_totp_since: Mapped[datetime | None]
+    # Set when an admin sets the password: the user must choose their own at next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     school: Mapped[School | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")

@@ -24,6 +24,17 @@ class CodeSchema(Schema):
     )
 
 
+class IdentitySchema(Schema):
+    """The password and a current code, asked for before the second factor changes."""
+
+    password = fields.String(
+        required=True,
+        validate=validate.Length(max=1000),
+        error_messages={"required": "Enter your password."},
+    )
+    current_code = fields.String(load_default="", validate=validate.Length(max=20))
+
+
 class PasswordChangeSchema(Schema):
     current_password = fields.String(
         required=True, error_messages={"required": "Enter your current password."}

@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts import mfa
-from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.accounts.models import MFA_REQUIRED, User, UserRole
+from fieldvisit.accounts.throttle import unknown_accounts
+from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.permissions import Role
@@ -55,6 +57,11 @@ LOCKED = (
 )
 
 
+class AccountLocked(ValidationFailed):
+    """Too many wrong passwords from a signed-in session: the account is locked, and every
+    session of it ends."""
+
+
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
@@ -64,16 +71,29 @@ def new_nonce() -> str:
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    """Return the user these credentials belong to, or raise with a message that leaks nothing."""
+    """Return the user these credentials belong to, or raise with a message that leaks nothing.
+
+    Every failure writes an audit row by ids and address only: the email typed is never
+    recorded, since when it matches no account it may be anything (a password, a name).
+    """
     user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     now = utcnow()
     if user is None:
+        # Answer as a real account would, lock-out included: nothing tells which exist.
         _verify(Passwords.of(current_app).dummy_hash, password)
+        if unknown_accounts.locked(email):
+            audit(session, None, "sign_in_failed", "user", None, {"reason": "locked"})
+            raise ValidationFailed(LOCKED)
+        audit(session, None, "sign_in_failed", "user", None)
+        if unknown_accounts.fail(email, *_lockout()):
+            audit(session, None, "lock_out", "user", None)
         raise ValidationFailed(SIGN_IN_FAILED)
     if user.locked_until and user.locked_until > now:
+        _verify(Passwords.of(current_app).dummy_hash, password)  # takes as long as the others
+        audit(session, None, "sign_in_failed", "user", user.id, {"reason": "locked"})
         raise ValidationFailed(LOCKED)
     if not _verify(user.password_hash, password) or not user.active:
-        _count_failure(user)
+        _count_failure(session, user, "sign_in_failed")
         raise ValidationFailed(SIGN_IN_FAILED)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -83,24 +103,96 @@ def authenticate(session: Session, email: str, password: str) -> User:
     return user
 
 
-def _count_failure(user: User) -> None:
+def _lockout() -> tuple[int, timedelta]:
+    config = current_app.config
+    return config["LOGIN_MAX_FAILURES"], timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+
+
+def _count_failure(session: Session, user: User, action: str, actor_id: int | None = None) -> bool:
+    """Count a failure towards the lock-out and audit it; say whether it locked the account.
+    The actor is unknown (None) until the sign-in is complete."""
+    audit(session, actor_id, action, "user", user.id)
+    max_failures, lockout = _lockout()
     user.failed_logins += 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-        user.locked_until = utcnow() + timedelta(minutes=minutes)
-        user.failed_logins = 0
-
-
-def check_second_factor(session: Session, user: User, code: str, secret: str | None) -> None:
-    """Accept the authenticator code or count a failure towards the lock-out."""
-    if user.locked_until and user.locked_until > utcnow():
-        raise ValidationFailed(LOCKED)
-    if not mfa.accept_code(user, code, secret):
-        _count_failure(user)
-        raise ValidationFailed(
-            "That code is not right. Enter the 6-digit code your authenticator app shows now."
-        )
+    if user.failed_logins < max_failures:
+        return False
+    user.locked_until = utcnow() + lockout
     user.failed_logins = 0
+    audit(session, None, "lock_out", "user", user.id)
+    return True
+
+
+WRONG_CODE = "That code is not right. Enter the 6-digit code your authenticator app shows now."
+
+
+def check_second_factor(session: Session, user: User, code: str) -> None:
+    """Accept the authenticator code (on a first sign-in, from the app being set up) or count
+    a failure towards the lock-out."""
+    if user.locked_until and user.locked_until > utcnow():
+        audit(session, None, "second_factor_failed", "user", user.id, {"reason": "locked"})
+        raise ValidationFailed(LOCKED)
+    setting_up = user.totp_secret is None
+    accepted = mfa.confirm_pending(user, code) if setting_up else mfa.accept_code(user, code)
+    if not accepted:
+        _count_failure(session, user, "second_factor_failed")
+        raise ValidationFailed(WRONG_CODE)
+    if setting_up:
+        audit(session, user.id, "set_up_second_factor", "user", user.id)
+    user.failed_logins = 0
+
+
+def _refuse_wrong(session: Session, user: User, action: str, field: str, message: str) -> None:
+    """Count a wrong password or code from a signed-in user; at the lock-out, end every
+    session of the account."""
+    if _count_failure(session, user, action, actor_id=user.id):
+        user.session_nonce = new_nonce()
+        raise AccountLocked(LOCKED)
+    raise ValidationFailed(message, fields={field: [message]})
+
+
+def confirm_identity(session: Session, user: User, password: str, code: str) -> None:
+    """Check the signed-in user's password and, when they have an authenticator, a current
+    code from it (before the second factor changes)."""
+    if not _verify(user.password_hash, password):
+        _refuse_wrong(
+            session, user, "confirm_identity_failed", "password", "Your password is not right."
+        )
+    if user.totp_secret is not None and not mfa.accept_code(user, code):
+        _refuse_wrong(session, user, "confirm_identity_failed", "current_code", WRONG_CODE)
+
+
+def start_second_factor_change(session: Session, user: User, password: str, code: str) -> str:
+    """Begin setting up a new authenticator, once the password and a current code are given;
+    return the new secret, kept on the server until a code from it confirms it."""
+    confirm_identity(session, user, password, code)
+    audit(session, user.id, "start_second_factor_change", "user", user.id)
+    return mfa.start_pending(user)
+
+
+def finish_second_factor_change(session: Session, user: User, code: str) -> None:
+    """Make the authenticator being set up the user's own, on a code from it."""
+    replacing = user.totp_secret is not None
+    if not mfa.confirm_pending(user, code):
+        _refuse_wrong(session, user, "second_factor_failed", "code", WRONG_CODE)
+    audit(
+        session,
+        user.id,
+        "replace_second_factor" if replacing else "set_up_second_factor",
+        "user",
+        user.id,
+    )
+
+
+def remove_second_factor(session: Session, user: User, password: str, code: str) -> None:
+    """Stop asking for a code at sign-in, where the user's role does not need one."""
+    if user.roles & MFA_REQUIRED:
+        raise ValidationFailed(
+            "Your role needs an authenticator app: you can replace it, not remove it."
+        )
+    confirm_identity(session, user, password, code)
+    user.totp_secret = None
+    user.pending_totp_secret = user.pending_totp_since = None
+    audit(session, user.id, "remove_second_factor", "user", user.id)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -143,11 +235,18 @@ def create_user(
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change the user's password; every other signed-in device is signed out."""
+    """Change the user's password; every other signed-in device is signed out.
+
+    A wrong current password counts towards the lock-out as a failed sign-in does.
+    """
     if not _verify(user.password_hash, current):
-        raise ValidationFailed(
+        _refuse_wrong(
+            session,
+            user,
+            "change_password_failed",
+            "current_password",
             "Your current password is not right.",
-            fields={"current_password": ["Your current password is not right."]},
         )
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     user.session_nonce = new_nonce()

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -19,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
-from fieldvisit.accounts import mfa, sessions
+from fieldvisit.accounts import mfa, sessions, throttle
 from fieldvisit.accounts.models import User
 from fieldvisit.accounts.schemas import CodeSchema, SignInSchema
 from fieldvisit.accounts.services import authenticate, check_second_factor, new_nonce
@@ -28,31 +27,12 @@ from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.permissions import Role
-from fieldvisit.core.ratelimit import RateLimiter
 from fieldvisit.core.web import commit
 
 bp = Blueprint("accounts", __name__)
 bp.record_once(lambda state: sessions.init_app(state.app))
 
 PENDING_SECONDS = 300
-WINDOW_SECONDS = 300
-MAX_ATTEMPTS_PER_WINDOW = 30
-sign_in_limiter = RateLimiter(MAX_ATTEMPTS_PER_WINDOW, WINDOW_SECONDS)
-
-
-def _throttle() -> None:
-    """Refuse sign-in from an address with too many recent failures (successes don't count:
-    a school's staff share one address)."""
-    if sign_in_limiter.exceeded(_address()):
-        abort(429, "Too many failed sign-in attempts from this address. Wait five minutes.")
-
-
-def _failed() -> None:
-    sign_in_limiter.allow(_address())
-
-
-def _address() -> str:
-    return request.remote_addr or "unknown"
 
 
 def home_for(user: Any) -> str:
@@ -69,7 +49,7 @@ def login() -> Any:
     errors: dict[str, list[str]] = {}
     raw: dict[str, Any] = {}
     if request.method == "POST":
-        _throttle()
+        throttle.refuse_if_address_throttled()
         result = load_form(SignInSchema(), request.form)
         raw, errors = result.raw, result.errors
         if result.ok:
@@ -78,10 +58,12 @@ def login() -> Any:
                 user = authenticate(db.session, result.data["email"], result.data["password"])
             except ValidationFailed as error:
                 commit()  # keep the failure count
-                _failed()
+                throttle.count_address_failure()
                 errors = {"email": [error.message]}
             else:
                 if user.needs_second_factor:
+                    if user.totp_secret is None and mfa.pending_secret(user) is None:
+                        mfa.start_pending(user)  # a first sign-in sets the app up
                     commit()
                     session["pending_sign_in"] = {
                         "user": user.get_id(),
@@ -101,7 +83,6 @@ def _finish_sign_in(user: User, next_url: str | None) -> Any:
     audit(db.session, user.id, "sign_in", "user", user.id)
     commit()
     session.pop("pending_sign_in", None)
-    session.pop("pending_totp_secret", None)
     login_user(user)
     sessions.start()
     return redirect(next_url or home_for(user))
@@ -127,26 +108,24 @@ def second_factor() -> Any:
         flash("Sign in again: the sign-in took too long or was not started.", "info")
         return redirect(url_for("accounts.login"))
     setting_up = user.totp_secret is None
-    if setting_up:
-        session.setdefault("pending_totp_secret", mfa.new_secret())
-    secret = session.get("pending_totp_secret") if setting_up else user.totp_secret
+    secret = mfa.pending_secret(user) if setting_up else None
+    if setting_up and secret is None:
+        flash("Sign in again: setting up the authenticator app took too long.", "info")
+        return redirect(url_for("accounts.login"))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        _throttle()
+        throttle.refuse_if_address_throttled()
         result = load_form(CodeSchema(), request.form)
         errors = result.errors
         if result.ok:
             assert result.data is not None
             try:
-                check_second_factor(db.session, user, result.data["code"], secret)
+                check_second_factor(db.session, user, result.data["code"])
             except ValidationFailed as error:
                 commit()  # keep the failure count
-                _failed()
+                throttle.count_address_failure()
                 errors = {"code": [error.message]}
             else:
-                if setting_up:
-                    user.totp_secret = secret
-                    audit(db.session, user.id, "set_up_second_factor", "user", user.id)
                 return _finish_sign_in(user, session["pending_sign_in"].get("next"))
     return render_template(
         "accounts/code.html",
@@ -154,8 +133,8 @@ def second_factor() -> Any:
         error_list=error_list(errors),
         values={},
         setting_up=setting_up,
-        secret=secret if setting_up else None,
-        qr_svg=Markup(mfa.setup_qr_svg(secret, user.email)) if setting_up else None,
+        secret=secret,
+        qr_svg=Markup(mfa.setup_qr_svg(secret, user.email)) if secret else None,
     ), 400 if errors else 200
 
 

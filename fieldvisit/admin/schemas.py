@@ -156,6 +156,12 @@ class SettingsSchema(Schema):
         error_messages=_WHOLE_HOURS,
     )
 
+    officer_access_days = fields.Integer(
+        load_default=None,  # left as it is when the form does not send it
+        validate=validate.Range(min=0, max=90, error="Enter between 0 and 90 days."),
+        error_messages={"invalid": "Enter a whole number.", "required": "Enter a number of days."},
+    )
+
     @validates_schema
     def _vulnerable_first(self, data: dict, **_: object) -> None:
         if data.get("vulnerable_referral_school_day", 0) > data.get("referral_school_day", 99):

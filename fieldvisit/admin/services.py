@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.accounts.services import create_user, hash_password, new_nonce
+from fieldvisit.core import mail
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotAllowed, ValidationFailed
@@ -34,20 +35,47 @@ def _school(session: Session, school_id: int | None) -> School | None:
     return school
 
 
+# Roles that open children's data: an admin never grants one to themselves.
+CASE_ROLES = frozenset({Role.SCHOOL, Role.OFFICER, Role.LAAO})
+
+SIGN_OFF = "\n\nThis email is from fieldvisit. If you did not expect it, tell your administrator."
+
+
+def _role_names(roles: set[Role]) -> list[str]:
+    return sorted(role.value for role in roles)
+
+
 def add_user(session: Session, admin: User, data: dict[str, Any]) -> User:
     _require(admin, Permission.ADMIN_USERS)
+    roles = {Role(r) for r in data["roles"]}
     try:
         user = create_user(
             session,
             email=data["email"],
             name=data["name"],
             password=data["password"],
-            roles={Role(r) for r in data["roles"]},
+            roles=roles,
             school=_school(session, data["school_id"]),
         )
     except ValidationFailed as error:
         raise ValidationFailed(error.message, fields={"email": [error.message]}) from None
-    audit(session, admin.id, "create", "user", user.id)
+    user.must_change_password = True  # the first password was chosen by the admin
+    audit(
+        session,
+        admin.id,
+        "create",
+        "user",
+        user.id,
+        {"roles_before": [], "roles_after": _role_names(roles), "password_set": True},
+    )
+    mail.queue(
+        session,
+        [user.email],
+        "Your fieldvisit account",
+        "An administrator has made you a fieldvisit account. They will give you your first "
+        "password; when you sign in with it you will be asked to choose your own.\n\n"
+        f"Sign in: {mail.link('accounts.login')}" + SIGN_OFF,
+    )
     return user
 
 
@@ -61,20 +89,42 @@ def update_user(session: Session, admin: User, user: User, data: dict[str, Any])
         message = f"Another user already has the email address {email}."
         raise ValidationFailed(message, fields={"email": [message]})
     roles = {Role(r) for r in data["roles"]}
+    before = user.roles
     if user.id == admin.id and (Role.ADMIN not in roles or not data["active"]):
         message = "You cannot remove your own administrator role or deactivate yourself."
         raise ValidationFailed(message, fields={"roles": [message]})
+    if user.id == admin.id and (roles - before) & CASE_ROLES:
+        message = "You cannot give yourself a role that opens cases: another administrator must."
+        raise ValidationFailed(message, fields={"roles": [message]})
+    password_set = bool(data.get("password"))
+    if user.id == admin.id and password_set:
+        message = "Change your own password on the Your account page: it asks for the current one."
+        raise ValidationFailed(message, fields={"password": [message]})
     user.email, user.name = email, data["name"]
     user.school = _school(session, data["school_id"])
     user.active = data["active"]
     user.role_rows = [row for row in user.role_rows if row.role in roles] + [
-        UserRole(role=role) for role in sorted(roles - user.roles)
+        UserRole(role=role) for role in sorted(roles - before)
     ]
-    if data.get("password"):
+    if password_set:
         user.password_hash = hash_password(data["password"])
-    if data.get("password") or not data["active"]:
+        user.must_change_password = True
+    if password_set or not data["active"]:
         user.session_nonce = new_nonce()  # sign them out everywhere
-    audit(session, admin.id, "update", "user", user.id)
+    detail: dict[str, Any] = {"password_set": password_set}
+    if roles != before:
+        detail |= {"roles_before": _role_names(before), "roles_after": _role_names(roles)}
+    audit(session, admin.id, "update", "user", user.id, detail)
+    if password_set:
+        mail.queue(
+            session,
+            [user.email],
+            "Your fieldvisit password was set by an administrator",
+            "An administrator has set a new password for your fieldvisit account, and you "
+            "have been signed out everywhere. When you next sign in you will be asked to "
+            "choose your own password.\n\nIf you did not ask for this, tell your "
+            f"administrator at once.\n\nSign in: {mail.link('accounts.login')}" + SIGN_OFF,
+        )
 
 
 def unlock_user(session: Session, admin: User, user: User) -> None:
@@ -122,12 +172,16 @@ def save_settings(
         la = LocalAuthority(la_code=data["la_code"])
         session.add(la)
     for key, value in data.items():
-        if key == "la_code" or (key in SESSION_DEFAULTS and value is None):
+        if key == "la_code" or (key in KEPT_WHEN_NOT_SENT and value is None):
             continue  # the code is set once; a limit the form did not send is kept
         setattr(la, key, value)
     session.flush()
     audit(session, admin.id, "update", "local_authority", la.id)
     return la
+
+
+# Settings a form that does not send them leaves as they are.
+KEPT_WHEN_NOT_SENT = frozenset({*SESSION_DEFAULTS, "officer_access_days"})
 
 
 def current_la(session: Session) -> LocalAuthority | None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, or_, select
-from sqlalchemy.orm import Session
+from datetime import timedelta
+
+from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case
+from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotFound
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Referral
+from fieldvisit.schools.models import OFFICER_ACCESS_DAYS, LocalAuthority
 from fieldvisit.visits.models import AssignmentStatus, VisitAssignment
 
 
@@ -20,11 +24,19 @@ def visible_to(user: User):  # noqa: ANN201 - a SQL expression
     if Role.SCHOOL in roles and user.school_id is not None:
         conditions.append(Case.school_id == user.school_id)
     if Role.OFFICER in roles:
+        # While the visit is open, and for the LA's few days after it is made.
+        cutoff = utcnow() - timedelta(days=_officer_access_days(user))
         conditions.append(
             exists().where(
                 VisitAssignment.case_id == Case.id,
                 VisitAssignment.officer_id == user.id,
-                VisitAssignment.status != AssignmentStatus.CANCELLED,
+                or_(
+                    VisitAssignment.status == AssignmentStatus.OPEN,
+                    and_(
+                        VisitAssignment.status == AssignmentStatus.DONE,
+                        VisitAssignment.done_at >= cutoff,
+                    ),
+                ),
             )
         )
         if user.school_id is not None:
@@ -32,6 +44,19 @@ def visible_to(user: User):  # noqa: ANN201 - a SQL expression
     if Role.LAAO in roles:
         conditions.append(exists().where(Referral.case_id == Case.id))
     return or_(*conditions) if conditions else false()
+
+
+def _officer_access_days(user: User) -> int:
+    """Return the LA's setting: how many days an officer sees a case after their visit."""
+    session = object_session(user)
+    days = (
+        session.scalar(
+            select(LocalAuthority.officer_access_days).order_by(LocalAuthority.id).limit(1)
+        )
+        if session is not None
+        else None
+    )
+    return OFFICER_ACCESS_DAYS if days is None else days
 
 
 def cases_for(user: User) -> Select[tuple[Case]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import ForeignKey, Index, String
@@ -26,10 +27,17 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(50))
     object_id: Mapped[int | None]
     ip: Mapped[str] = mapped_column(String(45), default="")
+    # What changed, as ids and codes only (roles before and after), never names or text.
+    detail: Mapped[dict[str, Any] | None]
 
 
 def audit(
-    session: Session, user_id: int | None, action: str, object_type: str, object_id: int | None
+    session: Session,
+    user_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """Record one view, change or download; goes out with the request's commit."""
     ip = (request.remote_addr or "") if has_request_context() else ""
@@ -42,6 +50,7 @@ def audit(
             object_type=object_type,
             object_id=object_id,
             ip=ip,
+            detail=detail,
         ),
     )
     log.info("audit user=%s action=%s %s=%s", user_id, action, object_type, object_id)

@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldvisit.core.dates import format_date, format_datetime
 from fieldvisit.core.db import commit_kept_aside, db
@@ -115,7 +116,23 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/app/api")
 
 
+class _BehindProxies:
+    """Take the client's address (and scheme) from X-Forwarded-For (-Proto) as far as the
+    configured number of reverse proxies vouch for it; with none, from the connection."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        count = int(self.app.config.get("PROXY_COUNT") or 0)
+        if count <= 0:
+            return self.wsgi_app(environ, start_response)
+        return ProxyFix(self.wsgi_app, x_for=count, x_proto=count)(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
+    app.wsgi_app = _BehindProxies(app)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
     app.jinja_env.filters["date"] = format_date

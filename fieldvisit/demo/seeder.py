@@ -246,6 +246,7 @@ class Seeder:
                 assigned_at=self._at(on, 8),
                 due_on=on,
                 status=AssignmentStatus.DONE,
+                done_at=self._at(on, 11, 45),
             )
         )
         outcome = VisitOutcome.CHILD_NOT_SEEN if answered else VisitOutcome.NO_ANSWER

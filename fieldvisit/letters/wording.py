@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app, render_template
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import TemplateSyntaxError, nodes
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -23,31 +21,11 @@ from fieldvisit.core.permissions import Permission
 from fieldvisit.core.qr import qr_png_data_uri
 from fieldvisit.letters.kinds import LetterContext, LetterKind
 from fieldvisit.letters.models import Delivery, LetterWording
+from fieldvisit.letters.sandbox import render_within_limits, sandbox
 from fieldvisit.schools.models import LocalAuthority
 
 MAX_WORDING_CHARS = 20_000
-MAX_REPEAT = 2_000
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-
-
-class WordingSandbox(ImmutableSandboxedEnvironment):
-    """Jinja's sandbox with no globals and no way to build huge strings or numbers."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**":
-            raise SecurityError("powers are not allowed in letter wording")
-        if isinstance(left, str | list | tuple) or isinstance(right, str | list | tuple):
-            count = right if isinstance(left, str | list | tuple) else left
-            if not isinstance(count, int) or count > MAX_REPEAT:
-                raise SecurityError("repeating text that many times is not allowed")
-        return super().call_binop(context, operator, left, right)
-
-
-# No autoescape: the whole output is escaped as plain text, typed words and fields alike.
-_sandbox = WordingSandbox(autoescape=False, undefined=StrictUndefined)
-_sandbox.globals.clear()
 
 
 @dataclass(frozen=True)
@@ -74,7 +52,7 @@ def check_wording(kind: LetterKind, source: str) -> list[WordingProblem]:
             WordingProblem(None, f"The wording must be {MAX_WORDING_CHARS} characters or fewer")
         ]
     try:
-        tree = _sandbox.parse(source)
+        tree = sandbox.parse(source)
     except TemplateSyntaxError as error:
         return [WordingProblem(error.lineno, error.message or "syntax error")]
     problems = []
@@ -103,14 +81,9 @@ def _constant(node: nodes.Node) -> Any:
     return node.value if isinstance(node, nodes.Const) else None
 
 
-@lru_cache(maxsize=64)
-def _compile(source: str) -> Any:
-    return _sandbox.from_string(source)
-
-
 def render_wording(source: str, fields: dict[str, str]) -> Markup:
     """Render wording with only the letter's fields; blank lines separate paragraphs."""
-    text = _compile(source).render(**fields)
+    text = render_within_limits(source, fields)
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
     return Markup("").join(
         Markup("<p>%s</p>") % Markup("<br>").join(escape(line.strip()) for line in p.splitlines())

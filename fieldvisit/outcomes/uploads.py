@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.images import pixels_only
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -30,8 +31,8 @@ def _refuse(message: str, field: str) -> ValidationFailed:
 def check_notice(data: bytes, field: str = "notice_file") -> CheckedFile:
     """Accept a PDF, JPEG or PNG by what it contains, never by its name.
 
-    Images are decoded and saved again, which drops their metadata (such as
-    where a photo was taken) and anything hidden after the picture.
+    Images are saved again from their pixels alone, which drops their metadata (EXIF with
+    where a photo was taken, XMP, comments, ICC) and anything hidden after the picture.
     """
     if not data:
         raise _refuse("The selected file is empty", field)
@@ -55,9 +56,10 @@ def check_notice(data: bytes, field: str = "notice_file") -> CheckedFile:
     content_type, extension = IMAGE_FORMATS[image.format]
     out = io.BytesIO()
     if image.format == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=90)
+        pixels_only(image).save(out, "JPEG", quality=90)
     else:
-        image.save(out, "PNG", optimize=True)
+        alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        pixels_only(image, "RGBA" if alpha else "RGB").save(out, "PNG", optimize=True)
     return CheckedFile(out.getvalue(), content_type, extension)
 
 

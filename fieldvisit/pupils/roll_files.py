@@ -7,16 +7,21 @@ raises RollFileError and nothing is imported.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
-from xml.parsers import expat
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_CONTACTS = 4
+# A CTF of a 3,000-pupil school with four contacts each has about 200,000 elements.
+MAX_XML_ELEMENTS = 500_000
 
 
 class RollFileError(ValueError):
@@ -35,10 +40,20 @@ def parse_roll(data: bytes) -> ParsedRoll:
         raise RollFileError("The file is empty")
     if len(data) > MAX_BYTES:
         raise RollFileError("The file must be smaller than 5 MB")
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
-    if head.startswith(b"<"):
+    if _looks_like_xml(data):
         return parse_ctf(data)
     return parse_csv(data)
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    """Say whether the file starts with "<" in UTF-8 or UTF-16 (with or without a BOM)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = data[:400].decode("utf-16", errors="ignore")
+    elif data[:2] in (b"<\x00", b"\x00<"):
+        head = data[:400].decode("utf-16-le" if data[0] else "utf-16-be", errors="ignore")
+    else:
+        head = data[:200].decode("utf-8-sig", errors="ignore")
+    return head.lstrip(" \t\r\n").startswith("<")
 
 
 # CSV ---------------------------------------------------------------------------------
@@ -172,21 +187,36 @@ def parse_csv(data: bytes) -> ParsedRoll:
 # CTF ---------------------------------------------------------------------------------
 
 
+class _LineNumberedTree(ET.TreeBuilder):
+    """Build the tree, noting the line each element starts on, up to MAX_XML_ELEMENTS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[ET.Element, int] = {}
+        self.parser: DefusedXMLParser | None = None
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:  # type: ignore[override]
+        if len(self.lines) >= MAX_XML_ELEMENTS:
+            raise RollFileError(
+                f"The file holds more than {MAX_XML_ELEMENTS:,} XML elements, more than any "
+                "school's roll: export only the pupils on roll and try again"
+            )
+        element = super().start(tag, attrs)
+        assert self.parser is not None
+        self.lines[element] = self.parser.parser.CurrentLineNumber
+        return element
+
+
 def _read_xml(data: bytes) -> tuple[ET.Element, dict[ET.Element, int]]:
-    """Parse XML into a tree, noting the line each element starts on."""
-    builder = ET.TreeBuilder()
-    lines: dict[ET.Element, int] = {}
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        lines[builder.start(tag, attrs)] = parser.CurrentLineNumber
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = builder.end
-    parser.CharacterDataHandler = builder.data
-    parser.Parse(data, True)
-    return builder.close(), lines
+    """Parse XML into a tree with defusedxml: no document type (DTD) at all, no entities, no
+    external references, whatever the file's encoding."""
+    tree = _LineNumberedTree()
+    parser = DefusedXMLParser(
+        target=tree, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    tree.parser = parser
+    parser.feed(data)
+    return parser.close(), tree.lines
 
 
 def _text(element: ET.Element | None, path: str) -> str:
@@ -271,12 +301,14 @@ def _ctf_pupil(pupil: ET.Element) -> dict[str, Any]:
 
 def parse_ctf(data: bytes) -> ParsedRoll:
     """Read the pupils of a Common Transfer File, each with the line its <Pupil> starts on."""
-    # A CTF has no document type; refusing one refuses entity tricks with it.
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise RollFileError("The file declares a document type, which a CTF never does")
     try:
         root, lines = _read_xml(data)
-    except expat.ExpatError as error:
+    except DefusedXmlException:
+        raise RollFileError(
+            "The file declares a document type (DTD) or entities, which a CTF never does: "
+            "export it again from the school's system"
+        ) from None
+    except ET.ParseError as error:
         raise RollFileError(f"The file is not well-formed XML: {error}") from None
     if root.tag != "CTfile":
         raise RollFileError(f"The file is XML but not a CTF: it starts with <{root.tag}>")

@@ -16,6 +16,8 @@ SESSION_DEFAULTS = {
     "officer_idle_minutes": 8 * 60,
     "officer_absolute_hours": 12,
 }
+# How many days an officer still sees a case after their visit to it is done.
+OFFICER_ACCESS_DAYS = 14
 
 
 class LocalAuthority(Base):
@@ -24,6 +26,7 @@ class LocalAuthority(Base):
         CheckConstraint("referral_school_day >= 1", name="referral_day_positive"),
         CheckConstraint("vulnerable_referral_school_day >= 1", name="vulnerable_day_positive"),
         CheckConstraint("removal_after_days >= 1", name="removal_days_positive"),
+        CheckConstraint("officer_access_days >= 0", name="officer_access_days_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +50,7 @@ class LocalAuthority(Base):
     officer_absolute_hours: Mapped[int] = mapped_column(
         default=SESSION_DEFAULTS["officer_absolute_hours"]
     )
+    officer_access_days: Mapped[int] = mapped_column(default=OFFICER_ACCESS_DAYS)
 
     schools: Mapped[list[School]] = relationship(back_populates="local_authority")
     terms: Mapped[list[Term]] = relationship(order_by="Term.starts_on")

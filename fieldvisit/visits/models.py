@@ -104,6 +104,8 @@ class VisitAssignment(Base):
     assigned_at: Mapped[datetime]
     due_on: Mapped[date | None]
     status: Mapped[AssignmentStatus] = str_enum(AssignmentStatus, default=AssignmentStatus.OPEN)
+    # When the visit was made: the officer sees the case for a few days more (cases/access.py).
+    done_at: Mapped[datetime | None]
     instructions: Mapped[str] = mapped_column(Text, default="")
 
     officer: Mapped[User] = relationship(foreign_keys=[officer_id])

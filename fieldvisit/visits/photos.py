@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from fieldvisit.accounts.models import User
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import DomainError, NotFound, ValidationFailed
+from fieldvisit.core.images import pixels_only
 from fieldvisit.core.storage import storage
 from fieldvisit.visits.models import HomeVisit, VisitPhoto
 from fieldvisit.visits.schemas import MAX_PHOTOS
@@ -47,7 +48,8 @@ class CleanPhoto:
 
 
 def clean_photo(data: bytes) -> CleanPhoto:
-    """Check the bytes are a real JPEG or PNG within limits; re-encode without any metadata."""
+    """Check the bytes are a real JPEG or PNG within limits; keep only the pixels, re-encoded:
+    no EXIF (location, device), XMP, JPEG comment or ICC profile survives."""
     if len(data) > MAX_PHOTO_BYTES:
         raise PhotoTooBig(f"The photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB.")
     try:
@@ -77,15 +79,15 @@ def clean_photo(data: bytes) -> CleanPhoto:
 
 def _flatten_to_rgb(image: Image.Image) -> Image.Image:
     if image.mode in ("RGBA", "LA", "P"):
-        rgba = image.convert("RGBA")
+        rgba = pixels_only(image, "RGBA")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    return image.convert("RGB")
+    return pixels_only(image)
 
 
 def _jpeg(image: Image.Image) -> bytes:
-    """Encode as JPEG; nothing from the original file (EXIF, GPS, comments) is carried over."""
+    """Encode pixels-only images as JPEG."""
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue()

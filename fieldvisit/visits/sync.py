@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
 from fieldvisit.cases.checklist import HOME_VISIT_ITEMS, mark_done
-from fieldvisit.cases.models import Case
+from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.cases.services import raise_concern
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
@@ -92,6 +92,24 @@ class Conflict(DomainError):
     status = 409
 
 
+class CaseNotOpen(DomainError):
+    code = "case_not_open"
+    status = 422
+
+
+# A visit is no longer added to a case in these states: it is refused alone, with the reason.
+CLOSED_TO_VISITS = frozenset({CaseState.CLOSED, CaseState.OFF_ROLL})
+
+
+def _case_not_open(case: Case) -> CaseNotOpen:
+    why = "is closed" if case.state == CaseState.CLOSED else "is off the school's roll"
+    return CaseNotOpen(
+        f"Case {case.reference} {why}, so this visit was not added to it. "
+        "Tell the school or the LA what you found.",
+        fields={"case_id": [f"Case {case.reference} {why}."]},
+    )
+
+
 class BatchRace(DomainError):
     code = "try_again"
     status = 409
@@ -142,6 +160,8 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
                     fields={"case_id": ["There is no case with that number that you can see."]},
                 )
             )
+        elif case.state in CLOSED_TO_VISITS:
+            answers.append(_case_not_open(case))
         else:
             visit = _new_visit(officer, case, data, content_hash(data))
             session.add(visit)
@@ -267,6 +287,7 @@ def _into_cases(
         )
     ):
         assignment.status = AssignmentStatus.DONE
+        assignment.done_at = utcnow()
     try:
         session.flush()
     except StaleDataError:

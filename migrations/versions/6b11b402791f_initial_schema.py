@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5771c241f322
+Revision ID: 6b11b402791f
 Revises:
-Create Date: 2026-12-03 07:19:18.489471
+Create Date: 2026-12-03 07:42:21.629885
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "5771c241f322"
+revision: str = "6b11b402791f"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -40,6 +40,11 @@ def upgrade() -> None:
         sa.Column("office_absolute_hours", sa.Integer(), nullable=False),
         sa.Column("officer_idle_minutes", sa.Integer(), nullable=False),
         sa.Column("officer_absolute_hours", sa.Integer(), nullable=False),
+        sa.Column("officer_access_days", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "officer_access_days >= 0",
+            name=op.f("ck_local_authorities_officer_access_days_not_negative"),
+        ),
         sa.CheckConstraint(
             "referral_school_day >= 1", name=op.f("ck_local_authorities_referral_day_positive")
         ),
@@ -191,6 +196,11 @@ def upgrade() -> None:
         sa.Column("session_nonce", sa.String(length=32), nullable=False),
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
         sa.Column("totp_last_step", sa.Integer(), nullable=False),
+        sa.Column("pending_totp_secret", sa.String(length=64), nullable=True),
+        sa.Column(
+            "pending_totp_since", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("must_change_password", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["school_id"], ["schools.id"], name=op.f("fk_users_school_id_schools")
         ),
@@ -227,6 +237,7 @@ def upgrade() -> None:
         sa.Column("object_type", sa.String(length=50), nullable=False),
         sa.Column("object_id", sa.Integer(), nullable=True),
         sa.Column("ip", sa.String(length=45), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_audit_events_user_id_users")
         ),
@@ -705,6 +716,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("done_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("instructions", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assigned_by_id"], ["users.id"], name=op.f("fk_visit_assignments_assigned_by_id_users")
