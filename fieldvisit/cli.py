@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -175,6 +176,46 @@ def verify_chronology() -> None:
         )
         sys.exit(1)
     click.echo("Every case's chronology is intact.")
+
+
+@cli.command()
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(destination: Path) -> None:
+    """Write the database and the file store to one archive (safe while the server runs)."""
+    from fieldvisit.core import backup as backups
+    from fieldvisit.core.storage import storage
+
+    try:
+        done = backups.backup(current_app._get_current_object(), storage(), destination)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Backed up the {done.database} database (schema {done.revision}) and "
+        f"{done.files} file{'s' if done.files != 1 else ''} to {destination}."
+    )
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database or file store that is not empty.")
+@with_appcontext
+def restore(source: Path, force: bool) -> None:
+    """Check a backup against its manifest, then restore the database and the file store."""
+    from fieldvisit.core import backup as backups
+    from fieldvisit.core.db import db as database
+    from fieldvisit.core.storage import storage
+
+    database.engine.dispose()
+    try:
+        done = backups.restore(current_app._get_current_object(), storage(), source, force=force)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Restored the {done.database} database (schema {done.revision}) and "
+        f"{done.files} file{'s' if done.files != 1 else ''} from {source}. "
+        "Run `fieldvisit db upgrade`, then `fieldvisit verify-chronology`."
+    )
 
 
 @cli.command("send-reminders")

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -47,6 +48,7 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
+    def stored_keys(self) -> Iterator[str]: ...
     def check_writable(self) -> None: ...
     def remove_stale_temporary_files(self, older_than: float = ...) -> int: ...
 
@@ -112,6 +114,16 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def stored_keys(self) -> Iterator[str]:
+        """Yield the key of every stored file, in a stable order (not temporary files)."""
+        if not self.root.is_dir():
+            return
+        for folder, folders, names in os.walk(self.root):
+            folders.sort()
+            for name in sorted(names):
+                if not name.startswith(TEMP_PREFIX):
+                    yield (Path(folder) / name).relative_to(self.root).as_posix()
 
     def check_writable(self) -> None:
         """Write and remove a small file at the root; raise OSError if that fails."""
