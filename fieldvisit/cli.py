@@ -218,6 +218,36 @@ def restore(source: Path, force: bool) -> None:
     )
 
 
+@cli.command("apply-retention")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@with_appcontext
+def apply_retention(dry_run: bool) -> None:
+    """Delete closed cases past the LA's retention period, with their records and files."""
+    from fieldvisit.admin import retention
+    from fieldvisit.core.db import db as database
+    from fieldvisit.core.storage import storage
+
+    found = retention.plan(database.session)
+    closed = f"closed before {found.closed_before:%Y-%m-%d} ({found.years} years)"
+    if not found.case_ids:
+        click.echo(f"No case was {closed}.")
+        return
+    verb = "Would delete" if dry_run else "Deleting"
+    click.echo(f"{verb} {len(found.case_ids)} case(s) {closed}:")
+    click.echo("  " + " ".join(f"C{case_id:06d}" for case_id in found.case_ids))
+    for table, count in found.counts().items():
+        click.echo(f"  {table}: {count}")
+    click.echo(f"  files: {len(found.file_keys)}")
+    if dry_run:
+        return
+    retention.apply(database.session, found)
+    database.session.commit()
+    store = storage()
+    for key in sorted(found.file_keys):
+        store.delete(key)
+    click.echo("Done: the audit log records the case ids and counts.")
+
+
 @cli.command("send-reminders")
 @click.option("--date", "on", help="Count as on this date (YYYY-MM-DD) instead of today.")
 @with_appcontext

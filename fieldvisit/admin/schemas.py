@@ -161,6 +161,11 @@ class SettingsSchema(Schema):
         validate=validate.Range(min=0, max=90, error="Enter between 0 and 90 days."),
         error_messages={"invalid": "Enter a whole number.", "required": "Enter a number of days."},
     )
+    retention_years = fields.Integer(
+        load_default=None,  # left as it is when the form does not send it
+        validate=validate.Range(min=1, max=100, error="Enter between 1 and 100 years."),
+        error_messages={"invalid": "Enter a whole number.", "required": "Enter a number of years."},
+    )
 
     @validates_schema
     def _vulnerable_first(self, data: dict, **_: object) -> None:

@@ -18,6 +18,8 @@ SESSION_DEFAULTS = {
 }
 # How many days an officer still sees a case after their visit to it is done.
 OFFICER_ACCESS_DAYS = 14
+# How many years a closed case is kept before `fieldvisit apply-retention` deletes it.
+RETENTION_YEARS = 6
 
 
 class LocalAuthority(Base):
@@ -27,6 +29,7 @@ class LocalAuthority(Base):
         CheckConstraint("vulnerable_referral_school_day >= 1", name="vulnerable_day_positive"),
         CheckConstraint("removal_after_days >= 1", name="removal_days_positive"),
         CheckConstraint("officer_access_days >= 0", name="officer_access_days_not_negative"),
+        CheckConstraint("retention_years >= 1", name="retention_years_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +54,9 @@ class LocalAuthority(Base):
         default=SESSION_DEFAULTS["officer_absolute_hours"]
     )
     officer_access_days: Mapped[int] = mapped_column(default=OFFICER_ACCESS_DAYS)
+    retention_years: Mapped[int] = mapped_column(
+        default=RETENTION_YEARS, server_default=str(RETENTION_YEARS)
+    )
 
     schools: Mapped[list[School]] = relationship(back_populates="local_authority")
     terms: Mapped[list[Term]] = relationship(order_by="Term.starts_on")

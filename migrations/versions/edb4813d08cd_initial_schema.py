@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6b11b402791f
+Revision ID: edb4813d08cd
 Revises:
-Create Date: 2026-12-03 07:42:21.629885
+Create Date: 2026-12-03 07:49:25.152032
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "6b11b402791f"
+revision: str = "edb4813d08cd"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("officer_idle_minutes", sa.Integer(), nullable=False),
         sa.Column("officer_absolute_hours", sa.Integer(), nullable=False),
         sa.Column("officer_access_days", sa.Integer(), nullable=False),
+        sa.Column("retention_years", sa.Integer(), server_default="6", nullable=False),
         sa.CheckConstraint(
             "officer_access_days >= 0",
             name=op.f("ck_local_authorities_officer_access_days_not_negative"),
@@ -50,6 +51,9 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "removal_after_days >= 1", name=op.f("ck_local_authorities_removal_days_positive")
+        ),
+        sa.CheckConstraint(
+            "retention_years >= 1", name=op.f("ck_local_authorities_retention_years_positive")
         ),
         sa.CheckConstraint(
             "vulnerable_referral_school_day >= 1",
