@@ -114,26 +114,73 @@ def create_user(
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, type=int, show_default=True)
-@click.option("--threads", default=8, type=int, show_default=True)
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Processes: above 1 runs gunicorn, on PostgreSQL only.",
+)
+@click.option(
+    "--threads",
+    default=8,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Threads per process: requests answered at once by each.",
+)
+@click.option(
+    "--connection-limit",
+    default=500,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Open connections the server accepts in all; more wait in the listen queue.",
+)
 @click.option(
     "--no-worker",
     is_flag=True,
     help="Do not send emails from this process: leave them to `fieldvisit worker`.",
 )
-def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
-    """Serve the app with a production WSGI server (waitress) and send its emails."""
-    from waitress import serve as waitress_serve
+def serve(
+    host: str, port: int, workers: int, threads: int, connection_limit: int, no_worker: bool
+) -> None:
+    """Serve the app with a production WSGI server and send its emails.
 
+    One process (waitress) by default; --workers N runs gunicorn with N processes, which
+    needs PostgreSQL.
+    """
+    from fieldvisit import server
     from fieldvisit.core.outbox import Worker
     from fieldvisit.core.storage import storage
 
     app = create_app()
+    sqlite = app.config["DATABASE_URL"].startswith("sqlite")
+    if workers > 1 and sqlite:
+        raise click.UsageError(
+            "--workers above 1 needs PostgreSQL: SQLite lets one process write at a time, "
+            "so more processes would only queue for its lock. Use --threads on SQLite, or "
+            "move to PostgreSQL (see the README)."
+        )
     with app.app_context():
         storage().remove_stale_temporary_files()  # left by a crash or a power cut
-    if not no_worker:
-        Worker(app).start_thread()
     click.echo(f"fieldvisit is serving on http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="fieldvisit")
+    if workers == 1:
+        if not no_worker:
+            Worker(app).start_thread()
+        server.serve_waitress(app, host, port, threads, connection_limit)
+        return
+
+    def worker_app():  # noqa: ANN202
+        """Build the app in a gunicorn worker process, after the fork."""
+        built = create_app()
+        if not no_worker:
+            Worker(built).start_thread()  # workers claim emails with SKIP LOCKED: safe
+        return built
+
+    with app.app_context():
+        from fieldvisit.core.db import db as database
+
+        database.engine.dispose()  # no connection crosses the fork
+    server.serve_gunicorn(worker_app, host, port, workers, threads, connection_limit)
 
 
 @cli.command()

@@ -84,12 +84,15 @@ def server_env(workdir: Path, port: int, database_url: str | None = None) -> dic
 
 @contextmanager
 def live_server(
-    workdir: Path, *serve_args: str, extra_env: dict[str, str] | None = None
+    workdir: Path,
+    *serve_args: str,
+    extra_env: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> Iterator[LiveServer]:
-    """Seed the demo into a new SQLite file and serve it until the block ends; `extra_env` adds
-    or replaces FIELDVISIT_* settings."""
+    """Seed the demo into a new SQLite file (or the empty database at `database_url`) and
+    serve it until the block ends; `extra_env` adds or replaces FIELDVISIT_* settings."""
     port = free_port()
-    env = {**server_env(workdir, port), **(extra_env or {})}
+    env = {**server_env(workdir, port, database_url), **(extra_env or {})}
     server = LiveServer(env["FIELDVISIT_BASE_URL"], env, workdir / "live.db", workdir / "log")
     server.cli("db", "upgrade")
     server.cli("seed-demo")
