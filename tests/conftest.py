@@ -92,10 +92,8 @@ def session(app: Flask) -> Iterator[Session]:
 def _fresh_sign_in_throttle() -> Iterator[None]:
     """Each test starts with no sign-in attempts counted against its address."""
     throttle.address_limiter.clear()
-    throttle.unknown_accounts.clear()
     yield
     throttle.address_limiter.clear()
-    throttle.unknown_accounts.clear()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Sign-in is throttled by account and by the real client's address together."""
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from fieldvisit.accounts import throttle
@@ -8,6 +9,7 @@ from fieldvisit.accounts.services import LOCKED
 from fieldvisit.core.audit import AuditEvent
 from tests.conftest import sign_in
 from tests.factories import PASSWORD
+from tests.live_server import csrf_token
 
 
 @pytest.fixture
@@ -86,3 +88,22 @@ def test_wrong_current_passwords_on_the_password_page_are_counted(session, world
     actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions.count("change_password_failed") == 5 and "lock_out" in actions
     assert LOCKED in sign_in(client, world.school_user).get_data(as_text=True)
+
+
+def test_an_unknown_email_stays_locked_when_the_server_restarts(tmp_path):
+    """Every web process (and a restarted one) gives the same answer: the count is in the
+    database, as a real account's is."""
+    from tests.live_server import live_server
+
+    def attempt(server):  # noqa: ANN001, ANN202
+        http = requests.Session()
+        page = http.get(f"{server.url}/login", timeout=30)
+        form = {"email": "nobody@demo.test", "password": "wrong password!"}
+        form["csrf_token"] = csrf_token(page.text)
+        return http.post(f"{server.url}/login", data=form, timeout=30).text
+
+    with live_server(tmp_path) as server:
+        answers = [attempt(server) for _ in range(5)]
+    assert all("Enter a correct email address and password." in page for page in answers)
+    with live_server(tmp_path) as restarted:
+        assert LOCKED in attempt(restarted)

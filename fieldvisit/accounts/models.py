@@ -70,3 +70,18 @@ class UserRole(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[Role] = str_enum(Role)
+
+
+class UnknownEmailLockout(Base):
+    """Failed sign-ins with an email that matches no account, counted as a real account's
+    are, by a hash of the email (what was typed is never kept). In the database so every
+    web process sees the same count: otherwise one would lock and another not, and the
+    difference would tell which accounts exist."""
+
+    __tablename__ = "unknown_email_lockouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(index=True)

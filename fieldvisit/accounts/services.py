@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.accounts import mfa
 from fieldvisit.accounts.models import MFA_REQUIRED, User, UserRole
-from fieldvisit.accounts.throttle import unknown_accounts
+from fieldvisit.accounts.throttle import count_unknown_email_failure, unknown_email_locked
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import ValidationFailed
@@ -81,11 +81,11 @@ def authenticate(session: Session, email: str, password: str) -> User:
     if user is None:
         # Answer as a real account would, lock-out included: nothing tells which exist.
         _verify(Passwords.of(current_app).dummy_hash, password)
-        if unknown_accounts.locked(email):
+        if unknown_email_locked(session, email):
             audit(session, None, "sign_in_failed", "user", None, {"reason": "locked"})
             raise ValidationFailed(LOCKED)
         audit(session, None, "sign_in_failed", "user", None)
-        if unknown_accounts.fail(email, *_lockout()):
+        if count_unknown_email_failure(session, email, *_lockout()):
             audit(session, None, "lock_out", "user", None)
         raise ValidationFailed(SIGN_IN_FAILED)
     if user.locked_until and user.locked_until > now:

@@ -1,8 +1,10 @@
 """Sign-in throttling, by account and by address together.
 
 Each failed password or code counts twice: against the account (its lock-out, kept in the
-database) and against the client's address (in memory). An email that matches no account
-locks exactly as a real one would, so the answers never tell which accounts exist. The
+database) and against the client's address (in memory, per process: with several web
+processes an address gets that many times the attempts). An email that matches no account
+locks exactly as a real one would, counted in the database too so that every process gives
+the same answer: the answers never tell which accounts exist. The
 address is the real client's, taken from X-Forwarded-For as far as the configured proxies
 (FIELDVISIT_PROXY_COUNT, see core/web.py) vouch for it, so a reverse proxy does not make
 everyone one address.
@@ -11,17 +13,22 @@ everyone one address.
 from __future__ import annotations
 
 import hashlib
-import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import abort, request
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from fieldvisit.accounts.models import UnknownEmailLockout
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.ratelimit import RateLimiter
 
 ADDRESS_WINDOW_SECONDS = 300
 MAX_FAILURES_PER_ADDRESS = 30
 address_limiter = RateLimiter(MAX_FAILURES_PER_ADDRESS, ADDRESS_WINDOW_SECONDS)
+# A real account's failure count never expires; an unknown email's is kept this long.
+FORGET_AFTER = timedelta(days=30)
 
 
 def client_address() -> str:
@@ -39,40 +46,46 @@ def count_address_failure() -> None:
     address_limiter.allow(client_address())
 
 
-class UnknownAccounts:
-    """Lock-outs of emails that match no account, mirroring a real account's (in memory,
-    by a hash of the email: what was typed is never kept)."""
-
-    MAX_KEPT = 10_000
-
-    def __init__(self) -> None:
-        self._state: dict[str, tuple[int, datetime | None]] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _key(email: str) -> str:
-        return hashlib.sha256(email.strip().lower().encode()).hexdigest()
-
-    def locked(self, email: str) -> bool:
-        with self._lock:
-            _, until = self._state.get(self._key(email), (0, None))
-            return until is not None and until > utcnow()
-
-    def fail(self, email: str, max_failures: int, lockout: timedelta) -> bool:
-        """Count a failure; say whether it locked the email, as it would a real account."""
-        key, now = self._key(email), utcnow()
-        with self._lock:
-            failures, _ = self._state.pop(key, (0, None))
-            failures += 1
-            locked = failures >= max_failures
-            self._state[key] = (0, now + lockout) if locked else (failures, None)
-            while len(self._state) > self.MAX_KEPT:  # forget the oldest first
-                del self._state[next(iter(self._state))]
-            return locked
-
-    def clear(self) -> None:
-        with self._lock:
-            self._state.clear()
+def _email_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-unknown_accounts = UnknownAccounts()
+def unknown_email_locked(session: Session, email: str) -> bool:
+    """Say whether an email that matches no account is locked out now."""
+    until = session.scalar(
+        select(UnknownEmailLockout.locked_until).where(
+            UnknownEmailLockout.email_sha256 == _email_key(email)
+        )
+    )
+    return until is not None and until > utcnow()
+
+
+def count_unknown_email_failure(
+    session: Session, email: str, max_failures: int, lockout: timedelta
+) -> bool:
+    """Count a failure for an email that matches no account; say whether it locked it, as it
+    would a real account. Rows untouched for FORGET_AFTER are removed on the way."""
+    now, key = utcnow(), _email_key(email)
+    session.execute(
+        delete(UnknownEmailLockout).where(UnknownEmailLockout.updated_at < now - FORGET_AFTER)
+    )
+    # Insert-or-nothing, then lock the row: two sign-ins at once count twice, never fail.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(UnknownEmailLockout)
+        .values(email_sha256=key, failed_logins=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["email_sha256"])
+    )
+    row = session.scalars(
+        select(UnknownEmailLockout)
+        .where(UnknownEmailLockout.email_sha256 == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    row.failed_logins += 1
+    row.updated_at = now
+    locked = row.failed_logins >= max_failures
+    if locked:
+        row.failed_logins, row.locked_until = 0, now + lockout
+    session.flush()
+    return locked

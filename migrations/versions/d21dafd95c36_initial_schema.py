@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: edb4813d08cd
+Revision ID: d21dafd95c36
 Revises:
-Create Date: 2026-12-03 07:49:25.152032
+Create Date: 2026-12-03 07:55:31.051130
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "edb4813d08cd"
+revision: str = "d21dafd95c36"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -92,6 +92,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_emails_due", ["status", "next_attempt_at"], unique=False)
+
+    op.create_table(
+        "unknown_email_lockouts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email_sha256", sa.String(length=64), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unknown_email_lockouts")),
+        sa.UniqueConstraint("email_sha256", name=op.f("uq_unknown_email_lockouts_email_sha256")),
+    )
+    with op.batch_alter_table("unknown_email_lockouts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_unknown_email_lockouts_updated_at"), ["updated_at"], unique=False
+        )
 
     op.create_table(
         "schools",
@@ -1043,6 +1058,10 @@ def downgrade() -> None:
     op.drop_table("closures")
     op.drop_table("terms")
     op.drop_table("schools")
+    with op.batch_alter_table("unknown_email_lockouts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unknown_email_lockouts_updated_at"))
+
+    op.drop_table("unknown_email_lockouts")
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_emails_due")
 
