@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo, with_appcontext
 
 from fieldvisit.app import create_app
@@ -111,7 +112,11 @@ def create_user(
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default=None,
+    help="Address to listen on.  [default: 127.0.0.1; with --https, this machine's LAN address]",
+)
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option("--threads", default=8, type=int, show_default=True)
 @click.option(
@@ -119,20 +124,66 @@ def create_user(
     is_flag=True,
     help="Do not send emails from this process: leave them to `fieldvisit worker`.",
 )
-def serve(host: str, port: int, threads: int, no_worker: bool) -> None:
+@click.option(
+    "--https",
+    "use_https",
+    is_flag=True,
+    help="Serve TLS with a self-signed certificate made in the instance folder, to try the "
+    "phone app on a real phone over the LAN (production: a TLS reverse proxy instead).",
+)
+def serve(host: str | None, port: int, threads: int, no_worker: bool, use_https: bool) -> None:
     """Serve the app with a production WSGI server (waitress) and send its emails."""
-    from waitress import serve as waitress_serve
-
     from fieldvisit.core.outbox import Worker
     from fieldvisit.core.storage import storage
 
     app = create_app()
     with app.app_context():
         storage().remove_stale_temporary_files()  # left by a crash or a power cut
+    if use_https:
+        _serve_https(app, host, port, no_worker)
+        return
+    from waitress import serve as waitress_serve
+
+    host = host or "127.0.0.1"
     if not no_worker:
         Worker(app).start_thread()
     click.echo(f"fieldvisit is serving on http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads, ident="fieldvisit")
+
+
+def _serve_https(app: Flask, host: str | None, port: int, no_worker: bool) -> None:
+    """Serve TLS for a trial on a phone. waitress has no TLS, so this is werkzeug's threaded
+    server: fine for a few people trying the app, not for production."""
+    from werkzeug.serving import make_server
+
+    from fieldvisit.core import tls
+    from fieldvisit.core.outbox import Worker
+
+    host = host or tls.lan_address()
+    certificate = tls.ensure_certificate(Path(app.instance_path), host)
+    server = make_server(
+        host,
+        port,
+        tls.OfferCertificate(app, certificate),
+        threaded=True,
+        ssl_context=tls.ssl_context(certificate),
+    )
+    if not no_worker:
+        Worker(app).start_thread()
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"fieldvisit is serving on https://{shown}:{port}/ (phone app: /app/)")
+    click.echo(f"Certificate: {certificate.cert_file}")
+    click.echo(f"Its SHA-256 fingerprint: {certificate.fingerprint}")
+    click.echo(
+        f"To trust it on a phone, download https://{shown}:{port}{tls.CERTIFICATE_PATH} "
+        "and install it (see README, 'Trying the app on a phone')."
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @cli.command()
