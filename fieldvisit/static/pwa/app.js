@@ -173,7 +173,8 @@ async function signOut() {
   if ((await outbox.counts()).unsynced) return renderSignOut();
   await db.wipe();
   for (const key of await caches.keys()) if (key.startsWith("fieldvisit-")) await caches.delete(key);
-  await (await navigator.serviceWorker?.getRegistration("/app/"))?.unregister();
+  // Both registrations go: the app's (/app/) and the letters' QR links' (/l/).
+  for (const registration of (await navigator.serviceWorker?.getRegistrations()) ?? []) await registration.unregister();
   try {
     await api.signOut();
   } catch {
