@@ -50,8 +50,22 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fromCache(PAGE, request));
   } else if (BY_PATH.has(url.pathname)) {
     event.respondWith(fromCache(BY_PATH.get(url.pathname), request));
+  } else if (url.pathname.startsWith(SCANNER)) {
+    event.respondWith(keptOnFirstUse(request));
   }
 });
+
+// The QR scanner's fallback is not part of the shell: it is kept the first time it is used,
+// so that it then works offline too.
+const SCANNER = "/static/vendor/barcode-detector/";
+async function keptOnFirstUse(request) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
 
 // A letter's QR code scanned with the phone's camera: fieldvisit answers when it can be
 // reached; offline, a letter downloaded with a visit opens that visit's form.
