@@ -70,6 +70,7 @@ def test_gzip_when_the_brotli_package_is_missing(client, monkeypatch):
         ("/app/sw.js", "text/javascript"),
         ("/app/manifest.webmanifest", "application/manifest+json"),
         ("/api/v1/openapi.json", "application/json"),
+        ("/static/vendor/barcode-detector/zxing_reader.wasm", "application/wasm"),
     ],
 )
 def test_text_answers_and_static_files_are_compressed(client, url, mimetype):

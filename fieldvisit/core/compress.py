@@ -36,6 +36,7 @@ COMPRESSIBLE = frozenset(
         "application/manifest+json",
         "application/xml",
         "image/svg+xml",
+        "application/wasm",  # the QR scanner's fallback, about a third of its size compressed
     }
 )
 # Below this a compressed body saves less than its headers and the CPU cost.
@@ -75,7 +76,9 @@ def choose_encoding(accept_encoding: Any) -> str | None:
 def compress(data: bytes, encoding: str, *, best: bool = False) -> bytes:
     if encoding == "br":
         assert brotli is not None
-        return brotli.compress(data, quality=11 if best else 5)
+        # 11 is brotli's best, and slow: for big files (the scanner's WebAssembly) 9.
+        quality = (11 if len(data) <= 256 * 1024 else 9) if best else 5
+        return brotli.compress(data, quality=quality)
     return gzip.compress(data, compresslevel=9 if best else 6, mtime=0)
 
 
