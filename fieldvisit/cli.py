@@ -160,7 +160,9 @@ def _serve_https(app: Flask, host: str | None, port: int, no_worker: bool) -> No
     from fieldvisit.core.outbox import Worker
 
     host = host or tls.lan_address()
-    certificate = tls.ensure_certificate(Path(app.instance_path), host)
+    # Listening on every interface: the phone reaches the LAN address, so name that one.
+    named = tls.lan_address() if host in {"0.0.0.0", "::"} else host
+    certificate = tls.ensure_certificate(Path(app.instance_path), named)
     server = make_server(
         host,
         port,
@@ -170,7 +172,7 @@ def _serve_https(app: Flask, host: str | None, port: int, no_worker: bool) -> No
     )
     if not no_worker:
         Worker(app).start_thread()
-    shown = f"[{host}]" if ":" in host else host
+    shown = f"[{named}]" if ":" in named else named
     click.echo(f"fieldvisit is serving on https://{shown}:{port}/ (phone app: /app/)")
     click.echo(f"Certificate: {certificate.cert_file}")
     click.echo(f"Its SHA-256 fingerprint: {certificate.fingerprint}")
