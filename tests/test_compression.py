@@ -103,3 +103,10 @@ def test_tiny_bodies_and_images_are_left_alone(client):
     ) as icon:
         assert icon.status_code == 200
         assert "Content-Encoding" not in icon.headers
+
+
+def test_a_file_too_big_to_hold_in_memory_is_sent_as_it_is(client, monkeypatch):
+    monkeypatch.setattr(compress, "MAX_SIZE", 1000)
+    response = _get(client, CSS, **{"Accept-Encoding": "br, gzip"})
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers

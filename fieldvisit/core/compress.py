@@ -41,6 +41,8 @@ COMPRESSIBLE = frozenset(
 )
 # Below this a compressed body saves less than its headers and the CPU cost.
 MIN_SIZE = 500
+# Bigger answers are sent as they are rather than held in memory whole to compress them.
+MAX_SIZE = 8 * 1024 * 1024
 # Static files are compressed once, at the highest settings, and kept (about 2 MiB in all).
 _STATIC_CACHE_ENTRIES = 64
 
@@ -95,6 +97,7 @@ def init_app(app: Flask) -> None:
             or "Content-Encoding" in response.headers
             or (response.is_streamed and not response.direct_passthrough)  # a generator
             or (response.content_length is not None and response.content_length < MIN_SIZE)
+            or (response.content_length or 0) > MAX_SIZE
         ):
             return response
         encoding = choose_encoding(request.accept_encodings)
