@@ -110,9 +110,10 @@ lock: | $(BIN)/python
 	$(UV_COMPILE) -o requirements/runtime.txt
 	$(UV_COMPILE) --extra test -o requirements/test.txt
 
-lint: $(VENV)/.stamp-test
+lint: $(VENV)/.stamp-test node_modules/.stamp-npm
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npx --no-install eslint fieldvisit/static/pwa fieldvisit/static/js
 
 bench: setup
 	@set -e; found=0; \

@@ -3,10 +3,12 @@ recorded is lost when the session ends while the phone is offline."""
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
 import pytest
+import qrcode
 from phone import (
     PASSWORD,
     SYNC_SECONDS,
@@ -296,4 +298,28 @@ def test_a_letters_qr_code_scanned_offline_opens_its_visit_from_the_phone(
     expect(page.get_by_role("heading", level=1)).to_have_text("This letter is not on this phone")
     page.get_by_role("link", name="Open the visits on this phone").click()
     expect(page.locator("#visit-list .fv-card").first).to_be_visible()
+    context.close()
+
+
+def test_a_qr_code_is_read_where_the_browser_has_no_barcode_detector(
+    browser: Browser, base_url: str
+) -> None:
+    context = phone(browser, base_url)
+    context.add_init_script("delete globalThis.BarcodeDetector;")
+    page = open_app_as_officer(context)
+    link = f"{base_url}/l/Qr-Token_123"
+    image = io.BytesIO()
+    qrcode.make(link).save(image, "PNG")
+    read = page.evaluate(
+        """async (png) => {
+            const { qrDetector } = await import("/static/pwa/scan.js");
+            const detector = await qrDetector();
+            const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+            const blob = new Blob([bytes], { type: "image/png" });
+            const codes = await detector.detect(await createImageBitmap(blob));
+            return codes.map((code) => code.rawValue);
+        }""",
+        base64.b64encode(image.getvalue()).decode(),
+    )
+    assert read == [link]
     context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import time
 
 from phone import SYNC_SECONDS, open_app_as_officer, phone
@@ -224,3 +225,43 @@ def test_a_new_version_waits_for_the_form_and_loses_nothing(
             "Synced", timeout=SYNC_SECONDS
         )
         context.close()
+
+
+def test_a_disabled_officers_phone_forgets_the_children_and_keeps_the_visit(
+    browser: Browser, base_url: str, live_server_env: dict[str, str]
+) -> None:
+    context = phone(browser, base_url)
+    page = open_app_as_officer(context)
+    context.route("**/api/v1/**", lambda route: route.abort("connectionreset"))
+    saved_offline_visit(page, "Recorded the day the account was disabled.")
+    database = live_server_env["FIELDVISIT_DATABASE_URL"].removeprefix("sqlite:///")
+
+    def set_active(active: bool) -> None:
+        with sqlite3.connect(database) as connection:
+            connection.execute(
+                "UPDATE users SET active = ? WHERE email = 'officer@demo.test'", (active,)
+            )
+
+    set_active(False)
+    try:
+        context.unroute("**/api/v1/**")
+        page.goto("/app/#visits")
+        expect(page.locator("body")).to_contain_text("This account has been disabled")
+        expect(page.locator("#visit-list .fv-card")).to_have_count(0)
+        kept = page.evaluate(
+            """async () => {
+                const outbox = await import("/static/pwa/outbox.js");
+                const db = await import("/static/pwa/db.js");
+                const records = await outbox.all();
+                return {
+                    visits: records.map((r) => r.payload.notes),
+                    names: records.map((r) => r.pupil_name ?? ""),
+                    downloaded: (await db.allAssignments()).length,
+                };
+            }"""
+        )
+        assert kept["visits"] == ["Recorded the day the account was disabled."]
+        assert kept["names"] == ["A child"] and kept["downloaded"] == 0
+    finally:
+        set_active(True)
+    context.close()

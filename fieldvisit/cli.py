@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo, with_appcontext
 
 from fieldvisit.app import create_app
@@ -112,7 +112,11 @@ def create_user(
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default=None,
+    help="Address to listen on.  [default: 127.0.0.1; with --https, this machine's LAN address]",
+)
 @click.option("--port", default=5000, type=int, show_default=True)
 @click.option(
     "--workers",
@@ -140,8 +144,21 @@ def create_user(
     is_flag=True,
     help="Do not send emails from this process: leave them to `fieldvisit worker`.",
 )
+@click.option(
+    "--https",
+    "use_https",
+    is_flag=True,
+    help="Serve TLS with a self-signed certificate made in the instance folder, to try the "
+    "phone app on a real phone over the LAN (production: a TLS reverse proxy instead).",
+)
 def serve(
-    host: str, port: int, workers: int, threads: int, connection_limit: int, no_worker: bool
+    host: str | None,
+    port: int,
+    workers: int,
+    threads: int,
+    connection_limit: int,
+    no_worker: bool,
+    use_https: bool,
 ) -> None:
     """Serve the app with a production WSGI server and send its emails.
 
@@ -162,6 +179,15 @@ def serve(
         )
     with app.app_context():
         storage().remove_stale_temporary_files()  # left by a crash or a power cut
+    if use_https:
+        if workers > 1:
+            raise click.UsageError(
+                "--https is for trying the app on a phone, in one process; in production "
+                "a TLS reverse proxy serves HTTPS in front of --workers."
+            )
+        _serve_https(app, host, port, no_worker)
+        return
+    host = host or "127.0.0.1"
     click.echo(f"fieldvisit is serving on http://{host}:{port}/")
     if workers == 1:
         if not no_worker:
@@ -181,6 +207,43 @@ def serve(
 
         database.engine.dispose()  # no connection crosses the fork
     server.serve_gunicorn(worker_app, host, port, workers, threads, connection_limit)
+
+
+def _serve_https(app: Flask, host: str | None, port: int, no_worker: bool) -> None:
+    """Serve TLS for a trial on a phone. waitress has no TLS, so this is werkzeug's threaded
+    server: fine for a few people trying the app, not for production."""
+    from werkzeug.serving import make_server
+
+    from fieldvisit.core import tls
+    from fieldvisit.core.outbox import Worker
+
+    host = host or tls.lan_address()
+    # Listening on every interface: the phone reaches the LAN address, so name that one.
+    named = tls.lan_address() if host in {"0.0.0.0", "::"} else host
+    certificate = tls.ensure_certificate(Path(app.instance_path), named)
+    server = make_server(
+        host,
+        port,
+        tls.OfferCertificate(app, certificate),
+        threaded=True,
+        ssl_context=tls.ssl_context(certificate),
+    )
+    if not no_worker:
+        Worker(app).start_thread()
+    shown = f"[{named}]" if ":" in named else named
+    click.echo(f"fieldvisit is serving on https://{shown}:{port}/ (phone app: /app/)")
+    click.echo(f"Certificate: {certificate.cert_file}")
+    click.echo(f"Its SHA-256 fingerprint: {certificate.fingerprint}")
+    click.echo(
+        f"To trust it on a phone, download https://{shown}:{port}{tls.CERTIFICATE_PATH} "
+        "and install it (see README, 'Trying the app on a phone')."
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @cli.command()

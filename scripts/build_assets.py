@@ -34,6 +34,10 @@ RELATIVE_IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*["'](\.{1,2}/[^"']+)["']"
 GOVUK = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
 MOJ = NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"
 IDB = NODE_MODULES / "idb" / "build"
+# The QR scanner for browsers without BarcodeDetector: ZXing in WebAssembly, loaded by the
+# phone app only when needed (it is not part of the app shell).
+BARCODE_DETECTOR = NODE_MODULES / "barcode-detector" / "dist" / "iife"
+ZXING_READER = NODE_MODULES / "zxing-wasm" / "dist" / "reader"
 
 
 def restyle_css(css: str, source: Path) -> str:
@@ -87,9 +91,13 @@ def build(out: Path) -> None:
 
     copy_module(IDB / "index.js", IDB, out / "idb")
 
+    scanner = out / "barcode-detector"
+    copy_text(BARCODE_DETECTOR / "ponyfill.js", scanner / "ponyfill.js")
+    shutil.copyfile(ZXING_READER / "zxing_reader.wasm", scanner / "zxing_reader.wasm")
+
 
 def main() -> None:
-    for package in (GOVUK, MOJ, IDB):
+    for package in (GOVUK, MOJ, IDB, BARCODE_DETECTOR, ZXING_READER):
         if not package.is_dir():
             sys.exit(f"build_assets: {package} is missing; run `npm ci` first")
     VENDOR.parent.mkdir(parents=True, exist_ok=True)

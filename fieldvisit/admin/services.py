@@ -70,7 +70,8 @@ def add_user(session: Session, admin: User, data: dict[str, Any]) -> User:
     )
     mail.queue(
         session,
-        [user.email],
+        "account_created",
+        [mail.Recipient("account holder", user.email)],
         "Your fieldvisit account",
         "An administrator has made you a fieldvisit account. They will give you your first "
         "password; when you sign in with it you will be asked to choose your own.\n\n"
@@ -118,7 +119,8 @@ def update_user(session: Session, admin: User, user: User, data: dict[str, Any])
     if password_set:
         mail.queue(
             session,
-            [user.email],
+            "password_set_by_admin",
+            [mail.Recipient("account holder", user.email)],
             "Your fieldvisit password was set by an administrator",
             "An administrator has set a new password for your fieldvisit account, and you "
             "have been signed out everywhere. When you next sign in you will be asked to "

@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, jsonify, render_template, request, url_for
+from flask import Flask, abort, current_app, g, jsonify, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError
@@ -112,6 +113,26 @@ def _nav_items() -> list[dict[str, Any]]:
     return items
 
 
+# Browsers keep Secure cookies from plain http only for this machine's own names.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+HTTPS_NEEDED = (
+    "Signing in at this address needs https: over plain http your browser does not keep "
+    "the sign-in cookie. Open the https address instead (on a trial machine, "
+    "fieldvisit serve --https gives one), or, for a local trial only, set "
+    "FIELDVISIT_SESSION_COOKIE_SECURE=false."
+)
+HSTS = "max-age=31536000"
+
+
+def https_needed() -> bool:
+    """Whether signing in cannot work here: the session cookie is Secure, and this request
+    came over plain http to an address other than this machine's own."""
+    if request.is_secure or not current_app.config.get("SESSION_COOKIE_SECURE"):
+        return False
+    host = urlsplit(f"//{request.host}").hostname or ""
+    return host not in LOCAL_HOSTS and not host.endswith(".localhost")
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/app/api")
 
@@ -138,6 +159,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["nav_items"] = _nav_items
+    app.jinja_env.globals["https_needed"] = https_needed
+    app.jinja_env.globals["https_needed_message"] = HTTPS_NEEDED
 
     @app.before_request
     def _forget_previous_user() -> None:
@@ -157,6 +180,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")
+        if request.is_secure:  # over TLS, or a trusted proxy's X-Forwarded-Proto says so
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if current_user.is_authenticated and not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -174,6 +199,12 @@ def init_app(app: Flask) -> None:
         message = "Your form expired or came from another site. Go back, reload and try again."
         if wants_json():
             return jsonify({"error": {"code": "csrf", "message": message}}), 400
+        if request.endpoint == "accounts.login" and https_needed():
+            # The browser dropped the Secure session cookie, and the CSRF token with it.
+            errors = [{"text": HTTPS_NEEDED, "href": "#main-content"}]
+            return render_template(
+                "accounts/login.html", errors={}, error_list=errors, values={}
+            ), 400
         return render_template("error.html", title="There is a problem", message=message), 400
 
     @app.errorhandler(HTTPException)

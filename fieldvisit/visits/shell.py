@@ -33,6 +33,12 @@ SHELL_STATIC = (
     "pwa/icons/icon-192.png",
 )
 THEME_COLOUR = "#1d70b8"
+APP_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'"
+)
 
 
 def shell_urls() -> list[str]:
@@ -95,7 +101,11 @@ def _manifest_json() -> str:
 @bp.get("/")
 def page() -> Any:
     """The app's one page; it holds no personal data, so it may be cached."""
-    return _page()
+    response = Response(_page(), mimetype="text/html")
+    # The QR scanner's fallback is WebAssembly: compiling it needs 'wasm-unsafe-eval' (and
+    # nothing wider) on this page only.
+    response.headers["Content-Security-Policy"] = APP_CSP
+    return response
 
 
 @bp.get("/manifest.webmanifest")

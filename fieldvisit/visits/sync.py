@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.accounts.models import User
@@ -141,7 +141,8 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
         for c in session.scalars(
             cases_for(officer)
             .where(Case.id.in_({d["case_id"] for d in valid}))
-            .options(joinedload(Case.pupil))
+            # The checklist too: a completed visit ticks its items (see _into_cases).
+            .options(joinedload(Case.pupil), selectinload(Case.checklist))
         ).unique()
     }
     answers: list[tuple[str, HomeVisit] | DomainError] = []

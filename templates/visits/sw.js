@@ -10,6 +10,9 @@ const VERSION = {{ version|tojson }};
 const SHELL = {{ shell|tojson }};
 const CACHE = `fieldvisit-shell-${VERSION}`;
 const PAGE = SHELL[0];
+// Static URLs carry "?v=<content hash>", but the app's ES modules import one another by path
+// alone ("./db.js"): a shell file is looked up by its path, whatever its query.
+const BY_PATH = new Map(SHELL.map((url) => [new URL(url, self.location.origin).pathname, url]));
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -45,10 +48,24 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(letterLink(request, url.pathname.slice(3)));
   } else if (request.mode === "navigate" && url.pathname === PAGE) {
     event.respondWith(fromCache(PAGE, request));
-  } else if (SHELL.includes(url.pathname) && !url.search) {
-    event.respondWith(fromCache(url.pathname, request));
+  } else if (BY_PATH.has(url.pathname)) {
+    event.respondWith(fromCache(BY_PATH.get(url.pathname), request));
+  } else if (url.pathname.startsWith(SCANNER)) {
+    event.respondWith(keptOnFirstUse(request));
   }
 });
+
+// The QR scanner's fallback is not part of the shell: it is kept the first time it is used,
+// so that it then works offline too.
+const SCANNER = "/static/vendor/barcode-detector/";
+async function keptOnFirstUse(request) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
 
 // A letter's QR code scanned with the phone's camera: fieldvisit answers when it can be
 // reached; offline, a letter downloaded with a visit opens that visit's form.

@@ -61,14 +61,14 @@ def test_an_admin_sets_their_own_password_only_on_their_account_page(world, sign
 
 
 def test_a_password_set_by_an_admin_is_told_by_email_and_changed_at_next_sign_in(
-    app, session, world, signed_in, sent_mail
+    app, session, world, signed_in, queued_mail
 ):
     response = signed_in(world.admin).post(
         f"/admin/users/{world.school_user.id}",
         data=_form(world.school_user, ["school"], password=NEW_PASSWORD),
     )
     assert response.status_code == 302
-    [message] = [m for m in sent_mail if world.school_user.email in m.to]
+    [message] = [m for m in queued_mail if world.school_user.email in m.to]
     assert "set by an administrator" in message.subject
     assert NEW_PASSWORD not in message.body
     event = session.scalar(select(AuditEvent).where(AuditEvent.object_id == world.school_user.id))
@@ -94,7 +94,7 @@ def test_a_password_set_by_an_admin_is_told_by_email_and_changed_at_next_sign_in
 
 
 def test_a_new_user_chooses_their_own_password_at_first_sign_in(
-    app, session, world, signed_in, sent_mail
+    app, session, world, signed_in, queued_mail
 ):
     signed_in(world.admin).post(
         "/admin/users/new",
@@ -106,7 +106,7 @@ def test_a_new_user_chooses_their_own_password_at_first_sign_in(
             "active": "yes",
         },
     )
-    assert any("new@la.test" in m.to for m in sent_mail)
+    assert any("new@la.test" in m.to for m in queued_mail)
     user_client = app.test_client()
     sign_in(user_client, "new@la.test", NEW_PASSWORD)
     assert user_client.get("/").headers["Location"] == "/account/password"

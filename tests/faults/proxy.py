@@ -153,6 +153,8 @@ class FaultProxy:
                     for name, value in self.headers.items()
                     if name.lower() not in HOP_BY_HOP
                 }
+                if proxy.rewrite:  # a body to rewrite must come uncompressed
+                    headers = {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
                 try:
                     if fault == "duplicate":
                         proxy._forward(self.command, self.path, headers, body)

@@ -127,6 +127,7 @@ async function forgetCaseDetails() {
   await db.replaceAssignments([]);
   await db.setMeta("downloadedAt", null);
   await outbox.forgetNames();
+  await redraw();
   banner("This account has been disabled. The visit details downloaded to this phone have been deleted. Visits not yet sent are kept: ask your administrator.");
 }
 
@@ -173,7 +174,10 @@ async function signOut() {
   if ((await outbox.counts()).unsynced) return renderSignOut();
   await db.wipe();
   for (const key of await caches.keys()) if (key.startsWith("fieldvisit-")) await caches.delete(key);
-  await (await navigator.serviceWorker?.getRegistration("/app/"))?.unregister();
+  // Both of the app's registrations: /app/ and /l/ (letters' QR links offline).
+  for (const registration of (await navigator.serviceWorker?.getRegistrations()) ?? []) {
+    await registration.unregister();
+  }
   try {
     await api.signOut();
   } catch {
