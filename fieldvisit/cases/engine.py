@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -23,7 +23,7 @@ from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionR
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.referrals.models import open_involvement
 from fieldvisit.schools.services import calendar_for
-from fieldvisit.visits.models import HomeVisit, VisitOutcome
+from fieldvisit.visits.models import HomeVisit
 
 S = CaseState
 
@@ -133,11 +133,8 @@ def contact_attempted(ctx: GuardContext) -> Blocked | None:
 
 
 def completed_home_visit_exists(case_id: Any) -> Any:
-    """SQL: the case has a completed visit (answered, or a letter left); case_id may be a column."""
-    return exists().where(
-        HomeVisit.case_id == case_id,
-        or_(HomeVisit.outcome != VisitOutcome.NO_ANSWER, HomeVisit.letter_left),
-    )
+    """SQL: the case has a completed visit (see HomeVisit.completed); case_id may be a column."""
+    return exists().where(HomeVisit.case_id == case_id, HomeVisit.completed)
 
 
 def home_visit_completed(ctx: GuardContext) -> Blocked | None:
@@ -145,8 +142,8 @@ def home_visit_completed(ctx: GuardContext) -> Blocked | None:
         return None
     return Blocked(
         "home_visit_completed",
-        "A CME referral needs a completed home visit: an arrival time, an outcome and, "
-        "if nobody answered, a letter left.",
+        "A CME referral needs a completed home visit: the family seen or spoken to at the "
+        "door or, if not, one of this case's letters left there (its reference recorded).",
     )
 
 
