@@ -49,6 +49,7 @@ class Action(enum.StrEnum):
     RAISE_CONCERN = "raise_concern"
     INFORM_SOCIAL_WORKER = "inform_social_worker"
     REQUEST_POLICE_CHECK = "request_police_check"
+    WITHDRAW_REMOVAL = "withdraw_removal"
 
     @property
     def label(self) -> str:
@@ -76,7 +77,13 @@ ACTION_LABELS = {
     Action.RAISE_CONCERN: "Raise a child protection concern",
     Action.INFORM_SOCIAL_WORKER: "Record that the social worker was informed",
     Action.REQUEST_POLICE_CHECK: "Record a police safe-and-well check request",
+    Action.WITHDRAW_REMOVAL: "Withdraw the agreement to remove from roll",
 }
+
+# Regulation 9(1)(i) of the School Attendance (Pupil Registration) (England) Regulations 2024
+# (SI 2024/208): continuous absence of at least 20 school days, counted with the school's
+# calendar, and joint reasonable enquiries by the school and the LA that failed to find the child.
+MINIMUM_ABSENCE_SCHOOL_DAYS = 20
 
 
 @dataclass
@@ -92,6 +99,8 @@ class GuardContext:
     today: date
     known_calendar: SchoolCalendar | None = None
     known_home_visit_completed: bool | None = None
+    # Who asks, for the few guards that depend on the person (an undo by who agreed).
+    actor: User | None = None
 
     @cached_property
     def calendar(self) -> SchoolCalendar:
@@ -187,6 +196,63 @@ def removal_period_elapsed(ctx: GuardContext) -> Blocked | None:
     )
 
 
+def joint_enquiry_logged(ctx: GuardContext) -> Blocked | None:
+    logged = ctx.session.scalar(
+        select(
+            exists().where(
+                ChronologyEntry.case_id == ctx.case.id,
+                ChronologyEntry.kind == Action.LOG_ENQUIRY.value,
+            )
+        )
+    )
+    if logged:
+        return None
+    return Blocked(
+        "joint_enquiry_logged",
+        "Removal from roll needs joint enquiries by the school and the LA: log at least one "
+        "enquiry (another LA, health, police, housing...) on the case first.",
+    )
+
+
+def absent_school_days_before(calendar: SchoolCalendar, case: Case, day: date) -> int:
+    """Count the school days of continuous absence completed before a date."""
+    return calendar.school_day_number(case.first_day_of_absence, day - timedelta(days=1))
+
+
+def absence_ground_met(ctx: GuardContext) -> Blocked | None:
+    absent = absent_school_days_before(ctx.calendar, ctx.case, ctx.today)
+    if absent >= MINIMUM_ABSENCE_SCHOOL_DAYS:
+        return None
+    try:
+        unlocks_on: date | None = ctx.calendar.date_of_school_day(
+            ctx.case.first_day_of_absence, MINIMUM_ABSENCE_SCHOOL_DAYS
+        ) + timedelta(days=1)
+    except ValueError:
+        unlocks_on = None
+    when = f" It can be agreed from {format_date(unlocks_on)}." if unlocks_on else ""
+    return Blocked(
+        "absence_ground_met",
+        f"The pupil has been absent for {absent} school days by the school's calendar; "
+        f"regulation 9(1)(i) needs continuous absence of at least {MINIMUM_ABSENCE_SCHOOL_DAYS} "
+        f"school days.{when}",
+        unlocks_on,
+    )
+
+
+def agreed_by_actor(ctx: GuardContext) -> Blocked | None:
+    involvement = open_involvement(ctx.session, ctx.case.id)
+    if (
+        involvement is not None
+        and ctx.actor is not None
+        and involvement.removal_agreed_by_id == ctx.actor.id
+    ):
+        return None
+    return Blocked(
+        "agreed_by_actor",
+        "Only the LA attendance officer who agreed the removal can withdraw it.",
+    )
+
+
 def _weeks(days: int) -> str:
     if days % 7 == 0:
         weeks = days // 7
@@ -253,10 +319,16 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     )
     table[S.REFERRED, Action.ACCEPT_REFERRAL] = Rule(S.JOINT_ENQUIRIES, LA)
     table[S.REFERRED, Action.RETURN_REFERRAL] = Rule(S.LOCATING, LA)
+    # Seed: "after four weeks ... in consultation and agreement with the LAAO"; the
+    # ground is regulation 9(1)(i), so removal needs enquiries logged and 20 school days.
     table[S.JOINT_ENQUIRIES, Action.AGREE_REMOVAL] = Rule(
-        S.REMOVAL_AGREED, LA, (removal_period_elapsed,)
+        S.REMOVAL_AGREED, LA, (removal_period_elapsed, joint_enquiry_logged, absence_ground_met)
     )
-    table[S.REMOVAL_AGREED, Action.RECORD_REMOVAL] = Rule(S.OFF_ROLL, SCHOOL)
+    # Who agreed may take it back, until the school records the removal.
+    table[S.REMOVAL_AGREED, Action.WITHDRAW_REMOVAL] = Rule(
+        S.JOINT_ENQUIRIES, LA, (agreed_by_actor,)
+    )
+    table[S.REMOVAL_AGREED, Action.RECORD_REMOVAL] = Rule(S.OFF_ROLL, SCHOOL, (absence_ground_met,))
     return table
 
 
@@ -295,7 +367,7 @@ def actions_for(
     session: Session, case: Case, user: User, today: date | None = None
 ) -> list[ActionStatus]:
     """List what this user may do on the case now, with the guards that still block each."""
-    ctx = GuardContext(session, case, today or today_in_uk())
+    ctx = GuardContext(session, case, today or today_in_uk(), actor=user)
     statuses = []
     for (state, action), rule in TRANSITIONS.items():
         if state == case.state and may(user, rule):
@@ -339,7 +411,7 @@ def apply(
         )
     if not may(actor, rule):
         raise NotAllowed(f"Your role does not allow '{action.label}'.")
-    blocked = blockers(GuardContext(session, case, today or today_in_uk()), action)
+    blocked = blockers(GuardContext(session, case, today or today_in_uk(), actor=actor), action)
     if blocked:
         raise TransitionRefused(action.value, blocked)
     before = case.state

@@ -25,6 +25,7 @@ from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.services import generate_letter
 from fieldvisit.outcomes.demo import close_with_outcome
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
+from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
@@ -316,9 +317,22 @@ class Seeder:
         )
 
     def _accept(self, case: Case, referral: Referral, on: date) -> Involvement:
-        return referrals.accept_referral(
+        """Accept the referral; the LAAO's first joint enquiry follows within two days."""
+        involvement = referrals.accept_referral(
             self.session, self.laao, referral, laao=self.laao, today=self.today, at=self._at(on, 10)
         )
+        enquired_on = min(on + timedelta(days=2), self.today)
+        involvements.log_enquiry(
+            self.session,
+            self.laao,
+            case,
+            enquiry_with=involvements.EnquiryWith.HEALTH,
+            contacted="GP surgery, Demotown Health Centre",
+            result="Registered with the practice; no appointment or new address since the "
+            "absence began.",
+            occurred_at=self._at(enquired_on, 11),
+        )
+        return involvement
 
     def _close(self, case: Case, action: Action, note: str) -> None:
         close_with_outcome(self.session, self._school_user(case), case, action, note, self.today)

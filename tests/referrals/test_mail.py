@@ -83,6 +83,14 @@ def test_returned_accepted_and_removal_agreed(session, world, smtp):
 
     smtp.clear()
     involvement.opened_at -= timedelta(days=28)
+    involvements.log_enquiry(
+        session,
+        world.laao,
+        case,
+        enquiry_with=involvements.EnquiryWith.HEALTH,
+        contacted="GP surgery",
+        result="No new address.",
+    )
     involvements.agree_removal(session, world.laao, case)
     session.commit()
     deliver_due()
