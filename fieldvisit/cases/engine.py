@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     CHILD_RETURNED = "child_returned"
     ATTENDING_OTHER_SCHOOL = "attending_other_school"
     ELECTIVE_HOME_EDUCATION = "elective_home_education"
+    EHE_SPOKEN_NOTICE = "ehe_spoken_notice"
     RESIDING_IN_LA = "residing_in_la"
     SUBMIT_REFERRAL = "submit_referral"
     ACCEPT_REFERRAL = "accept_referral"
@@ -65,6 +66,7 @@ ACTION_LABELS = {
     Action.CHILD_RETURNED: "Child returned to school",
     Action.ATTENDING_OTHER_SCHOOL: "Attending another school",
     Action.ELECTIVE_HOME_EDUCATION: "Elective home education",
+    Action.EHE_SPOKEN_NOTICE: "Home education said by word of mouth: written notice awaited",
     Action.RESIDING_IN_LA: "Still residing in the LA",
     Action.SUBMIT_REFERRAL: "Submit the CME referral",
     Action.ACCEPT_REFERRAL: "Accept the referral",
@@ -268,7 +270,16 @@ class Rule:
     outcome: Outcome | None = None
 
 
-OPEN = (S.FIRST_DAY, S.NO_CONTACT, S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES, S.REMOVAL_AGREED)
+BEFORE_REMOVAL = (
+    S.FIRST_DAY,
+    S.NO_CONTACT,
+    S.LOCATING,
+    S.REFERRED,
+    S.JOINT_ENQUIRIES,
+    S.REMOVAL_AGREED,
+)
+# A spoken notice of home education keeps the case open, the pupil on roll, until it is written.
+OPEN = (*BEFORE_REMOVAL, S.EHE_NOTICE_AWAITED)
 ACTIVE = (*OPEN, S.OFF_ROLL)
 SCHOOL = frozenset({P.CASES_EDIT})
 SCHOOL_OR_LA = frozenset({P.CASES_EDIT, P.INVOLVEMENT_MANAGE})
@@ -312,6 +323,10 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
             table[state, action] = Rule(S.CLOSED, SCHOOL, outcome=outcome)
         table[state, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
     table[S.OFF_ROLL, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
+    # Seed: a parent's "verbal communication" of home education is referred to the LA, but
+    # only written notice is a ground to delete (regulation 9): the case waits for it, open.
+    for state in BEFORE_REMOVAL:
+        table[state, Action.EHE_SPOKEN_NOTICE] = Rule(S.EHE_NOTICE_AWAITED, SCHOOL)
 
     # The referral and the LA's side.
     table[S.LOCATING, Action.SUBMIT_REFERRAL] = Rule(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6f634c54dd87
+Revision ID: c98668156228
 Revises:
-Create Date: 2026-12-03 07:54:18.442692
+Create Date: 2026-12-03 08:14:46.778758
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "6f634c54dd87"
+revision: str = "c98668156228"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -262,6 +262,7 @@ def upgrade() -> None:
                 "joint_enquiries",
                 "removal_agreed",
                 "off_roll",
+                "ehe_notice_awaited",
                 "closed",
                 name="casestate",
                 native_enum=False,
