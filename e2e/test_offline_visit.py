@@ -45,7 +45,11 @@ def test_a_visit_recorded_offline_reaches_the_case_and_unlocks_the_referral(
     expect(page.locator("#completion-warning")).to_be_visible()
     page.get_by_label("I left a letter").check()
     expect(page.locator("#completion-warning")).to_be_hidden()
-    page.get_by_label("Letter reference").fill("FV-DEMO-000001")
+    # One of this case's letters (the demo printed one for the visit): a made-up reference
+    # would be kept but would not complete the visit.
+    page.locator("#letter-choices input").first.check()
+    letter_reference = page.get_by_label("Letter reference").input_value()
+    assert letter_reference.startswith("FV-")
     page.set_input_files(
         "#photo-input",
         files=[{"name": "letter.jpg", "mimeType": "image/jpeg", "buffer": photo_of_a_letter()}],
@@ -87,7 +91,7 @@ def test_a_visit_recorded_offline_reaches_the_case_and_unlocks_the_referral(
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text("No answer")
     expect(cards.first).to_contain_text("Completed")
-    expect(cards.first).to_contain_text("FV-DEMO-000001")
+    expect(cards.first).to_contain_text(letter_reference)
     expect(cards.first).to_contain_text("Number 14, next door")
     expect(cards.first).to_contain_text("(to within 15 m)")
     thumbnail = cards.first.locator("img.fv-photo-thumb")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +17,10 @@ from fieldvisit.cases.models import Case
 from fieldvisit.core.calendar import demo_terms
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.permissions import Role
+from fieldvisit.core.storage import storage
 from fieldvisit.core.upn import make_upn
+from fieldvisit.letters.models import Delivery, Letter, LetterLink
+from fieldvisit.letters.services import next_reference
 from fieldvisit.pupils.models import Contact, ContactKind, Pupil, Sex
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
 from fieldvisit.visits.models import HomeVisit, VisitOutcome
@@ -171,13 +175,48 @@ def make_case(
     return cases.open_case(session, user, pupil, first, today=max(first, today_in_uk()))
 
 
-def make_visit(session: Session, case: Case, officer: User, *, completed: bool = True) -> HomeVisit:
+def make_letter(session: Session, case: Case, user: User, kind: str = "missed_visit") -> Letter:
+    """A kept letter of the case, without laying out a PDF (the letter tests do that)."""
+    reference = next_reference(session, today_in_uk().year)
+    pdf = b"%PDF-1.4 test letter " + reference.encode()
+    key = f"letters/test/{reference.lower()}.pdf"
+    letter = Letter(
+        reference=reference,
+        case_id=case.id,
+        kind=kind,
+        delivery=Delivery.HAND,
+        addressee="The parent or carer",
+        address_known=True,
+        created_by_id=user.id,
+        created_at=utcnow(),
+        storage_key=key,
+        sha256=storage().put(key, pdf),
+        size=len(pdf),
+    )
+    letter.link = LetterLink(token=secrets.token_urlsafe(24))
+    session.add(letter)
+    session.flush()
+    return letter
+
+
+def make_visit(
+    session: Session,
+    case: Case,
+    officer: User,
+    *,
+    completed: bool = True,
+    outcome: VisitOutcome = VisitOutcome.NO_ANSWER,
+) -> HomeVisit:
+    """A visit nobody answered: completed with one of the case's letters left, else not."""
+    letter = make_letter(session, case, officer) if completed else None
     visit = HomeVisit(
         case_id=case.id,
         officer_id=officer.id,
         arrived_at=utcnow(),
-        outcome=VisitOutcome.NO_ANSWER,
-        letter_left=completed,
+        outcome=outcome,
+        letter_left=letter is not None,
+        letter_reference=letter.reference if letter else "",
+        letter_id=letter.id if letter else None,
         received_at=utcnow(),
     )
     session.add(visit)

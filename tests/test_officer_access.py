@@ -10,7 +10,7 @@ from fieldvisit.cases.access import cases_for
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import utcnow
 from fieldvisit.visits.models import AssignmentStatus, VisitAssignment
-from tests.visits_support import assigned_case, send, visit_item
+from tests.visits_support import assigned_case, case_letter, send, visit_item
 
 
 def sees(session, officer, case) -> bool:  # noqa: ANN001
@@ -22,9 +22,11 @@ def test_an_officer_sees_the_case_while_the_visit_is_open_and_two_weeks_after(
 ):
     case = assigned_case(session, world)
     session.commit()
+    reference = case_letter(session, world, case)  # a completed visit: one of its letters left
     signed_in(world.officer)
     assert client.get(f"/cases/{case.id}").status_code == 200
-    assert send(client, visit_item(case)).get_json()["results"][0]["status"] == "created"
+    item = visit_item(case, letter_reference=reference)
+    assert send(client, item).get_json()["results"][0]["status"] == "created"
     assignment = session.scalars(select(VisitAssignment)).one()
     session.refresh(assignment)
     assert assignment.status == AssignmentStatus.DONE and assignment.done_at is not None

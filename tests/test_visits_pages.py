@@ -11,7 +11,14 @@ from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.permissions import Role
 from fieldvisit.visits.models import VisitAssignment
 from tests.factories import make_case, make_user
-from tests.visits_support import assigned_case, jpeg_bytes, send, sha256, visit_item
+from tests.visits_support import (
+    assigned_case,
+    case_letter,
+    jpeg_bytes,
+    send,
+    sha256,
+    visit_item,
+)
 
 
 def test_an_officer_sees_their_assigned_visits_online(client, session, world, signed_in):
@@ -34,9 +41,10 @@ def test_the_case_panel_shows_each_visit_with_gps_enquiries_and_photos(
 ):
     case = assigned_case(session, world)
     session.commit()
+    reference = case_letter(session, world, case)
     signed_in(world.officer)
     photo = jpeg_bytes()
-    item = visit_item(case, photos=[sha256(photo), "f" * 64])
+    item = visit_item(case, photos=[sha256(photo), "f" * 64], letter_reference=reference)
     send(client, item)
     client.put(f"/api/v1/visits/{item['client_uuid']}/photos/{sha256(photo)}", data=photo)
     client.post("/logout")
@@ -45,7 +53,7 @@ def test_the_case_panel_shows_each_visit_with_gps_enquiries_and_photos(
     assert "No answer" in page and "Completed" in page
     assert "52.20530, 0.12180 (to within 12 m)" in page
     assert "Number 12" in page and "Heard a car leave at night." in page
-    assert "FV-2026-000123" in page
+    assert reference in page
     assert f"/visits/{item['client_uuid']}/photos/{sha256(photo)}/thumbnail.jpg" in page
     assert "1 photo not yet received" in page
 
@@ -151,3 +159,17 @@ def test_the_service_worker_precaches_a_versioned_shell(client):
         with client.get(url) as shell_file:
             assert shell_file.status_code == 200, url
     assert "const CACHE = `fieldvisit-shell-${VERSION}`" in body
+
+
+def test_the_case_panel_says_why_a_visit_with_a_made_up_letter_is_not_completed(
+    client, session, world, signed_in
+):
+    case = assigned_case(session, world)
+    session.commit()
+    signed_in(world.officer)
+    send(client, visit_item(case, letter_reference="FV-2026-999999"))
+    client.post("/logout")
+    signed_in(world.school_user)
+    page = client.get(f"/cases/{case.id}/visits").get_data(as_text=True)
+    assert "Not completed" in page
+    assert "letter reference FV-2026-999999 is not one of this case&#39;s letters" in page

@@ -20,7 +20,14 @@ from fieldvisit.visits.models import (
     VisitOutcome,
 )
 from tests.factories import make_case, make_user
-from tests.visits_support import assign, assigned_case, locating_case, send, visit_item
+from tests.visits_support import (
+    assign,
+    assigned_case,
+    case_letter,
+    locating_case,
+    send,
+    visit_item,
+)
 
 
 def entries(session, case):
@@ -36,8 +43,9 @@ def test_a_synced_visit_becomes_chronology_entries_as_it_happened(
 ):
     case = assigned_case(session, world)
     session.commit()
+    reference = case_letter(session, world, case)
     signed_in(world.officer)
-    item = visit_item(case)
+    item = visit_item(case, letter_reference=reference)
     before = utcnow()
     result = send(client, item).get_json()["results"][0]
     assert result["status"] == "created" and result["error"] is None
@@ -61,7 +69,8 @@ def test_a_synced_visit_becomes_chronology_entries_as_it_happened(
     assert all(e.recorded_at >= before for e in new)
     assert new[0].details["position"] == {"lat": 52.2053, "lon": 0.1218, "accuracy_m": 12.5}
     assert new[1].target == "Number 12" and new[1].note == "Not seen for a week."
-    assert "FV-2026-000123" in new[3].summary
+    assert new[3].summary == f"Letter {reference} hand-delivered at the home visit"
+    assert new[0].summary == "Home visit: no answer (completed)"
     assert all(e.actor_id == world.officer.id for e in new)
     session.refresh(case)
     assert verify_case(list(entries(session, case)), case.chronology_head) is None
@@ -71,24 +80,43 @@ def test_a_synced_visit_becomes_chronology_entries_as_it_happened(
     assert assignment.status == AssignmentStatus.DONE
 
 
+DOOR_ANSWERED = {"spoke_to_parent", "child_seen_safe", "child_not_seen"}
+
+
 @pytest.mark.parametrize("outcome", list(VisitOutcome))
-@pytest.mark.parametrize("letter_left", [True, False])
+@pytest.mark.parametrize("letter", ["none", "of_this_case", "of_another_case", "made_up"])
 def test_every_outcome_is_stored_and_the_completion_rule_holds(
-    client, session, world, signed_in, outcome, letter_left
+    client, session, world, signed_in, outcome, letter
 ):
+    """Completed: the family answered the door, or one of this case's letters was left."""
     case = assigned_case(session, world)
+    other = make_case(session, world)
     session.commit()
+    reference = {
+        "none": "",
+        "of_this_case": case_letter(session, world, case),
+        "of_another_case": case_letter(session, world, other),
+        "made_up": "FV-2026-999999",
+    }[letter]
     signed_in(world.officer)
     item = visit_item(
-        case,
-        outcome=outcome.value,
-        letter_left=letter_left,
-        letter_reference="FV-1" if letter_left else "",
+        case, outcome=outcome.value, letter_left=bool(reference), letter_reference=reference
     )
     assert send(client, item).get_json()["results"][0]["status"] == "created"
     visit = session.scalars(select(HomeVisit)).one()
     assert visit.outcome == outcome
-    assert visit.completed == (outcome != VisitOutcome.NO_ANSWER or letter_left)
+    assert visit.letter_reference == reference  # the officer's record is kept as sent
+    assert visit.completed == (outcome.value in DOOR_ANSWERED or letter == "of_this_case")
+    assert session.scalar(select(func.count()).where(HomeVisit.completed)) == visit.completed
+    by_kind = {e.kind: e.summary for e in entries(session, case)}
+    summary = by_kind["home_visit"]
+    if visit.completed:
+        assert summary.endswith("(completed)")
+    elif reference:
+        assert f"letter reference {reference} is not one of this case's letters" in summary
+        assert "no letter of this case has that reference" in by_kind["letter_delivered"]
+    else:
+        assert "the family was not seen or spoken to and no letter was left" in summary
     assignment = session.scalars(
         select(VisitAssignment).where(VisitAssignment.case_id == case.id)
     ).one()
@@ -312,9 +340,12 @@ def test_a_completed_visit_unlocks_the_referral_when_the_day_count_allows(
     assert [b.guard for b in referral(due).blocked] == ["home_visit_completed"]
     signed_in(world.officer)
     no_letter = visit_item(due, letter_left=False, letter_reference="")
-    send(client, no_letter, visit_item(early))
+    empty = visit_item(due, outcome="property_empty", letter_left=False, letter_reference="")
+    made_up = visit_item(due)  # a reference that names no letter of the case
+    early_letter = case_letter(session, world, early)
+    send(client, no_letter, empty, made_up, visit_item(early, letter_reference=early_letter))
     assert [b.guard for b in referral(due).blocked] == ["home_visit_completed"]
-    send(client, visit_item(due))
+    send(client, visit_item(due, letter_reference=case_letter(session, world, due)))
     assert referral(due).allowed
     assert [b.guard for b in referral(early).blocked] == ["referral_due"]
 
@@ -346,10 +377,9 @@ def test_a_completed_visit_ticks_the_home_visit_checklist_item(
 ):
     case = assigned_case(session, world)
     session.commit()
+    reference = case_letter(session, world, case) if letter_left else ""
     signed_in(world.officer)
-    item = visit_item(case, letter_left=letter_left)
-    if not letter_left:
-        item["letter_reference"] = ""
+    item = visit_item(case, letter_left=letter_left, letter_reference=reference)
     result = send(client, item).get_json()["results"][0]
     assert result["status"] == "created", result
     session.expire_all()

@@ -17,7 +17,7 @@ from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.schools.services import calendar_for
 from fieldvisit.visits.models import VisitAssignment
-from tests.factories import World, make_case
+from tests.factories import World, make_case, make_letter
 
 
 def assign(session: Session, world: World, case: Case, officer: Any = None) -> VisitAssignment:
@@ -118,3 +118,10 @@ def sha256(data: bytes) -> str:
 
 def send(client: Any, *items: dict[str, Any]) -> Any:
     return client.post("/api/v1/visits/batch", json={"visits": list(items)})
+
+
+def case_letter(session: Session, world: World, case: Case) -> str:
+    """Make one of the case's letters, committed, and return its reference for a visit."""
+    reference = make_letter(session, case, world.school_user).reference
+    session.commit()
+    return reference

@@ -118,13 +118,38 @@ CHECKLIST_STATES = frozenset({CaseState.FIRST_DAY, CaseState.NO_CONTACT, CaseSta
 ONGOING = frozenset({"work_with_laao", "inform_laao_after"})
 
 
+# Added when a parent says by word of mouth that they will educate at home; ticked when the
+# written notice is recorded.
+EHE_WRITTEN_NOTICE = "ehe_written_notice"
+EHE_NOTICE_SCHOOL_DAYS = 5  # a reminder, not a legal time limit
+
+
 def is_overdue(state: CaseState, key: str | None, due_day: int | None, school_day: int) -> bool:
     """Say whether a checklist item is past its due school day and still the school's to do."""
+    waiting = state == CaseState.EHE_NOTICE_AWAITED and key == EHE_WRITTEN_NOTICE
     return (
-        state in CHECKLIST_STATES
+        (state in CHECKLIST_STATES or waiting)
         and key not in ONGOING
         and due_day is not None
         and school_day > due_day
+    )
+
+
+def add_written_notice_item(case: Case, school_day: int) -> None:
+    """Ask for the parent's written notice of home education, due a few school days on."""
+    if any(item.key == EHE_WRITTEN_NOTICE for item in case.checklist):
+        return
+    case.checklist.append(
+        ChecklistItem(
+            key=EHE_WRITTEN_NOTICE,
+            section="Home education",
+            text="Ask the parent for written notice (a letter or email) that they are educating "
+            "the child at home; until it comes the pupil stays on roll.",
+            position=len(SPECS),
+            from_day=school_day,
+            due_day=school_day + EHE_NOTICE_SCHOOL_DAYS,
+            required=True,
+        )
     )
 
 

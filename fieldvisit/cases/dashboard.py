@@ -94,6 +94,7 @@ def _rows_query(user: User, filters: Filters) -> Select:
             Pupil.upn,
             item.text,
             item.due_day,
+            item.key,
             completed_home_visit_exists(Case.id).label("visit_done"),
         )
     )
@@ -117,7 +118,7 @@ def _calendars(session: Session, cases: list[Case]) -> dict[int, SchoolCalendar]
 
 
 def _row(session: Session, record: tuple, calendar: SchoolCalendar, today: date) -> Row:
-    case, forename, surname, upn, item_text, due_day, visit_done = record
+    case, forename, surname, upn, item_text, due_day, item_key, visit_done = record
     school_day = calendar.school_day_number(case.first_day_of_absence, today)
     due_on = None
     if due_day is not None:
@@ -142,7 +143,7 @@ def _row(session: Session, record: tuple, calendar: SchoolCalendar, today: date)
         next_item=item_text,
         next_due_day=due_day,
         next_due_on=due_on,
-        overdue=is_overdue(case.state, None, due_day, school_day),
+        overdue=is_overdue(case.state, item_key, due_day, school_day),
         home_visit_completed=bool(visit_done),
         referral_available=blockers(ctx, Action.SUBMIT_REFERRAL) == [],
     )

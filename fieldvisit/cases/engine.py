@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -23,7 +23,7 @@ from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionR
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.referrals.models import open_involvement
 from fieldvisit.schools.services import calendar_for
-from fieldvisit.visits.models import HomeVisit, VisitOutcome
+from fieldvisit.visits.models import HomeVisit
 
 S = CaseState
 
@@ -37,6 +37,7 @@ class Action(enum.StrEnum):
     CHILD_RETURNED = "child_returned"
     ATTENDING_OTHER_SCHOOL = "attending_other_school"
     ELECTIVE_HOME_EDUCATION = "elective_home_education"
+    EHE_SPOKEN_NOTICE = "ehe_spoken_notice"
     RESIDING_IN_LA = "residing_in_la"
     SUBMIT_REFERRAL = "submit_referral"
     ACCEPT_REFERRAL = "accept_referral"
@@ -49,6 +50,7 @@ class Action(enum.StrEnum):
     RAISE_CONCERN = "raise_concern"
     INFORM_SOCIAL_WORKER = "inform_social_worker"
     REQUEST_POLICE_CHECK = "request_police_check"
+    WITHDRAW_REMOVAL = "withdraw_removal"
 
     @property
     def label(self) -> str:
@@ -64,6 +66,7 @@ ACTION_LABELS = {
     Action.CHILD_RETURNED: "Child returned to school",
     Action.ATTENDING_OTHER_SCHOOL: "Attending another school",
     Action.ELECTIVE_HOME_EDUCATION: "Elective home education",
+    Action.EHE_SPOKEN_NOTICE: "Home education said by word of mouth: written notice awaited",
     Action.RESIDING_IN_LA: "Still residing in the LA",
     Action.SUBMIT_REFERRAL: "Submit the CME referral",
     Action.ACCEPT_REFERRAL: "Accept the referral",
@@ -76,7 +79,13 @@ ACTION_LABELS = {
     Action.RAISE_CONCERN: "Raise a child protection concern",
     Action.INFORM_SOCIAL_WORKER: "Record that the social worker was informed",
     Action.REQUEST_POLICE_CHECK: "Record a police safe-and-well check request",
+    Action.WITHDRAW_REMOVAL: "Withdraw the agreement to remove from roll",
 }
+
+# Regulation 9(1)(i) of the School Attendance (Pupil Registration) (England) Regulations 2024
+# (SI 2024/208): continuous absence of at least 20 school days, counted with the school's
+# calendar, and joint reasonable enquiries by the school and the LA that failed to find the child.
+MINIMUM_ABSENCE_SCHOOL_DAYS = 20
 
 
 @dataclass
@@ -92,6 +101,8 @@ class GuardContext:
     today: date
     known_calendar: SchoolCalendar | None = None
     known_home_visit_completed: bool | None = None
+    # Who asks, for the few guards that depend on the person (an undo by who agreed).
+    actor: User | None = None
 
     @cached_property
     def calendar(self) -> SchoolCalendar:
@@ -133,11 +144,8 @@ def contact_attempted(ctx: GuardContext) -> Blocked | None:
 
 
 def completed_home_visit_exists(case_id: Any) -> Any:
-    """SQL: the case has a completed visit (answered, or a letter left); case_id may be a column."""
-    return exists().where(
-        HomeVisit.case_id == case_id,
-        or_(HomeVisit.outcome != VisitOutcome.NO_ANSWER, HomeVisit.letter_left),
-    )
+    """SQL: the case has a completed visit (see HomeVisit.completed); case_id may be a column."""
+    return exists().where(HomeVisit.case_id == case_id, HomeVisit.completed)
 
 
 def home_visit_completed(ctx: GuardContext) -> Blocked | None:
@@ -145,8 +153,8 @@ def home_visit_completed(ctx: GuardContext) -> Blocked | None:
         return None
     return Blocked(
         "home_visit_completed",
-        "A CME referral needs a completed home visit: an arrival time, an outcome and, "
-        "if nobody answered, a letter left.",
+        "A CME referral needs a completed home visit: the family seen or spoken to at the "
+        "door or, if not, one of this case's letters left there (its reference recorded).",
     )
 
 
@@ -190,6 +198,63 @@ def removal_period_elapsed(ctx: GuardContext) -> Blocked | None:
     )
 
 
+def joint_enquiry_logged(ctx: GuardContext) -> Blocked | None:
+    logged = ctx.session.scalar(
+        select(
+            exists().where(
+                ChronologyEntry.case_id == ctx.case.id,
+                ChronologyEntry.kind == Action.LOG_ENQUIRY.value,
+            )
+        )
+    )
+    if logged:
+        return None
+    return Blocked(
+        "joint_enquiry_logged",
+        "Removal from roll needs joint enquiries by the school and the LA: log at least one "
+        "enquiry (another LA, health, police, housing...) on the case first.",
+    )
+
+
+def absent_school_days_before(calendar: SchoolCalendar, case: Case, day: date) -> int:
+    """Count the school days of continuous absence completed before a date."""
+    return calendar.school_day_number(case.first_day_of_absence, day - timedelta(days=1))
+
+
+def absence_ground_met(ctx: GuardContext) -> Blocked | None:
+    absent = absent_school_days_before(ctx.calendar, ctx.case, ctx.today)
+    if absent >= MINIMUM_ABSENCE_SCHOOL_DAYS:
+        return None
+    try:
+        unlocks_on: date | None = ctx.calendar.date_of_school_day(
+            ctx.case.first_day_of_absence, MINIMUM_ABSENCE_SCHOOL_DAYS
+        ) + timedelta(days=1)
+    except ValueError:
+        unlocks_on = None
+    when = f" It can be agreed from {format_date(unlocks_on)}." if unlocks_on else ""
+    return Blocked(
+        "absence_ground_met",
+        f"The pupil has been absent for {absent} school days by the school's calendar; "
+        f"regulation 9(1)(i) needs continuous absence of at least {MINIMUM_ABSENCE_SCHOOL_DAYS} "
+        f"school days.{when}",
+        unlocks_on,
+    )
+
+
+def agreed_by_actor(ctx: GuardContext) -> Blocked | None:
+    involvement = open_involvement(ctx.session, ctx.case.id)
+    if (
+        involvement is not None
+        and ctx.actor is not None
+        and involvement.removal_agreed_by_id == ctx.actor.id
+    ):
+        return None
+    return Blocked(
+        "agreed_by_actor",
+        "Only the LA attendance officer who agreed the removal can withdraw it.",
+    )
+
+
 def _weeks(days: int) -> str:
     if days % 7 == 0:
         weeks = days // 7
@@ -205,7 +270,16 @@ class Rule:
     outcome: Outcome | None = None
 
 
-OPEN = (S.FIRST_DAY, S.NO_CONTACT, S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES, S.REMOVAL_AGREED)
+BEFORE_REMOVAL = (
+    S.FIRST_DAY,
+    S.NO_CONTACT,
+    S.LOCATING,
+    S.REFERRED,
+    S.JOINT_ENQUIRIES,
+    S.REMOVAL_AGREED,
+)
+# A spoken notice of home education keeps the case open, the pupil on roll, until it is written.
+OPEN = (*BEFORE_REMOVAL, S.EHE_NOTICE_AWAITED)
 ACTIVE = (*OPEN, S.OFF_ROLL)
 SCHOOL = frozenset({P.CASES_EDIT})
 SCHOOL_OR_LA = frozenset({P.CASES_EDIT, P.INVOLVEMENT_MANAGE})
@@ -249,6 +323,10 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
             table[state, action] = Rule(S.CLOSED, SCHOOL, outcome=outcome)
         table[state, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
     table[S.OFF_ROLL, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
+    # Seed: a parent's "verbal communication" of home education is referred to the LA, but
+    # only written notice is a ground to delete (regulation 9): the case waits for it, open.
+    for state in BEFORE_REMOVAL:
+        table[state, Action.EHE_SPOKEN_NOTICE] = Rule(S.EHE_NOTICE_AWAITED, SCHOOL)
 
     # The referral and the LA's side.
     table[S.LOCATING, Action.SUBMIT_REFERRAL] = Rule(
@@ -256,10 +334,16 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     )
     table[S.REFERRED, Action.ACCEPT_REFERRAL] = Rule(S.JOINT_ENQUIRIES, LA)
     table[S.REFERRED, Action.RETURN_REFERRAL] = Rule(S.LOCATING, LA)
+    # Seed: "after four weeks ... in consultation and agreement with the LAAO"; the
+    # ground is regulation 9(1)(i), so removal needs enquiries logged and 20 school days.
     table[S.JOINT_ENQUIRIES, Action.AGREE_REMOVAL] = Rule(
-        S.REMOVAL_AGREED, LA, (removal_period_elapsed,)
+        S.REMOVAL_AGREED, LA, (removal_period_elapsed, joint_enquiry_logged, absence_ground_met)
     )
-    table[S.REMOVAL_AGREED, Action.RECORD_REMOVAL] = Rule(S.OFF_ROLL, SCHOOL)
+    # Who agreed may take it back, until the school records the removal.
+    table[S.REMOVAL_AGREED, Action.WITHDRAW_REMOVAL] = Rule(
+        S.JOINT_ENQUIRIES, LA, (agreed_by_actor,)
+    )
+    table[S.REMOVAL_AGREED, Action.RECORD_REMOVAL] = Rule(S.OFF_ROLL, SCHOOL, (absence_ground_met,))
     return table
 
 
@@ -298,7 +382,7 @@ def actions_for(
     session: Session, case: Case, user: User, today: date | None = None
 ) -> list[ActionStatus]:
     """List what this user may do on the case now, with the guards that still block each."""
-    ctx = GuardContext(session, case, today or today_in_uk())
+    ctx = GuardContext(session, case, today or today_in_uk(), actor=user)
     statuses = []
     for (state, action), rule in TRANSITIONS.items():
         if state == case.state and may(user, rule):
@@ -342,7 +426,7 @@ def apply(
         )
     if not may(actor, rule):
         raise NotAllowed(f"Your role does not allow '{action.label}'.")
-    blocked = blockers(GuardContext(session, case, today or today_in_uk()), action)
+    blocked = blockers(GuardContext(session, case, today or today_in_uk(), actor=actor), action)
     if blocked:
         raise TransitionRefused(action.value, blocked)
     before = case.state

@@ -22,6 +22,7 @@ class CaseState(enum.StrEnum):
     JOINT_ENQUIRIES = "joint_enquiries"
     REMOVAL_AGREED = "removal_agreed"
     OFF_ROLL = "off_roll"
+    EHE_NOTICE_AWAITED = "ehe_notice_awaited"
     CLOSED = "closed"
 
     @property
@@ -37,6 +38,7 @@ STATE_LABELS = {
     CaseState.JOINT_ENQUIRIES: "CME involvement open",
     CaseState.REMOVAL_AGREED: "Removal from roll agreed",
     CaseState.OFF_ROLL: "Off roll, involvement open",
+    CaseState.EHE_NOTICE_AWAITED: "Home education: written notice awaited",
     CaseState.CLOSED: "Closed",
 }
 

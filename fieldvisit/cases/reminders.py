@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.checklist import CHECKLIST_STATES, is_overdue
-from fieldvisit.cases.models import Case, ChecklistItem
+from fieldvisit.cases.models import Case, CaseState, ChecklistItem
 from fieldvisit.core import mail
 from fieldvisit.core.mail import Recipient, link
 from fieldvisit.core.permissions import Role
@@ -32,7 +32,7 @@ def overdue_by_school(session: Session, today: date) -> dict[int, list[OverdueCa
     cases = session.scalars(
         select(Case)
         .options(selectinload(Case.checklist), joinedload(Case.school))
-        .where(Case.state.in_(CHECKLIST_STATES))
+        .where(Case.state.in_(CHECKLIST_STATES | {CaseState.EHE_NOTICE_AWAITED}))
         .order_by(Case.first_day_of_absence, Case.id)
     ).all()
     schools = {case.school_id: case.school for case in cases}

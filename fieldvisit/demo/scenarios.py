@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.engine import Action
+from fieldvisit.outcomes import services as outcomes
+from fieldvisit.outcomes.models import NoticeForm
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals.demo import seed_referral_outcomes
 from fieldvisit.visits import demo as visits_demo
@@ -94,6 +96,17 @@ def add_cases(s: Seeder) -> None:
     case = s._open(8)
     s._triage(case)
     s._close(case, Action.CHILD_FOUND, "Found staying with grandparents in Norfolk.")
+    # Home education said on the phone: the case stays open until the written notice comes.
+    case = s._open(4)
+    outcomes.record_home_education(
+        s.session,
+        s.school_user,
+        case,
+        notice_received_on=s.today,
+        notice_form=NoticeForm.VERBAL,
+        parent_name=case.pupil.contacts[0].full_name,
+        note="Father phoned: they will educate at home; asked to confirm in writing.",
+    )
     seed_referral_outcomes(s)
     # Fenland Academy: a case for the second school's user.
     case = s._open(4, school=s.fenland)

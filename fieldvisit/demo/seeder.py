@@ -21,8 +21,11 @@ from fieldvisit.core.upn import make_upn
 from fieldvisit.demo.data import FORENAMES, LA_CODE, PASSWORD, STREETS, SURNAMES, TOTP_KEYS
 from fieldvisit.demo.scenarios import add_cases
 from fieldvisit.letters import demo as letters_demo
+from fieldvisit.letters.models import Delivery
+from fieldvisit.letters.services import generate_letter
 from fieldvisit.outcomes.demo import close_with_outcome
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
+from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
@@ -250,6 +253,19 @@ class Seeder:
             )
         )
         outcome = VisitOutcome.CHILD_NOT_SEEN if answered else VisitOutcome.NO_ANSWER
+        # Nobody answered: the officer leaves one of this case's letters (a completed visit).
+        letter = (
+            None
+            if answered
+            else generate_letter(
+                self.session,
+                self._school_user(case),
+                case,
+                "missed_visit",
+                delivery=Delivery.HAND,
+                at=self._at(on, 8, 30),
+            )
+        )
         visit = HomeVisit(
             case_id=case.id,
             officer_id=self.officer.id,
@@ -258,7 +274,9 @@ class Seeder:
             latitude=52.2053,
             longitude=0.1218,
             accuracy_m=12.0,
-            letter_left=not answered,
+            letter_left=letter is not None,
+            letter_reference=letter.reference if letter else "",
+            letter_id=letter.id if letter else None,
             notes="Curtains drawn; post building up behind the door.",
             received_at=self._at(on, 11, 45),
             neighbour_enquiries=[
@@ -281,7 +299,7 @@ class Seeder:
             occurred_at=visit.arrived_at,
             target=" ".join(case.pupil.address_lines),
             summary=f"Home visit: {outcome.label.lower()}"
-            + ("; letter left" if visit.letter_left else ""),
+            + (f"; letter {visit.letter_reference} left" if visit.letter_left else ""),
             note=visit.notes,
             details={"visit_id": visit.id},
         )
@@ -299,9 +317,22 @@ class Seeder:
         )
 
     def _accept(self, case: Case, referral: Referral, on: date) -> Involvement:
-        return referrals.accept_referral(
+        """Accept the referral; the LAAO's first joint enquiry follows within two days."""
+        involvement = referrals.accept_referral(
             self.session, self.laao, referral, laao=self.laao, today=self.today, at=self._at(on, 10)
         )
+        enquired_on = min(on + timedelta(days=2), self.today)
+        involvements.log_enquiry(
+            self.session,
+            self.laao,
+            case,
+            enquiry_with=involvements.EnquiryWith.HEALTH,
+            contacted="GP surgery, Demotown Health Centre",
+            result="Registered with the practice; no appointment or new address since the "
+            "absence began.",
+            occurred_at=self._at(enquired_on, 11),
+        )
+        return involvement
 
     def _close(self, case: Case, action: Action, note: str) -> None:
         close_with_outcome(self.session, self._school_user(case), case, action, note, self.today)

@@ -5,19 +5,31 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.checklist import referral_day_for
+from fieldvisit.cases.engine import (
+    Action,
+    GuardContext,
+    absence_ground_met,
+    absent_school_days_before,
+    joint_enquiry_logged,
+)
 from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.permissions import Permission
 from fieldvisit.letters.models import Delivery
 from fieldvisit.pupils.models import Contact, ContactKind
 from fieldvisit.referrals.models import open_involvement
 from fieldvisit.schools.services import calendar_for
+
+# The LAAO's confirmation states these hold (the same guards as agreeing removal).
+REMOVAL_GROUNDS = (joint_enquiry_logged, absence_ground_met)
 
 
 class Audience(enum.StrEnum):
@@ -105,8 +117,16 @@ FAMILY_FIELDS = COMMON_FIELDS | {
     "first_day_of_absence": ("The first day the pupil was absent", "24 August 2026"),
     "school_days_absent": ("School days absent so far, counting today", "6"),
 }
+ABSENCE_FIELDS = FAMILY_FIELDS | {
+    "contact_methods": ("How the school has tried to reach the family", "phone and email"),
+}
 FINAL_FIELDS = FAMILY_FIELDS | {
     "respond_by": ("The date the family must contact the school by", "8 September 2026"),
+    "attempts_made": (
+        "The attempts recorded in the chronology, with their dates",
+        "we phoned you on 1 September 2026 and 2 September 2026; we wrote to you on "
+        "3 September 2026; we called at your home on 4 September 2026 and left a letter",
+    ),
 }
 REMOVAL_FIELDS = COMMON_FIELDS | {
     "pupil_upn": ("The pupil's UPN", "B801200005001"),
@@ -115,6 +135,9 @@ REMOVAL_FIELDS = COMMON_FIELDS | {
     "laao_name": ("The LA attendance officer's name", "Lee Jones"),
     "laao_email": ("The LA attendance officer's email", "lee.jones@la.example"),
     "cme_team_email": ("The LA's CME team email", "cme@la.example"),
+    "first_day_of_absence": ("The first day the pupil was absent", "24 August 2026"),
+    "school_days_absent": ("School days of continuous absence by the school's calendar", "23"),
+    "enquiries_logged": ("How many joint enquiries are logged", "3"),
 }
 OPEN_FOR_FAMILY = frozenset(
     {
@@ -205,10 +228,18 @@ def _family(session: Session, case: Case, delivery: Delivery) -> LetterContext:
     audience=Audience.FAMILY,
     permission=Permission.LETTERS_PRINT,
     states=OPEN_FOR_FAMILY,
-    fields=FAMILY_FIELDS,
+    fields=ABSENCE_FIELDS,
+    needs=lambda session, case: _needs_attempts(
+        session, case, "an absence letter", (Method.PHONE, Method.TEXT, Method.EMAIL)
+    ),
 )
 def absence(session: Session, case: Case, delivery: Delivery) -> LetterContext:
-    return _family(session, case, delivery)
+    context = _family(session, case, delivery)
+    methods = {e.method for e in _attempt_entries(session, case) if e.kind == CONTACT_ATTEMPT}
+    context.fields["contact_methods"] = _and(
+        [label for method, label in METHOD_WORDS.items() if method in methods]
+    )
+    return context
 
 
 @letter_kind(
@@ -231,11 +262,94 @@ def missed_visit(session: Session, case: Case, delivery: Delivery) -> LetterCont
     permission=Permission.LETTERS_PRINT,
     states=frozenset({CaseState.NO_CONTACT, CaseState.LOCATING}),
     fields=FINAL_FIELDS,
+    needs=lambda session, case: _needs_attempts(
+        session, case, "a final letter", (Method.PHONE, Method.TEXT, Method.EMAIL)
+    ),
 )
 def final(session: Session, case: Case, delivery: Delivery) -> LetterContext:
     context = _family(session, case, delivery)
     context.fields["respond_by"] = format_date(_respond_by(session, case))
+    context.fields["attempts_made"] = attempts_made(session, case)
     return context
+
+
+# What the family letters may say the school did: only what the chronology holds.
+CONTACT_ATTEMPT = "log_contact"
+METHOD_WORDS = {Method.PHONE: "phone", Method.TEXT: "text message", Method.EMAIL: "email"}
+_METHOD_VERBS = {
+    Method.PHONE: "we phoned you",
+    Method.TEXT: "we sent you a text message",
+    Method.EMAIL: "we emailed you",
+}
+FAMILY_LETTER_KINDS = ("absence", "missed_visit", "final")
+
+
+def _attempt_entries(session: Session, case: Case) -> list[ChronologyEntry]:
+    return list(
+        session.scalars(
+            select(ChronologyEntry)
+            .where(
+                ChronologyEntry.case_id == case.id,
+                ChronologyEntry.kind.in_(
+                    [CONTACT_ATTEMPT, "letter", "letter_delivered", "home_visit"]
+                ),
+            )
+            .order_by(ChronologyEntry.occurred_at, ChronologyEntry.seq)
+        )
+    )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _on(moments: list[datetime]) -> str:
+    days = sorted({uk_date(m) for m in moments})
+    return "on " + _and([format_date(d) for d in days])
+
+
+def attempts_made(session: Session, case: Case) -> str:
+    """Describe the attempts to reach the family that the chronology records, with their dates.
+
+    Phone calls, texts and emails to the family; letters posted to them; home visits (and
+    letters left there). Nothing the record does not hold is said.
+    """
+    entries = _attempt_entries(session, case)
+    parts = []
+    for method, verb in _METHOD_VERBS.items():
+        tried = [e.occurred_at for e in entries if e.kind == CONTACT_ATTEMPT and e.method == method]
+        if tried:
+            parts.append(f"{verb} {_on(tried)}")
+    posted = [
+        e.occurred_at
+        for e in entries
+        if e.kind == "letter"
+        and e.details.get("kind") in FAMILY_LETTER_KINDS
+        and e.details.get("delivery") == Delivery.POST.value
+    ]
+    if posted:
+        parts.append(f"we wrote to you {_on(posted)}")
+    visits = [e.occurred_at for e in entries if e.kind == "home_visit"]
+    left = {uk_date(e.occurred_at) for e in entries if e.kind == "letter_delivered"}
+    if visits:
+        with_letter = " and left a letter" if left else ""
+        parts.append(f"we called at your home {_on(visits)}{with_letter}")
+    return "; ".join(parts)
+
+
+def _needs_attempts(
+    session: Session, case: Case, what: str, methods: tuple[Method, ...]
+) -> str | None:
+    """Refuse a letter that tells the family what the school did when the record shows none."""
+    tried = any(
+        e.kind == CONTACT_ATTEMPT and e.method in methods for e in _attempt_entries(session, case)
+    )
+    if tried:
+        return None
+    return (
+        f"It says the school has tried to reach the family by phone, text or email, and no "
+        f"such attempt is logged on this case: log the calls first, then make {what}."
+    )
 
 
 def _respond_by(session: Session, case: Case) -> date:
@@ -253,8 +367,15 @@ def _respond_by(session: Session, case: Case) -> date:
 
 
 def _needs_involvement(session: Session, case: Case) -> str | None:
+    """Refuse the LAAO's confirmation unless the regulation 9(1)(i) grounds hold on the record."""
     if open_involvement(session, case.id) is None:
         return "There is no open CME involvement on this case."
+    ctx = GuardContext(session, case, today_in_uk())
+    reasons = [b.reason for guard in REMOVAL_GROUNDS if (b := guard(ctx))]
+    if reasons:
+        return "It confirms the regulation 9(1)(i) ground, which the record does not hold: " + (
+            " ".join(reasons)
+        )
     return None
 
 
@@ -273,7 +394,18 @@ def removal_confirmation(session: Session, case: Case, delivery: Delivery) -> Le
     school, la = case.school, case.school.local_authority
     headteacher = school.signatory_name or school.signatory_role
     agreed = uk_date(involvement.removal_agreed_at) if involvement.removal_agreed_at else None
+    calendar = calendar_for(session, case.school)
+    enquiries = session.scalar(
+        select(func.count()).where(
+            ChronologyEntry.case_id == case.id, ChronologyEntry.kind == Action.LOG_ENQUIRY.value
+        )
+    )
     fields = _common(case, f"Dear {headteacher}" if headteacher else "Dear Headteacher") | {
+        "first_day_of_absence": format_date(case.first_day_of_absence),
+        "school_days_absent": str(
+            absent_school_days_before(calendar, case, agreed or today_in_uk())
+        ),
+        "enquiries_logged": str(enquiries or 0),
         "pupil_upn": case.pupil.upn,
         "involvement_opened": format_date(uk_date(involvement.opened_at)),
         "removal_agreed": format_date(agreed or today_in_uk()),

@@ -7,6 +7,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
@@ -125,6 +126,7 @@ def _keep(
     letter: Letter,
     context: LetterContext,
     pdf: bytes,
+    at: datetime | None = None,
 ) -> None:
     """Store the PDF as printed, record it, and add it to the case's chronology."""
     letter.sha256 = storage().put(letter.storage_key, pdf)
@@ -137,6 +139,7 @@ def _keep(
         kind="letter",
         method=Method.LETTER,
         actor=user,
+        occurred_at=at,
         summary=f"Letter {letter.reference} made ({letter.delivery.label.lower()}): {kind.label}",
         target=", ".join(context.address_lines) or "Address unknown: for hand delivery",
         details={
@@ -151,13 +154,24 @@ def _keep(
 
 
 def generate_letter(
-    session: Session, user: User, case: Case, kind: str, *, delivery: Delivery = Delivery.POST
+    session: Session,
+    user: User,
+    case: Case,
+    kind: str,
+    *,
+    delivery: Delivery = Delivery.POST,
+    at: datetime | None = None,
 ) -> Letter:
-    """Make one letter for a case: the kept copy, its QR link and a chronology entry."""
+    """Make one letter for a case: the kept copy, its QR link and a chronology entry.
+
+    `at` backdates the record (the demo's story); the printed date stays today's.
+    """
     letter_kind = kind_named(kind)
     check_may_make(session, user, case, letter_kind)
     letter, document, context = _lay_out(session, user, case, letter_kind, delivery, None)
-    _keep(session, user, case, letter_kind, letter, context, document.write_pdf())
+    if at is not None:
+        letter.created_at = at
+    _keep(session, user, case, letter_kind, letter, context, document.write_pdf(), at)
     return letter
 
 

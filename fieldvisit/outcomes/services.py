@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases.checklist import EHE_WRITTEN_NOTICE, add_written_notice_item, mark_done
 from fieldvisit.cases.engine import Action, apply
-from fieldvisit.cases.models import Case
-from fieldvisit.chronology import services as chronology
+from fieldvisit.cases.models import Case, CaseState, Outcome
+from fieldvisit.cases.services import school_day_today
 from fieldvisit.core.dates import format_date, utcnow
-from fieldvisit.core.errors import CaseChanged, NotAllowed, ValidationFailed
+from fieldvisit.core.errors import NotAllowed, ValidationFailed
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.storage import storage
 from fieldvisit.outcomes.models import (
@@ -42,7 +44,8 @@ def _close(
     expected_version: int | None,
     current_address: str = "",
 ) -> OutcomeRecord:
-    """Close the case with one outcome and keep the record the LA reads."""
+    """Close the case with one outcome (or, for a spoken EHE notice, hold it open) and keep
+    the record the LA reads."""
     entry = apply(
         session,
         case,
@@ -53,18 +56,20 @@ def _close(
         details={"effective_on": effective_on.isoformat(), **details},
         expected_version=expected_version,
     )
-    assert case.outcome is not None
-    record = OutcomeRecord(
-        case_id=case.id,
-        school_id=case.school_id,
-        kind=case.outcome,
-        effective_on=effective_on,
-        note=note,
-        current_address=current_address,
-        recorded_by_id=user.id,
-        recorded_at=utcnow(),
-        chronology_entry_id=entry.id,
-    )
+    kind = case.outcome or Outcome.ELECTIVE_HOME_EDUCATION  # the referral a spoken notice makes
+    # A case held open by a spoken notice of home education already has its record: the
+    # outcome that ends the case (the child returned, say) takes it over; the chronology
+    # keeps the history.
+    record = session.scalar(select(OutcomeRecord).where(OutcomeRecord.case_id == case.id))
+    if record is None:
+        record = OutcomeRecord(case_id=case.id, school_id=case.school_id)
+    record.kind = kind
+    record.effective_on = effective_on
+    record.note = note
+    record.current_address = current_address
+    record.recorded_by_id = user.id
+    record.recorded_at = utcnow()
+    record.chronology_entry_id = entry.id
     session.add(record)
     session.flush()
     return record
@@ -215,17 +220,24 @@ def record_home_education(
     expected_version: int | None = None,
 ) -> OutcomeRecord:
     """Make the EHE deregistration referral; a written notice takes the pupil off roll."""
+    if case.state == CaseState.EHE_NOTICE_AWAITED:
+        raise ValidationFailed(
+            "The home education referral is made and waits for the parent's written notice: "
+            "record the written notice on the case page."
+        )
     if notice is not None and not notice_form.written:
         raise ValidationFailed(
             "A notice given by word of mouth has no file.",
             fields={"notice_file": ["Choose letter or email if you have the written notice"]},
         )
     written = "in writing" if notice_form.written else "by word of mouth (not yet in writing)"
+    # Only written notice is a ground to delete: a spoken one keeps the case open, waiting.
+    action = Action.ELECTIVE_HOME_EDUCATION if notice_form.written else Action.EHE_SPOKEN_NOTICE
     record = _close(
         session,
         user,
         case,
-        Action.ELECTIVE_HOME_EDUCATION,
+        action,
         summary=f"Elective home education deregistration referral: notice given {written} on "
         f"{format_date(notice_received_on)}",
         effective_on=notice_received_on,
@@ -245,6 +257,8 @@ def record_home_education(
     record.home_education = referral
     if notice_form.written:
         _take_off_roll(record, notice_received_on, HOME_EDUCATION_GROUND)
+    else:
+        add_written_notice_item(case, school_day_today(session, case))
     session.flush()
     return record
 
@@ -262,8 +276,6 @@ def add_written_notice(
     """Record the written notice that follows a spoken one: now the pupil leaves the roll."""
     if not user.can(Permission.CASES_EDIT) or user.school_id != record.school_id:
         raise NotAllowed("Only the pupil's school can record the written notice.")
-    if expected_version is not None and expected_version != record.case.version:
-        raise CaseChanged()
     referral = record.home_education
     if referral is None or referral.notice_form.written:
         raise ValidationFailed("This referral already has its written notice.")
@@ -271,17 +283,27 @@ def add_written_notice(
         raise ValidationFailed(
             "Choose letter or email.", fields={"notice_form": ["Select letter or email"]}
         )
+    case = record.case
+    # The written notice closes the case that the spoken one held open.
+    apply(
+        session,
+        case,
+        Action.ELECTIVE_HOME_EDUCATION,
+        user,
+        summary=f"Written notice of elective home education received "
+        f"({notice_form.label.lower()}, {format_date(received_on)}); pupil taken off roll",
+        details={"outcome_record_id": record.id, "notice_uploaded": notice is not None},
+        expected_version=expected_version,
+    )
     referral.notice_form = notice_form
     referral.notice_received_on = received_on
     if notice is not None:
-        _store_notice(referral, record.case, notice)
+        _store_notice(referral, case, notice)
     _take_off_roll(record, received_on, HOME_EDUCATION_GROUND)
-    chronology.append(
-        session,
-        record.case,
-        kind="ehe_written_notice",
-        summary=f"Written notice of elective home education received "
-        f"({notice_form.label.lower()}, {format_date(received_on)}); pupil taken off roll",
-        actor=user,
-        details={"outcome_record_id": record.id, "notice_uploaded": notice is not None},
+    mark_done(
+        case,
+        (EHE_WRITTEN_NOTICE,),
+        at=utcnow(),
+        by_id=user.id,
+        note=f"Written notice received ({notice_form.label.lower()}).",
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import Action, actions_for
+from fieldvisit.cases.models import CaseState
 from fieldvisit.cases.views.common import errors_context, form_errors, require, save
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk
@@ -144,7 +145,16 @@ def record(case_id: int, kind: str) -> Any:
                 data["notice"] = notice
             error = save(lambda: spec.record(db.session, current_user, case, **data))
             if error is None:
-                flash(f"{spec.title}: recorded. The case is closed.", "success")
+                closed = case.state == CaseState.CLOSED
+                flash(
+                    f"{spec.title}: recorded. "
+                    + (
+                        "The case is closed."
+                        if closed
+                        else "The case stays open until the written notice comes."
+                    ),
+                    "success",
+                )
                 return redirect(url_for("cases.show", case_id=case.id))
             errors = form_errors(error)
     return render_template(
@@ -237,7 +247,7 @@ def _panel_helpers() -> dict[str, Any]:
     """Let the case page's outcome panel find the case's record."""
 
     def outcome_record_for(case: Any) -> OutcomeRecord | None:
-        if case.outcome is None:
+        if case.outcome is None and case.state != CaseState.EHE_NOTICE_AWAITED:
             return None
         return db.session.scalar(select(OutcomeRecord).where(OutcomeRecord.case_id == case.id))
 

@@ -138,6 +138,7 @@ def build_content(
                 "outcome": v.outcome.label,
                 "letter_left": v.letter_left,
                 "letter_reference": v.letter_reference,
+                "letter_of_case": v.letter_id is not None,
                 "completed": v.completed,
                 "location": _location(v.latitude, v.longitude, v.accuracy_m),
                 "notes": v.notes,
@@ -178,7 +179,13 @@ def suggested_summary(evidence: Evidence) -> str:
         tried = f" ({entry.target})" if entry.target else ""
         lines.append(f"{format_date(uk_date(entry.occurred_at))}: {entry.summary}{tried}.")
     for visit in evidence.visits:
-        letter = "; letter left" if visit.letter_left else ""
+        letter = (
+            f"; letter {visit.letter_reference} left"
+            if visit.letter_id is not None
+            else "; a letter recorded as left, not one of this case's"
+            if visit.letter_left
+            else ""
+        )
         neighbours = len(visit.neighbour_enquiries)
         asked = f"; {neighbours} neighbour enquir{'y' if neighbours == 1 else 'ies'}"
         lines.append(

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.core.dates import format_date, uk_date
 from fieldvisit.pupils.models import Contact, ContactKind
-from fieldvisit.visits.models import HomeVisit, VisitOutcome, VisitPhoto
+from fieldvisit.visits.models import HomeVisit, VisitPhoto
 from fieldvisit.visits.photos import photos_of
 from fieldvisit.visits.services import visits_of
 
@@ -21,9 +22,6 @@ ENQUIRY = "log_enquiry"
 ONGOING_ITEMS = frozenset({"referral", "work_with_laao", "inform_laao_after"})
 # Gaps below say more than "item not ticked" for these.
 EXPLAINED_ITEMS = frozenset({"contacts", "siblings", "home_visit", "vulnerable_home_visit"})
-ANSWERED = frozenset(
-    {VisitOutcome.SPOKE_TO_PARENT, VisitOutcome.CHILD_SEEN_SAFE, VisitOutcome.CHILD_NOT_SEEN}
-)
 
 
 @dataclass(frozen=True)
@@ -104,13 +102,24 @@ def find_gaps(evidence: Evidence) -> list[Gap]:
     gaps: list[Gap] = []
     if not evidence.visits:
         gaps.append(Gap("no_visit", "No home visit recorded."))
-    elif not any(v.letter_left or v.outcome in ANSWERED for v in evidence.visits):
+    elif not any(v.completed for v in evidence.visits):
         gaps.append(
             Gap(
                 "no_letter_left",
-                "No home visit with a letter left: nobody answered and no letter was delivered.",
+                "No completed home visit: the family was not seen or spoken to at the door "
+                "and no letter of this case was left.",
             )
         )
+    for visit in evidence.visits:
+        if visit.letter_not_of_case:
+            gaps.append(
+                Gap(
+                    f"letter_not_of_case_{visit.id}",
+                    f"The visit of {format_date(uk_date(visit.arrived_at))} records letter "
+                    f"{visit.letter_reference} as left, but no letter of this case has that "
+                    "reference.",
+                )
+            )
     tried = {normalise(e.target) for e in evidence.contact_attempts if e.target}
     for kind, key, label in (
         (ContactKind.PARENT, "parents_not_tried", "Parents or carers not tried"),

@@ -11,23 +11,29 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from fieldvisit.accounts.models import User
-from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.engine import (
+    MINIMUM_ABSENCE_SCHOOL_DAYS,
+    Action,
+    absent_school_days_before,
+    apply,
+)
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import UK_TIME, format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import CaseChanged, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Role
-from fieldvisit.letters.services import generate_letter
+from fieldvisit.letters.models import Letter
+from fieldvisit.letters.services import generate_letter, revoke_link
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.content import REMOVAL_GROUND_SHORT
 from fieldvisit.referrals.models import Involvement, flush_or_conflict, open_involvement
 from fieldvisit.schools.services import calendar_for
 
 REMOVAL_CONFIRMATION = "removal_confirmation"  # the letters domain's kind
-MINIMUM_ABSENCE_SCHOOL_DAYS = 20  # regulation 9: continuous absence of at least 20 school days
+__all__ = ["MINIMUM_ABSENCE_SCHOOL_DAYS"]  # regulation 9(1)(i), from the engine's table
 
 
 class EnquiryWith(enum.StrEnum):
@@ -157,6 +163,10 @@ class Clock:
     removal_from: date
     days_open: int
     period_days: int
+    # The waiting period in the school's calendar: how many school days of enquiries it holds
+    # (four weeks over Christmas hold far fewer than four in term), and how many have passed.
+    school_days_held: int
+    school_days_so_far: int
 
     @property
     def elapsed(self) -> bool:
@@ -171,12 +181,27 @@ def involvement_clock(case: Case, involvement: Involvement, today: date | None =
     """Return where the involvement stands on its clock (the engine's guard uses the same rule)."""
     days = case.school.local_authority.removal_after_days
     opened_on = uk_date(involvement.opened_at)
+    removal_from = opened_on + timedelta(days=days)
+    today = today or today_in_uk()
+    session = object_session(case)
+    assert session is not None
+    calendar = calendar_for(session, case.school)
     return Clock(
         opened_on=opened_on,
-        removal_from=opened_on + timedelta(days=days),
-        days_open=((today or today_in_uk()) - opened_on).days,
+        removal_from=removal_from,
+        days_open=(today - opened_on).days,
         period_days=days,
+        school_days_held=calendar.school_day_number(opened_on, removal_from - timedelta(days=1)),
+        school_days_so_far=calendar.school_day_number(
+            opened_on, min(today, removal_from - timedelta(days=1))
+        ),
     )
+
+
+def absent_school_days(session: Session, case: Case, today: date | None = None) -> int:
+    """Count the school days of continuous absence completed before today (school's calendar)."""
+    calendar = calendar_for(session, case.school)
+    return absent_school_days_before(calendar, case, today or today_in_uk())
 
 
 def agree_removal(
@@ -188,9 +213,11 @@ def agree_removal(
     today: date | None = None,
     at: datetime | None = None,
 ) -> Involvement:
-    """Agree removal from roll once the joint enquiries have run their time without a find.
+    """Agree removal from roll on the regulation 9(1)(i) ground, checked by the engine's guards.
 
-    The LAAO's written confirmation to the school is made and kept as a letter copy.
+    The waiting period has run, at least one joint enquiry is logged, and the pupil has been
+    absent 20 school days by the school's calendar. The LAAO's written confirmation to the
+    school is made and kept as a letter copy.
     """
     involvement = require_involvement(session, case)
     now = at or utcnow()
@@ -212,6 +239,48 @@ def agree_removal(
     involvement.confirmation_letter_id = letter.id
     flush_or_conflict(session)
     notify.removal_agreed(session, involvement, letter.reference)
+    return involvement
+
+
+def withdraw_removal(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Involvement:
+    """Take back an agreement to remove from roll: only who agreed, before the school records it.
+
+    The written confirmation stays kept as made, its QR link stopped, and the school is told.
+    """
+    involvement = require_involvement(session, case)
+    letter = (
+        session.get(Letter, involvement.confirmation_letter_id)
+        if involvement.confirmation_letter_id
+        else None
+    )
+    withdrawn = f"; written confirmation {letter.reference} withdrawn" if letter else ""
+    apply(
+        session,
+        case,
+        Action.WITHDRAW_REMOVAL,
+        user,
+        summary=f"Agreement to remove from roll withdrawn by the LA attendance officer{withdrawn}",
+        note=note.strip(),
+        details={
+            "involvement_id": involvement.id,
+            "confirmation_letter_id": letter.id if letter else None,
+        },
+        expected_version=expected_version,
+    )
+    involvement.removal_agreed_at = None
+    involvement.removal_agreed_by_id = None
+    involvement.confirmation_letter_id = None
+    flush_or_conflict(session)
+    if letter is not None:
+        revoke_link(session, user, case, letter)
+    notify.removal_withdrawn(session, involvement, letter.reference if letter else None)
     return involvement
 
 

@@ -122,6 +122,23 @@ def removal_agreed(session: Session, involvement: Involvement, letter_reference:
     )
 
 
+def removal_withdrawn(
+    session: Session, involvement: Involvement, letter_reference: str | None
+) -> None:
+    case = involvement.case
+    letter = f" Letter {letter_reference} no longer stands." if letter_reference else ""
+    mail.queue(
+        session,
+        "removal_withdrawn",
+        [*school_office(involvement.referral), Recipient("DSL", case.school.dsl_email)],
+        f"Removal from roll no longer agreed (case {case.reference})",
+        f"{involvement.laao.name}, LA attendance officer, has withdrawn the agreement that the "
+        f"pupil on case {case.reference} may be removed from {case.school.name}'s roll.{letter} "
+        "Keep the pupil on roll; joint enquiries continue.\n\n"
+        f"{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+    )
+
+
 def entry_after_removal(session: Session, involvement: Involvement, school_name: str) -> None:
     case = involvement.case
     left_on = involvement.removed_from_roll_on or case.first_day_of_absence

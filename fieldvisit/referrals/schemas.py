@@ -92,6 +92,17 @@ class ReassignSchema(Schema):
 
 
 class AgreeRemovalSchema(Schema):
+    # Posted only by the "Are you sure" page, so a click on the involvement page never agrees.
+    confirmed = fields.String(
+        required=True,
+        validate=validate.Equal("yes", error="Confirm that you agree removal from roll."),
+        error_messages={"required": "Confirm that you agree removal from roll."},
+    )
+    expected_version = _version()
+
+
+class WithdrawRemovalSchema(Schema):
+    note = _text("Why the agreement is withdrawn", required=False)
     expected_version = _version()
 
 

@@ -43,6 +43,8 @@ from fieldvisit.referrals.models import Referral
 from fieldvisit.referrals.notify import active_laaos
 from fieldvisit.referrals.panel import referral_panel, returned_referrals
 
+A_AGREE = Action.AGREE_REMOVAL
+
 bp = Blueprint("referrals", __name__)
 bp.add_app_template_global(referral_panel)
 bp.add_app_template_global(returned_referrals)
@@ -295,6 +297,35 @@ def reassign(case_id: int) -> Any:
     )
 
 
+@bp.get("/cases/<int:case_id>/involvement/agree-removal")
+@login_required
+def confirm_removal(case_id: int) -> Any:
+    """Ask 'Are you sure?' and say what agreeing will do, before anything is agreed."""
+    case = get_case(db.session, current_user, case_id)
+    require(P.INVOLVEMENT_MANAGE)
+    require(P.REFERRALS_DECIDE)
+    involvement = involvements.require_involvement(db.session, case)
+    today = today_in_uk()
+    status = next(
+        (s for s in actions_for(db.session, case, current_user, today) if s.action == A_AGREE),
+        None,
+    )
+    if status is None or not status.allowed:
+        return redirect(url_for(".involvement", case_id=case.id, _anchor="removal"))
+    absent = involvements.absent_school_days(db.session, case, today)
+    enquiries = entries_of_kind(db.session, case, ENQUIRY)
+    commit()
+    return render_template(
+        "referrals/agree_removal.html",
+        case=case,
+        involvement=involvement,
+        clock=involvements.involvement_clock(case, involvement, today),
+        absent=absent,
+        enquiries=enquiries,
+        removal_ground=REMOVAL_GROUND,
+    )
+
+
 @bp.post("/cases/<int:case_id>/involvement/agree-removal")
 @login_required
 def agree_removal(case_id: int) -> Any:
@@ -306,6 +337,28 @@ def agree_removal(case_id: int) -> Any:
 
     return _act(
         case_id, schemas.AgreeRemovalSchema(), call, anchor="removal", permission=P.REFERRALS_DECIDE
+    )
+
+
+@bp.post("/cases/<int:case_id>/involvement/withdraw-removal")
+@login_required
+def withdraw_removal(case_id: int) -> Any:
+    def call(case: Case, data: dict[str, Any]) -> str:
+        involvements.withdraw_removal(
+            db.session,
+            current_user,
+            case,
+            note=data["note"],
+            expected_version=data["expected_version"],
+        )
+        return "Agreement to remove from roll withdrawn. The school has been told by email."
+
+    return _act(
+        case_id,
+        schemas.WithdrawRemovalSchema(),
+        call,
+        anchor="removal",
+        permission=P.REFERRALS_DECIDE,
     )
 
 

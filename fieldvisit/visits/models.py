@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
@@ -40,6 +42,17 @@ VISIT_OUTCOME_LABELS = {
 }
 
 
+# The seed asks the school to "do a home visit and leave a letter if there is no response
+# (keep a copy)". A visit where somebody from the household answered the door is a response,
+# so it is completed without a letter: that includes "child not seen", where the parent or
+# carer came to the door but the child was not shown (the LA weighs that in its review; the
+# seed's test is a response, not sight of the child). An empty property, a refusal, new
+# occupants or "other" is not a response from the family, so it counts only with a letter.
+DOOR_ANSWERED = frozenset(
+    {VisitOutcome.SPOKE_TO_PARENT, VisitOutcome.CHILD_SEEN_SAFE, VisitOutcome.CHILD_NOT_SEEN}
+)
+
+
 class HomeVisit(Base):
     __tablename__ = "home_visits"
 
@@ -54,6 +67,10 @@ class HomeVisit(Base):
     accuracy_m: Mapped[float | None]
     letter_left: Mapped[bool] = mapped_column(default=False)
     letter_reference: Mapped[str] = mapped_column(String(40), default="")
+    # The letter of this case that the reference names, found when the visit is stored; None
+    # when no letter was left or the reference names no letter of this case (the visit is
+    # kept as the officer recorded it, but a made-up reference completes nothing).
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
     notes: Mapped[str] = mapped_column(Text, default="")
     concern: Mapped[bool] = mapped_column(default=False)
     concern_details: Mapped[str] = mapped_column(Text, default="")
@@ -69,10 +86,33 @@ class HomeVisit(Base):
         cascade="all, delete-orphan", order_by="NeighbourEnquiry.position"
     )
 
-    @property
+    @hybrid_property
     def completed(self) -> bool:
-        """Apply the seed's rule: a visit nobody answered counts only with a letter left."""
-        return self.outcome != VisitOutcome.NO_ANSWER or self.letter_left
+        """Apply the seed's rule: the family answered the door, or a letter of this case was left.
+
+        The one rule for "completed home visit": the engine's guard, the checklist, the
+        dashboard, the LA's evidence review and the referral all read it, in Python or SQL.
+        """
+        return self.outcome in DOOR_ANSWERED or self.letter_id is not None
+
+    @completed.inplace.expression
+    @classmethod
+    def _completed_expression(cls) -> Any:
+        return or_(cls.outcome.in_(sorted(DOOR_ANSWERED)), cls.letter_id.is_not(None))
+
+    @property
+    def why_not_completed(self) -> str:
+        """Say in the users' words why the visit does not count; empty if it does."""
+        if self.completed:
+            return ""
+        if self.letter_not_of_case:
+            return f"letter reference {self.letter_reference} is not one of this case's letters"
+        return "the family was not seen or spoken to and no letter was left"
+
+    @property
+    def letter_not_of_case(self) -> bool:
+        """Say whether a letter was said to be left whose reference names no letter of the case."""
+        return self.letter_left and self.letter_id is None
 
 
 class NeighbourEnquiry(Base):

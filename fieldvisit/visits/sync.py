@@ -28,6 +28,7 @@ from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import format_datetime, utcnow
 from fieldvisit.core.errors import CaseChanged, DomainError, ValidationFailed
 from fieldvisit.core.forms import flatten_errors
+from fieldvisit.letters.models import Letter
 from fieldvisit.visits.models import (
     AssignmentStatus,
     HomeVisit,
@@ -145,6 +146,7 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             .options(joinedload(Case.pupil), selectinload(Case.checklist))
         ).unique()
     }
+    letters = _letters_named(session, valid)
     answers: list[tuple[str, HomeVisit] | DomainError] = []
     created: list[HomeVisit] = []
     for data, error in loaded:
@@ -165,6 +167,8 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             answers.append(_case_not_open(case))
         else:
             visit = _new_visit(officer, case, data, content_hash(data))
+            if data["letter_left"]:
+                visit.letter_id = letters.get((case.id, _reference(data)))
             session.add(visit)
             stored[visit.client_uuid] = visit
             created.append(visit)
@@ -251,6 +255,25 @@ def _new_visit(officer: User, case: Case, data: dict[str, Any], digest: str) -> 
     )
 
 
+def _letters_named(session: Session, items: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
+    """Return the letters the batch's references name, by (case id, reference): one query.
+
+    A visit whose reference names no letter of its case is stored as recorded but is not
+    completed (HomeVisit.completed).
+    """
+    references = {_reference(d) for d in items if d["letter_left"] and d["letter_reference"]}
+    if not references:
+        return {}
+    rows = session.execute(
+        select(Letter.id, Letter.case_id, Letter.reference).where(Letter.reference.in_(references))
+    )
+    return {(case_id, reference): letter_id for letter_id, case_id, reference in rows}
+
+
+def _reference(data: dict[str, Any]) -> str:
+    return str(data["letter_reference"]).strip().upper()
+
+
 def _into_cases(
     session: Session, officer: User, cases: dict[int, Case], visits: list[HomeVisit]
 ) -> None:
@@ -298,7 +321,7 @@ def _into_cases(
 def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
     """Return the chronology of a visit: the visit, each enquiry, the letter left."""
     address = ", ".join([*case.pupil.address_lines, case.pupil.postcode]).strip(", ")
-    completed = "completed" if visit.completed else "not completed: no letter left"
+    completed = "completed" if visit.completed else f"not completed: {visit.why_not_completed}"
     common = {"visit_id": visit.id, "client_uuid": str(visit.client_uuid)}
     position = None
     if visit.latitude is not None:
@@ -316,6 +339,7 @@ def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
                 **common,
                 "outcome": visit.outcome.value,
                 "completed": visit.completed,
+                "letter_of_case": visit.letter_id is not None,
                 "position": position,
                 "photos": visit.photos,
             },
@@ -339,7 +363,10 @@ def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
         entries.append(
             NewEntry(
                 kind="letter_delivered",
-                summary=f"Letter {visit.letter_reference} hand-delivered at the home visit",
+                summary=f"Letter {visit.letter_reference} hand-delivered at the home visit"
+                if visit.letter_id is not None
+                else f"Letter {visit.letter_reference} recorded as left at the home visit: "
+                "no letter of this case has that reference",
                 actor=officer,
                 method=Method.LETTER,
                 occurred_at=visit.arrived_at,
@@ -347,6 +374,7 @@ def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
                 details={
                     **common,
                     "letter_reference": visit.letter_reference,
+                    "letter_id": visit.letter_id,
                     "photos": visit.photos,
                 },
             )

@@ -33,23 +33,35 @@ def ready(session, world, case, action: Action) -> None:  # noqa: ANN001
         apply(session, case, Action.LOG_CONTACT, world.school_user, today=TODAY)
     if action == Action.SUBMIT_REFERRAL:
         make_visit(session, case, world.officer)
-    if action in (Action.AGREE_REMOVAL,):
-        referral = Referral(
-            case_id=case.id,
-            submitted_by_id=world.school_user.id,
-            submitted_at=datetime(2026, 10, 1, tzinfo=UTC),
-        )
-        session.add(referral)
-        session.flush()
-        session.add(
-            Involvement(
-                case_id=case.id,
-                referral_id=referral.id,
-                laao_id=world.laao.id,
-                opened_at=datetime(2026, 10, 20, 9, tzinfo=UTC),
-            )
-        )
-        session.flush()
+    if action in (Action.AGREE_REMOVAL, Action.RECORD_REMOVAL, Action.WITHDRAW_REMOVAL):
+        # Regulation 9(1)(i): 20 school days of absence by TODAY.
+        case.first_day_of_absence = LONG_ABSENT_SINCE
+        involvement(session, world, case, agreed_by=world.laao)
+    if action == Action.AGREE_REMOVAL:
+        apply(session, case, Action.LOG_ENQUIRY, world.laao, today=TODAY)
+
+
+LONG_ABSENT_SINCE = date(2026, 10, 1)
+
+
+def involvement(session, world, case, *, opened=None, agreed_by=None) -> Involvement:  # noqa: ANN001
+    referral = Referral(
+        case_id=case.id,
+        submitted_by_id=world.school_user.id,
+        submitted_at=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    session.add(referral)
+    session.flush()
+    opened_involvement = Involvement(
+        case_id=case.id,
+        referral_id=referral.id,
+        laao_id=world.laao.id,
+        opened_at=opened or datetime(2026, 10, 20, 9, tzinfo=UTC),
+        removal_agreed_by_id=agreed_by.id if agreed_by else None,
+    )
+    session.add(opened_involvement)
+    session.flush()
+    return opened_involvement
 
 
 @pytest.mark.parametrize(
@@ -180,22 +192,10 @@ def test_a_visit_nobody_answered_counts_only_with_a_letter_left(session, world):
     ("days_open", "allowed"), [(21, False), (27, False), (28, True), (35, True)]
 )
 def test_removal_needs_four_weeks_of_joint_enquiries(session, world, days_open, allowed):
-    case = make_case(session, world, first_day=FIRST_DAY)
+    case = make_case(session, world, first_day=LONG_ABSENT_SINCE)
     case.state = CaseState.JOINT_ENQUIRIES
-    referral = Referral(
-        case_id=case.id,
-        submitted_by_id=world.school_user.id,
-        submitted_at=datetime(2026, 10, 1, tzinfo=UTC),
-    )
-    session.add(referral)
-    session.flush()
-    opened = datetime(2026, 12, 1, 10, tzinfo=UTC)
-    session.add(
-        Involvement(
-            case_id=case.id, referral_id=referral.id, laao_id=world.laao.id, opened_at=opened
-        )
-    )
-    session.flush()
+    involvement(session, world, case, opened=datetime(2026, 12, 1, 10, tzinfo=UTC))
+    apply(session, case, Action.LOG_ENQUIRY, world.laao, today=date(2026, 12, 2))
     today = date(2026, 12, 1) + timedelta(days=days_open)
     if allowed:
         apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
@@ -205,6 +205,66 @@ def test_removal_needs_four_weeks_of_joint_enquiries(session, world, days_open, 
             apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
         assert refused.value.blocked[0].unlocks_on == date(2026, 12, 29)
         assert "29 December 2026" in refused.value.message
+
+
+def test_removal_needs_a_joint_enquiry_logged(session, world):
+    case = make_case(session, world, first_day=LONG_ABSENT_SINCE)
+    case.state = CaseState.JOINT_ENQUIRIES
+    involvement(session, world, case)
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, Action.AGREE_REMOVAL, world.laao, today=TODAY)
+    assert [b.guard for b in refused.value.blocked] == ["joint_enquiry_logged"]
+    apply(session, case, Action.LOG_ENQUIRY, world.laao, today=TODAY)
+    apply(session, case, Action.AGREE_REMOVAL, world.laao, today=TODAY)
+    assert case.state == CaseState.REMOVAL_AGREED
+
+
+@pytest.mark.parametrize(
+    ("today", "absent", "allowed"),
+    # FIRST_DAY is 3 November: school day 20 is 30 November, so the 20 days are complete
+    # from 1 December; 23 November is school day 15 (the 1 December INSET-free week).
+    [
+        (date(2026, 11, 27), 18, False),
+        (date(2026, 11, 30), 19, False),
+        (date(2026, 12, 1), 20, True),
+    ],
+)
+def test_removal_needs_twenty_school_days_by_the_schools_calendar(
+    session, world, today, absent, allowed
+):
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.JOINT_ENQUIRIES
+    involvement(session, world, case, opened=datetime(2026, 10, 1, 9, tzinfo=UTC))
+    apply(session, case, Action.LOG_ENQUIRY, world.laao, today=today)
+    if allowed:
+        apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
+        assert case.state == CaseState.REMOVAL_AGREED
+        return
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
+    (blocked,) = refused.value.blocked
+    assert blocked.guard == "absence_ground_met"
+    assert f"absent for {absent} school days" in blocked.reason
+    assert "regulation 9(1)(i)" in blocked.reason
+    assert blocked.unlocks_on == date(2026, 12, 1)
+
+
+def test_only_who_agreed_may_withdraw_until_the_school_records_it(session, world):
+    from fieldvisit.core.permissions import Role
+    from tests.factories import make_user
+
+    other = make_user(session, "laao9@la.test", {Role.LAAO})
+    case = make_case(session, world, first_day=LONG_ABSENT_SINCE)
+    case.state = CaseState.REMOVAL_AGREED
+    involvement(session, world, case, agreed_by=world.laao)
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, Action.WITHDRAW_REMOVAL, other, today=TODAY)
+    assert [b.guard for b in refused.value.blocked] == ["agreed_by_actor"]
+    apply(session, case, Action.WITHDRAW_REMOVAL, world.laao, today=TODAY)
+    assert case.state == CaseState.JOINT_ENQUIRIES
+    case.state = CaseState.OFF_ROLL
+    with pytest.raises(TransitionRefused):
+        apply(session, case, Action.WITHDRAW_REMOVAL, world.laao, today=TODAY)
 
 
 def test_child_found_at_any_stage_closes_with_an_outcome(session, world):

@@ -29,10 +29,21 @@ REACHED_FROM = {
     S.NO_CONTACT: {S.FIRST_DAY},
     S.LOCATING: {S.NO_CONTACT, S.REFERRED},
     S.REFERRED: {S.LOCATING},
-    S.JOINT_ENQUIRIES: {S.REFERRED},
+    # Back from removal agreed when the LAAO who agreed withdraws it.
+    S.JOINT_ENQUIRIES: {S.REFERRED, S.REMOVAL_AGREED},
     S.REMOVAL_AGREED: {S.JOINT_ENQUIRIES},
     S.OFF_ROLL: {S.REMOVAL_AGREED},
+    # A parent says by word of mouth they will educate at home: written notice awaited.
+    S.EHE_NOTICE_AWAITED: {
+        S.FIRST_DAY,
+        S.NO_CONTACT,
+        S.LOCATING,
+        S.REFERRED,
+        S.JOINT_ENQUIRIES,
+        S.REMOVAL_AGREED,
+    },
     S.CLOSED: {
+        S.EHE_NOTICE_AWAITED,
         S.FIRST_DAY,
         S.NO_CONTACT,
         S.LOCATING,

@@ -12,7 +12,7 @@ from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import utcnow
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
-from tests.factories import World, make_case, make_visit
+from tests.factories import World, first_day_for, make_case, make_visit
 from tests.visits_support import no_contact_then_triage
 
 
@@ -61,8 +61,12 @@ def locating_case(session: Session, world: World, **kwargs) -> Case:
 
 
 def removal_agreed_case(session: Session, world: World) -> Case:
-    """A case referred, accepted five weeks ago, and removal from roll agreed by the LAAO."""
-    case = locating_case(session, world)
+    """A case referred, accepted five weeks ago, and removal from roll agreed by the LAAO.
+
+    The pupil has been absent 30 school days and one joint enquiry is logged: the grounds of
+    regulation 9(1)(i).
+    """
+    case = locating_case(session, world, first_day=first_day_for(session, world.school, 30))
     make_visit(session, case, world.officer)
     apply(session, case, Action.SUBMIT_REFERRAL, world.school_user)
     referral = Referral(
@@ -81,5 +85,6 @@ def removal_agreed_case(session: Session, world: World) -> Case:
         )
     )
     session.flush()
+    apply(session, case, Action.LOG_ENQUIRY, world.laao)
     apply(session, case, Action.AGREE_REMOVAL, world.laao)
     return case

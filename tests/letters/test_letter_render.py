@@ -121,7 +121,9 @@ def test_letters_for_visit_lists_the_letters_home(session, world):
 
     listed = services.letters_for_visit(session, case)
 
-    assert [item["reference"] for item in listed] == [home.reference]
+    # Newest first: the absence letter, then the one left at the home visit.
+    assert [item["reference"] for item in listed][0] == home.reference
+    assert {item["kind"] for item in listed} == {"absence", "missed_visit"}
     assert listed[0]["title"] == KINDS["absence"].label
     assert listed[0]["qr_token"] == home.link.token
     assert listed[0]["created_on"] == home.created_at.date().isoformat()

@@ -205,8 +205,32 @@ def test_a_spoken_notice_keeps_the_pupil_on_roll_until_it_is_written(session, wo
     assert response.status_code == 302
     record = record_of(session, case)
     assert not record.removed_from_roll and record.case.pupil.on_roll
+    # The case stays open, waiting for the written notice, with a checklist item for it.
+    session.refresh(case)
+    assert case.state == CaseState.EHE_NOTICE_AWAITED and case.outcome is None
+    assert case.closed_at is None
+    item = next(i for i in case.checklist if i.key == "ehe_written_notice")
+    assert not item.done and item.due_day > item.from_day
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Record the written notice" in page
+    assert "Home education: written notice awaited" in page
+    assert "Ask the parent for written notice" in page
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Home education: written notice awaited" in dashboard
+    item.from_day, item.due_day = 0, 0  # the reminder: past its day, the item is overdue
+    session.commit()
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Ask the parent for written notice" in dashboard and "Overdue" in dashboard
+    # The referral is made once: the form does not make a second one.
+    again = post(
+        client,
+        case,
+        "home-education",
+        {**date_fields("notice_received_on", TODAY), "notice_form": "letter", "parent_name": "Pat"},
+    )
+    assert again.status_code in (400, 409)
+    session.expire_all()
+    assert case.state == CaseState.EHE_NOTICE_AWAITED
     written = client.post(
         f"/cases/{case.id}/outcome/written-notice",
         data={
@@ -221,7 +245,12 @@ def test_a_spoken_notice_keeps_the_pupil_on_roll_until_it_is_written(session, wo
     record = record_of(session, case)
     assert record.removed_from_roll and not record.case.pupil.on_roll
     assert record.home_education.notice_file_type == "application/pdf"
-    assert last_entry(session, case).kind == "ehe_written_notice"
+    assert last_entry(session, case).kind == "elective_home_education"
+    assert "Written notice of elective home education received" in last_entry(session, case).summary
+    session.refresh(case)
+    assert case.state == CaseState.CLOSED
+    assert case.outcome == Outcome.ELECTIVE_HOME_EDUCATION
+    assert next(i for i in case.checklist if i.key == "ehe_written_notice").done
     again = client.get(f"/cases/{case.id}/outcome/written-notice")
     assert again.status_code == 404
 

@@ -10,6 +10,7 @@ from fieldvisit.cases import services as cases
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import utcnow
+from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import School
@@ -64,11 +65,20 @@ def referred_case(session: Session, world: World, **kwargs: object) -> tuple[Cas
 
 
 def accepted_case(
-    session: Session, world: World, *, days_ago: int = 0, **kwargs: object
+    session: Session, world: World, *, days_ago: int = 0, enquiry: bool = True, **kwargs: object
 ) -> tuple[Case, Referral, Involvement]:
-    """A case with an open involvement, accepted `days_ago` days ago."""
+    """A case with an open involvement, accepted `days_ago` days ago, with one joint enquiry."""
     case, referral = referred_case(session, world, **kwargs)
     involvement = referrals.accept_referral(
         session, world.laao, referral, laao=world.laao, at=utcnow() - timedelta(days=days_ago)
     )
+    if enquiry:
+        involvements.log_enquiry(
+            session,
+            world.laao,
+            case,
+            enquiry_with=involvements.EnquiryWith.HEALTH,
+            contacted="GP surgery",
+            result="Registered; no new address.",
+        )
     return case, referral, involvement

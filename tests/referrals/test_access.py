@@ -37,6 +37,8 @@ GETS = [
     ("/referrals/{referral}/chronology.pdf", "200 404 200 404 404"),
     ("/cases/{off_roll}/involvement", "200 404 200 404 404"),
     ("/cases/{off_roll}/ctf", "200 404 403 404 404"),
+    # The "Are you sure" page: off roll, nothing to agree, so the LAAO is sent back.
+    ("/cases/{off_roll}/involvement/agree-removal", "403 404 302 404 404"),
     ("/cases/{unreferred}/involvement", "404 404 404 404 404"),
     ("/cases/{unreferred}", "200 404 404 404 404"),
     ("/la/referrals", "403 403 200 403 403"),
@@ -52,6 +54,7 @@ POSTS = [
     ("/cases/{referred}/referral", "- 404 403 404 404"),
     ("/cases/{off_roll}/involvement/enquiries", "- 404 - 404 404"),
     ("/cases/{off_roll}/involvement/agree-removal", "403 404 - 404 404"),
+    ("/cases/{off_roll}/involvement/withdraw-removal", "403 404 - 404 404"),
     ("/cases/{off_roll}/involvement/reassign", "403 404 - 404 404"),
     ("/cases/{off_roll}/involvement/record-removal", "- 404 403 404 404"),
 ]

@@ -105,8 +105,13 @@ def test_referral_to_missing_ctf(client_for, session, world, queued_mail):
     session.refresh(case)
     involvement.opened_at = utcnow() - timedelta(weeks=3)
     session.commit()
+    page = laao.get(involvement_url).get_data(as_text=True)
+    assert "school days of enquiries" in page
+    # The confirmation page is not offered while a guard blocks: it leads back.
+    assert laao.get(f"{involvement_url}/agree-removal").status_code == 302
     response = laao.post(
-        f"{involvement_url}/agree-removal", data={"expected_version": case.version}
+        f"{involvement_url}/agree-removal",
+        data={"expected_version": case.version, "confirmed": "yes"},
     )
     assert response.status_code == 409
     possible_from = format_date(today_in_uk() + timedelta(weeks=1))
@@ -114,8 +119,43 @@ def test_referral_to_missing_ctf(client_for, session, world, queued_mail):
     involvement.opened_at = utcnow() - timedelta(weeks=4)
     session.commit()
     session.refresh(case)
+    # A post without the "Are you sure" page's confirmation agrees nothing.
     response = laao.post(
         f"{involvement_url}/agree-removal", data={"expected_version": case.version}
+    )
+    assert response.status_code == 400
+    session.refresh(case)
+    assert case.state == CaseState.JOINT_ENQUIRIES
+    page = laao.get(involvement_url).get_data(as_text=True)
+    assert f'href="{involvement_url}/agree-removal"' in page
+    sure = laao.get(f"{involvement_url}/agree-removal").get_data(as_text=True)
+    assert "Are you sure you want to agree" in sure
+    assert "regulation 9(1)(i)" in sure and "Joint enquiries logged" in sure
+    assert 'name="confirmed" value="yes"' in sure
+    response = laao.post(
+        f"{involvement_url}/agree-removal",
+        data={"expected_version": case.version, "confirmed": "yes"},
+    )
+    assert response.status_code == 302
+    session.refresh(case)
+    assert case.state == CaseState.REMOVAL_AGREED
+
+    # Who agreed may withdraw it until the school records the removal, then agree again.
+    page = laao.get(involvement_url).get_data(as_text=True)
+    assert "Withdraw agreement to remove from roll" in page
+    assert "Withdraw agreement" not in school.get(involvement_url).get_data(as_text=True)
+    response = laao.post(
+        f"{involvement_url}/withdraw-removal",
+        data={"expected_version": case.version, "note": "New address reported by housing."},
+    )
+    assert response.status_code == 302
+    session.refresh(case)
+    session.refresh(involvement)
+    assert case.state == CaseState.JOINT_ENQUIRIES
+    assert involvement.removal_agreed_at is None and involvement.confirmation_letter_id is None
+    response = laao.post(
+        f"{involvement_url}/agree-removal",
+        data={"expected_version": case.version, "confirmed": "yes"},
     )
     assert response.status_code == 302
     session.refresh(case)

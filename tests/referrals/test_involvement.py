@@ -91,12 +91,65 @@ def test_record_removal_checks_the_date(session, world):
 
 
 def test_removal_needs_twenty_school_days_of_absence(session, world):
-    case, _ = _removed(session, world, school_day=12)
+    """Regulation 9(1)(i): no agreement, and no written confirmation, before 20 school days."""
+    case, _, involvement = accepted_case(session, world, days_ago=28, school_day=12)
     calendar = calendar_for(session, case.school)
     absent = calendar.school_day_number(case.first_day_of_absence, today_in_uk() - timedelta(1))
     assert absent < 20
-    with pytest.raises(ValidationFailed, match=f"absent for {absent} school days"):
-        involvements.record_removal(session, world.school_user, case, off_roll_on=today_in_uk())
+    with pytest.raises(TransitionRefused, match=f"absent for {absent} school days"):
+        involvements.agree_removal(session, world.laao, case)
+    assert case.state == CaseState.JOINT_ENQUIRIES
+    assert involvement.confirmation_letter_id is None
+
+
+def test_removal_needs_a_joint_enquiry_logged(session, world):
+    case, _, involvement = accepted_case(session, world, days_ago=28, enquiry=False)
+    with pytest.raises(TransitionRefused, match="log at least one enquiry"):
+        involvements.agree_removal(session, world.laao, case)
+    involvements.log_enquiry(
+        session,
+        world.school_user,
+        case,
+        enquiry_with=EnquiryWith.HOUSING,
+        contacted="Housing",
+        result="No new tenancy.",
+    )
+    involvements.agree_removal(session, world.laao, case)
+    assert case.state == CaseState.REMOVAL_AGREED
+
+
+def test_the_page_shows_the_school_days_the_waiting_period_holds(client_for, session, world):
+    case, _, involvement = accepted_case(session, world, days_ago=10)
+    clock = involvements.involvement_clock(case, involvement)
+    calendar = calendar_for(session, case.school)
+    opened_on = uk_date(involvement.opened_at)
+    held = calendar.school_day_number(opened_on, opened_on + timedelta(days=27))
+    assert clock.school_days_held == held
+    session.commit()
+    page = client_for(world.laao).get(f"/cases/{case.id}/involvement").get_data(as_text=True)
+    assert f"The waiting period holds {held} school days of enquiries" in page
+
+
+def test_only_the_laao_who_agreed_may_withdraw_until_the_school_records_it(
+    session, world, queued_mail
+):
+    other = make_user(session, "laao2@la.test", {Role.LAAO})
+    case, involvement = _removed(session, world, school_day=30)
+    letter_id = involvement.confirmation_letter_id
+    with pytest.raises(TransitionRefused, match="Only the LA attendance officer who agreed"):
+        involvements.withdraw_removal(session, other, case)
+    involvements.withdraw_removal(session, world.laao, case, note="Housing has a new address.")
+    session.commit()
+    assert case.state == CaseState.JOINT_ENQUIRIES
+    assert involvement.removal_agreed_at is None and involvement.confirmation_letter_id is None
+    from fieldvisit.letters.models import Letter
+
+    assert session.get(Letter, letter_id).link.revoked  # kept as made, its link stopped
+    assert any("no longer agreed" in m.subject for m in queued_mail)
+    involvements.agree_removal(session, world.laao, case)
+    involvements.record_removal(session, world.school_user, case, off_roll_on=today_in_uk())
+    with pytest.raises(TransitionRefused):
+        involvements.withdraw_removal(session, world.laao, case)
 
 
 def test_after_removal_the_school_keeps_the_laao_informed(session, world, queued_mail):

@@ -9,7 +9,7 @@ from flask import Flask
 
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.models import Case
-from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.outbox import deliver_due
 from fieldvisit.referrals import involvements
@@ -83,6 +83,14 @@ def test_returned_accepted_and_removal_agreed(session, world, smtp):
 
     smtp.clear()
     involvement.opened_at -= timedelta(days=28)
+    involvements.log_enquiry(
+        session,
+        world.laao,
+        case,
+        enquiry_with=involvements.EnquiryWith.HEALTH,
+        contacted="GP surgery",
+        result="No new address.",
+    )
     involvements.agree_removal(session, world.laao, case)
     session.commit()
     deliver_due()
@@ -161,3 +169,32 @@ def test_digest_skips_what_is_not_yet_due(app: Flask, session, world, smtp):
     assert smtp.messages == []
     result = run(app, "send-reminders", "--date", "2026-13-01")
     assert result.exit_code != 0 and "not a real date" in result.output
+
+
+def test_a_spoken_home_education_notice_is_reminded_until_written(app: Flask, session, world, smtp):
+    """The case waits open for the written notice, and the school is reminded when it is late."""
+    from fieldvisit.cases.models import CaseState
+    from fieldvisit.outcomes import services as outcomes
+    from fieldvisit.outcomes.models import NoticeForm
+
+    case = locating_case(session, world, school_day=3)
+    for item in case.checklist:  # the first-day steps are done: only the notice is awaited
+        item.done_at, item.done_by_id = utcnow(), world.school_user.id
+    outcomes.record_home_education(
+        session,
+        world.school_user,
+        case,
+        notice_received_on=today_in_uk(),
+        notice_form=NoticeForm.VERBAL,
+        parent_name="Pat Parent",
+    )
+    assert case.state == CaseState.EHE_NOTICE_AWAITED
+    notice = next(i for i in case.checklist if i.key == "ehe_written_notice")
+    session.commit()
+    assert run(app, "send-reminders").output.strip() == "Queued 0 reminder emails."
+    notice.from_day, notice.due_day = 1, 1  # past its day
+    session.commit()
+    assert run(app, "send-reminders").output.strip() == "Queued 1 reminder email."
+    deliver_due()
+    [message] = smtp.to("school@school.test")
+    assert "Ask the parent for written notice" in message.get_content()

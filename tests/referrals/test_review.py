@@ -69,6 +69,43 @@ def test_a_visit_nobody_answered_without_a_letter_is_a_gap(session, world):
     assert "no_letter_left" in keys and "no_visit" not in keys
 
 
+@pytest.mark.parametrize(
+    "outcome", [VisitOutcome.PROPERTY_EMPTY, VisitOutcome.REFUSED, VisitOutcome.NEW_OCCUPANTS]
+)
+def test_a_visit_nobody_of_the_family_answered_is_not_completed_on_any_page(
+    client_for, session, world, outcome
+):
+    """One rule: the engine, the dashboard, the review and the referral content agree."""
+    case = locating_case(session, world, school_day=12, visit=False)
+    session.add(
+        HomeVisit(
+            case_id=case.id,
+            officer_id=world.officer.id,
+            arrived_at=utcnow(),
+            outcome=outcome,
+            letter_left=True,
+            letter_reference="FV-2026-000123",  # names no letter of this case
+            received_at=utcnow(),
+        )
+    )
+    session.commit()
+    assert {"no_letter_left"} <= {k for k in _keys(session, case)}
+    gap = next(g for g in gather(session, case).gaps if g.key.startswith("letter_not_of_case"))
+    assert "FV-2026-000123" in gap.text and "no letter of this case" in gap.text
+    school = client_for(world.school_user)
+    dashboard = school.get("/").get_data(as_text=True)
+    assert "Not yet" in dashboard and ">Completed<" not in dashboard
+    refer = school.get(f"/cases/{case.id}/referral").get_data(as_text=True)
+    assert "A CME referral needs a completed home visit" in refer
+    # The school cannot submit, whatever it posts.
+    response = school.post(
+        f"/cases/{case.id}/referral", data={"summary_of_enquiries": "Calls and a visit."}
+    )
+    assert response.status_code in (200, 400, 409, 422)
+    session.expire_all()
+    assert case.state == CaseState.LOCATING
+
+
 def test_numbers_tried_in_another_format_still_count(session, world):
     case = locating_case(session, world, school_day=12)
     _attempt(session, world, case, "+44 7700 900002")
@@ -113,7 +150,8 @@ def test_review_page_shows_contacts_visits_and_neighbours(client_for, session, w
     assert "07700 900001" in page  # the number tried
     assert "Property appears empty" in page
     assert "52.20531, 0.12182 (within 12 m)" in page
-    assert "FV-2026-000123" in page
+    assert "FV-2026-000123 (not a letter of this case)" in page
+    assert "letter reference FV-2026-000123 is not one of this case&#39;s letters" in page
     assert "Number 14" in page and "Moved out at half term." in page
     assert "Emergency contacts not tried" in page
     assert "Accept the referral" in page and "Return the referral" in page
@@ -235,7 +273,7 @@ def test_review_lists_the_letters_sent_with_their_kept_copies(client_for, sessio
     session.commit()
     laao = client_for(world.laao)
     page = laao.get(f"/la/referrals/{referral.id}").get_data(as_text=True)
-    assert "Letters sent (1)" in page
+    assert "Letters sent (2)" in page  # the one left at the home visit, and the final letter
     assert "Final letter before referral to the local authority" in page
     copy = f"/cases/{case.id}/letters/{letter.id}.pdf"
     assert f'href="{copy}"' in page

@@ -169,9 +169,11 @@ function renderPhotos() {
 }
 
 function refreshReveals() {
-  const noAnswer = form().elements.outcome.value === "no_answer";
+  // The server's rule (HomeVisit.completed): the family answered, or a letter was left.
+  const outcome = form().elements.outcome.value;
+  const answered = ["spoke_to_parent", "child_seen_safe", "child_not_seen"].includes(outcome);
   $("#letter-details").hidden = !$("#letter_left").checked;
-  $("#completion-warning").hidden = !(noAnswer && !$("#letter_left").checked);
+  $("#completion-warning").hidden = !(outcome && !answered && !$("#letter_left").checked);
   $("#concern_details-group").hidden = !$("#concern").checked;
 }
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d21dafd95c36
+Revision ID: 87c93f573e5a
 Revises:
-Create Date: 2026-12-03 07:55:31.051130
+Create Date: 2026-12-03 08:35:13.396955
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "d21dafd95c36"
+revision: str = "87c93f573e5a"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -281,6 +281,7 @@ def upgrade() -> None:
                 "joint_enquiries",
                 "removal_agreed",
                 "off_roll",
+                "ehe_notice_awaited",
                 "closed",
                 name="casestate",
                 native_enum=False,
@@ -561,55 +562,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "home_visits",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("client_uuid", sa.Uuid(), nullable=False),
-        sa.Column("case_id", sa.Integer(), nullable=False),
-        sa.Column("officer_id", sa.Integer(), nullable=False),
-        sa.Column("arrived_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "outcome",
-            sa.Enum(
-                "no_answer",
-                "spoke_to_parent",
-                "child_seen_safe",
-                "child_not_seen",
-                "property_empty",
-                "new_occupants",
-                "refused",
-                "other",
-                name="visitoutcome",
-                native_enum=False,
-                create_constraint=True,
-                length=20,
-            ),
-            nullable=False,
-        ),
-        sa.Column("latitude", sa.Double(), nullable=True),
-        sa.Column("longitude", sa.Double(), nullable=True),
-        sa.Column("accuracy_m", sa.Double(), nullable=True),
-        sa.Column("letter_left", sa.Boolean(), nullable=False),
-        sa.Column("letter_reference", sa.String(length=40), nullable=False),
-        sa.Column("notes", sa.Text(), nullable=False),
-        sa.Column("concern", sa.Boolean(), nullable=False),
-        sa.Column("concern_details", sa.Text(), nullable=False),
-        sa.Column("photos", sa.JSON(), nullable=False),
-        sa.Column("content_hash", sa.String(length=64), nullable=False),
-        sa.Column("client_content_sha256", sa.String(length=64), nullable=True),
-        sa.Column("received_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_home_visits_case_id_cases")
-        ),
-        sa.ForeignKeyConstraint(
-            ["officer_id"], ["users.id"], name=op.f("fk_home_visits_officer_id_users")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_home_visits")),
-        sa.UniqueConstraint("client_uuid", name=op.f("uq_home_visits_client_uuid")),
-    )
-    with op.batch_alter_table("home_visits", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_home_visits_case_id"), ["case_id"], unique=False)
-
-    op.create_table(
         "letters",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=20), nullable=False),
@@ -755,6 +707,59 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "home_visits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("client_uuid", sa.Uuid(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("officer_id", sa.Integer(), nullable=False),
+        sa.Column("arrived_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "no_answer",
+                "spoke_to_parent",
+                "child_seen_safe",
+                "child_not_seen",
+                "property_empty",
+                "new_occupants",
+                "refused",
+                "other",
+                name="visitoutcome",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("latitude", sa.Double(), nullable=True),
+        sa.Column("longitude", sa.Double(), nullable=True),
+        sa.Column("accuracy_m", sa.Double(), nullable=True),
+        sa.Column("letter_left", sa.Boolean(), nullable=False),
+        sa.Column("letter_reference", sa.String(length=40), nullable=False),
+        sa.Column("letter_id", sa.Integer(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("concern", sa.Boolean(), nullable=False),
+        sa.Column("concern_details", sa.Text(), nullable=False),
+        sa.Column("photos", sa.JSON(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("client_content_sha256", sa.String(length=64), nullable=True),
+        sa.Column("received_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_home_visits_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["letter_id"], ["letters.id"], name=op.f("fk_home_visits_letter_id_letters")
+        ),
+        sa.ForeignKeyConstraint(
+            ["officer_id"], ["users.id"], name=op.f("fk_home_visits_officer_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_home_visits")),
+        sa.UniqueConstraint("client_uuid", name=op.f("uq_home_visits_client_uuid")),
+    )
+    with op.batch_alter_table("home_visits", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_home_visits_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "involvements",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -833,22 +838,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_letter_links")),
         sa.UniqueConstraint("letter_id", name=op.f("uq_letter_links_letter_id")),
         sa.UniqueConstraint("token", name=op.f("uq_letter_links_token")),
-    )
-    op.create_table(
-        "neighbour_enquiries",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("visit_id", sa.Integer(), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("neighbour", sa.String(length=200), nullable=False),
-        sa.Column("spoke_to", sa.String(length=200), nullable=False),
-        sa.Column("said", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["visit_id"],
-            ["home_visits.id"],
-            name=op.f("fk_neighbour_enquiries_visit_id_home_visits"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_neighbour_enquiries")),
     )
     op.create_table(
         "outcome_records",
@@ -967,18 +956,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_home_education_referrals")),
         sa.UniqueConstraint("outcome_id", name=op.f("uq_home_education_referrals_outcome_id")),
     )
+    op.create_table(
+        "neighbour_enquiries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("visit_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("neighbour", sa.String(length=200), nullable=False),
+        sa.Column("spoke_to", sa.String(length=200), nullable=False),
+        sa.Column("said", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["visit_id"],
+            ["home_visits.id"],
+            name=op.f("fk_neighbour_enquiries_visit_id_home_visits"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_neighbour_enquiries")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("neighbour_enquiries")
     op.drop_table("home_education_referrals")
     op.drop_table("destination_confirmations")
     with op.batch_alter_table("outcome_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outcome_records_school_id"))
 
     op.drop_table("outcome_records")
-    op.drop_table("neighbour_enquiries")
     op.drop_table("letter_links")
     with op.batch_alter_table("involvements", schema=None) as batch_op:
         batch_op.drop_index("ix_involvements_waiting")
@@ -988,6 +993,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_involvements_case_id"))
 
     op.drop_table("involvements")
+    with op.batch_alter_table("home_visits", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_home_visits_case_id"))
+
+    op.drop_table("home_visits")
     with op.batch_alter_table("visit_assignments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_visit_assignments_officer_id"))
         batch_op.drop_index(batch_op.f("ix_visit_assignments_case_id"))
@@ -1005,10 +1014,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_letters_batch_id"))
 
     op.drop_table("letters")
-    with op.batch_alter_table("home_visits", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_home_visits_case_id"))
-
-    op.drop_table("home_visits")
     with op.batch_alter_table("chronology_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_chronology_case_occurred")
 
