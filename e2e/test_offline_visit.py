@@ -290,10 +290,14 @@ def test_a_letters_qr_code_scanned_offline_opens_its_visit_from_the_phone(
         letter for visit in visits for letter in visit["letters"] if letter.get("qr_token")
     )
     page.wait_for_function(
-        """async () => Boolean((await navigator.serviceWorker.getRegistration("/l/"))?.active)"""
+        """async () =>
+            (await navigator.serviceWorker.getRegistration("/l/"))?.active?.state === "activated"
+        """
     )
     context.set_offline(True)
-    # As the phone's camera app would: the letter's link opened in the browser.
+    page.close()
+    # As the phone's camera app would: the letter's link opened in a new tab of the browser.
+    page = context.new_page()
     page.goto(f"{base_url}/l/{letter['qr_token']}")
     expect(page.locator("#page-record")).to_be_visible()
     expect(page.get_by_label("Letter reference")).to_have_value(letter["reference"])

@@ -137,10 +137,20 @@ function addEnquiry(values = {}) {
   return fieldset;
 }
 
-async function addPhoto(event) {
+// Photos are added one change at a time: a photo taken while the last is still being
+// shrunk waits for it, so the limit is checked against every photo already added.
+let adding = Promise.resolve();
+function addPhoto(event) {
+  const files = [...event.target.files];
+  event.target.value = "";
+  adding = adding.then(() => addFiles(files));
+  return adding;
+}
+
+async function addFiles(files) {
   const error = $("#photos-error");
   error.hidden = true;
-  for (const file of event.target.files) {
+  for (const file of files) {
     if (current.photos.length >= limits.photos_per_visit) {
       error.hidden = false;
       error.textContent = `A visit can have at most ${limits.photos_per_visit} photos. Remove one to add another.`;
@@ -153,7 +163,6 @@ async function addPhoto(event) {
       error.textContent = problem.message;
     }
   }
-  event.target.value = "";
   renderPhotos();
 }
 
