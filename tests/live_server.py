@@ -34,14 +34,7 @@ class LiveServer:
     log: Path
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldvisit", *args],
-            env=self.env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        return run_cli(self.env, *args)
 
     def sign_in(self, email: str) -> requests.Session:
         """Return an HTTP session signed in as a demo user without a second factor."""
@@ -55,6 +48,18 @@ class LiveServer:
         )
         assert response.status_code == 302, response.text
         return http
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """Run a fieldvisit command with a server's settings; raise if it fails."""
+    return subprocess.run(
+        [sys.executable, "-m", "fieldvisit", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def csrf_token(html: str) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from tests.faults.device import Device, Record, edited, new_record
 from tests.faults.proxy import FaultProxy, at_random
-from tests.live_server import PASSWORD, ROOT, csrf_token, free_port, server_env
+from tests.live_server import PASSWORD, ROOT, csrf_token, free_port, run_cli, server_env
 
 OFFICER = "officer@demo.test"
 
@@ -96,14 +96,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def cli(self, *args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-m", "fieldvisit", *args],
-            env=self.env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        return run_cli(self.env, *args).stdout
 
     def start(self) -> None:
         with self.log.open("a") as output:
