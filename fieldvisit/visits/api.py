@@ -81,7 +81,9 @@ def assigned() -> Any:
 @bp.post("/batch")
 def batch() -> Any:
     envelope = load_json(VisitBatchSchema())
-    results = sync.receive_batch(db.session, current_user, envelope["visits"])
+    # The user itself, not the proxy: the batch reads the officer's id for every entry.
+    officer = current_user._get_current_object()
+    results = sync.receive_batch(db.session, officer, envelope["visits"])
     commit()
     return jsonify(BatchResultSchema().dump({"results": results}))
 

@@ -142,8 +142,7 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
         for c in session.scalars(
             cases_for(officer)
             .where(Case.id.in_({d["case_id"] for d in valid}))
-            # The checklist too: a completed visit ticks its items (see _into_cases).
-            .options(joinedload(Case.pupil), selectinload(Case.checklist))
+            .options(joinedload(Case.pupil))
         ).unique()
     }
     letters = _letters_named(session, valid)
@@ -279,6 +278,11 @@ def _into_cases(
 ) -> None:
     """Write new visits into their cases: chronology, concerns, assignments done, audit."""
     chains = chronology.Chains(session, [cases[v.case_id] for v in visits])
+    if ticking := {v.case_id for v in visits if v.completed}:
+        # A completed visit ticks checklist items: read those cases' checklists in one query.
+        session.scalars(
+            select(Case).where(Case.id.in_(ticking)).options(selectinload(Case.checklist))
+        ).all()
     for visit in visits:
         case = cases[visit.case_id]
         chains.append(case, _entries(officer, case, visit))
