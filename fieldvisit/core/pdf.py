@@ -67,7 +67,9 @@ def merge_pdfs(pdfs: list[bytes]) -> bytes:
     """Join PDFs into one, page for page, byte-identical in content to the ones given."""
     writer = PdfWriter()
     for data in pdfs:
-        writer.append(PdfReader(io.BytesIO(data)))
+        # Page by page: the letters have no outlines or forms for `append` to carry over.
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
