@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar, cast
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fieldvisit.core.dates import utcnow
-from fieldvisit.core.db import Base, write_after_reading
+from fieldvisit.core.db import Base, db, write_after_reading
+from fieldvisit.core.web import commit
 
 log = logging.getLogger("fieldvisit.audit")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AuditEvent(Base):
@@ -54,3 +59,39 @@ def audit(
         ),
     )
     log.info("audit user=%s action=%s %s=%s", user_id, action, object_type, object_id)
+
+
+def audited_read(
+    object_type: str,
+    id_arg: str | None = None,
+    *,
+    detail: Callable[[], dict[str, Any] | None] | None = None,
+) -> Callable[[F], F]:
+    """Declare a page that shows a child's data: each page shown (a GET answered 200) writes
+    one "view" row for `object_type`, with the id from the URL argument `id_arg` and the
+    `detail` given (ids and flags only: a search is recorded as made, never its text)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            response = current_app.make_response(view(*args, **kwargs))
+            if (
+                request.method == "GET"
+                and response.status_code == 200
+                and current_user.is_authenticated
+            ):
+                object_id = kwargs.get(id_arg) if id_arg else None
+                shown = {"page": request.endpoint, **((detail() if detail else None) or {})}
+                audit(db.session, current_user.id, "view", object_type, object_id, shown)
+                commit()
+            return response
+
+        wrapped.audited_read = object_type  # type: ignore[attr-defined]
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def searched() -> dict[str, Any]:
+    """Say whether a list was searched, never what for (the detail of a list's audit row)."""
+    return {"searched": bool(request.values.get("q", "").strip())}

@@ -11,7 +11,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import Action, actions_for
 from fieldvisit.cases.services import describe_vulnerability, school_day_today
-from fieldvisit.core.audit import audit
+from fieldvisit.core.audit import audit, audited_read
 from fieldvisit.core.dates import format_date, today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
@@ -35,6 +35,7 @@ bp = Blueprint("la", __name__, url_prefix="/la")
 
 
 @bp.get("/referrals")
+@audited_read("referral_queue")
 @login_required
 def queue() -> Any:
     require(P.REFERRALS_DECIDE)
@@ -217,6 +218,7 @@ def forms() -> Any:
 
 
 @bp.get("/overview")
+@audited_read("la_overview")
 @login_required
 def overview() -> Any:
     require(P.LA_REPORTS)

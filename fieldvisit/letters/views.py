@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from fieldvisit.cases.access import cases_for, get_case
 from fieldvisit.cases.models import Case
-from fieldvisit.core.audit import audit
+from fieldvisit.core.audit import audit, audited_read
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotFound, ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
@@ -137,6 +137,7 @@ def _batch_kinds() -> list[LetterKind]:
 
 
 @bp.get("/letters/batch")
+@audited_read("letters_due")
 @login_required
 def batch() -> Any:
     kinds = _batch_kinds()

@@ -14,7 +14,7 @@ from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import Action, actions_for
 from fieldvisit.cases.models import CaseState
 from fieldvisit.cases.views.common import errors_context, form_errors, require, save
-from fieldvisit.core.audit import audit
+from fieldvisit.core.audit import audit, audited_read
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import DomainError, NotFound
@@ -85,6 +85,7 @@ def _available(case: Any) -> list[tuple[str, Kind]]:
 
 
 @bp.route("/cases/<int:case_id>/outcome", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def choose(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)
@@ -115,6 +116,7 @@ def _notice_upload(kind: str) -> CheckedFile | None:
 
 
 @bp.route("/cases/<int:case_id>/outcome/<kind>", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def record(case_id: int, kind: str) -> Any:
     spec = KINDS.get(kind)
@@ -198,6 +200,7 @@ def notice(case_id: int) -> Any:
 
 
 @bp.route("/cases/<int:case_id>/outcome/written-notice", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def written_notice(case_id: int) -> Any:
     record = _record_of(case_id)

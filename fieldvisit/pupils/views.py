@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from fieldvisit.cases.models import OPEN_STATES, Case
-from fieldvisit.core.audit import audit
+from fieldvisit.core.audit import audit, audited_read, searched
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, join_date, load_data
@@ -32,6 +32,7 @@ TEMPLATE_COLUMNS = (
 
 
 @bp.get("")
+@audited_read("pupil_roll", detail=searched)
 @login_required
 def index() -> Any:
     query = services.roll_for(current_user)

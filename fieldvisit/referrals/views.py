@@ -14,7 +14,7 @@ from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.engine import Action, actions_for
 from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.cases.services import describe_vulnerability, school_day_today
-from fieldvisit.core.audit import audit
+from fieldvisit.core.audit import audit, audited_read
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import (
@@ -298,6 +298,7 @@ def reassign(case_id: int) -> Any:
 
 
 @bp.get("/cases/<int:case_id>/involvement/agree-removal")
+@audited_read("case", "case_id")
 @login_required
 def confirm_removal(case_id: int) -> Any:
     """Ask 'Are you sure?' and say what agreeing will do, before anything is agreed."""

@@ -14,12 +14,14 @@ from fieldvisit.cases.models import ChecklistItem
 from fieldvisit.cases.schemas import TickSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.common import errors_context, form_errors, require, save
+from fieldvisit.core.audit import audited_read
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotFound
 from fieldvisit.core.forms import load_form
 
 
 @bp.route("/cases/<int:case_id>/checklist/<int:item_id>", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def checklist_item(case_id: int, item_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)

@@ -13,12 +13,14 @@ from fieldvisit.cases.engine import Action
 from fieldvisit.cases.schemas import ConcernSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.common import errors_context, form_errors, require, save
+from fieldvisit.core.audit import audited_read
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged
 from fieldvisit.core.forms import load_form
 
 
 @bp.route("/cases/<int:case_id>/concern", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def concern(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)

@@ -15,12 +15,14 @@ from fieldvisit.cases.schemas import CONTACT_METHODS, ContactAttemptSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.common import errors_context, form_errors, now_fields, require, save
 from fieldvisit.chronology.models import Method
+from fieldvisit.core.audit import audited_read
 from fieldvisit.core.dates import uk_moment
 from fieldvisit.core.db import db
 from fieldvisit.core.forms import load_form
 
 
 @bp.route("/cases/<int:case_id>/contacts/new", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def log_contact(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from fieldvisit.cases.dashboard import SORTS, Filters, dashboard
 from fieldvisit.cases.models import OPEN_STATES, CaseState
 from fieldvisit.cases.views import bp
+from fieldvisit.core.audit import audited_read, searched
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.permissions import Permission
@@ -38,6 +39,7 @@ def _filters() -> tuple[Filters, dict[str, str]]:
 
 
 @bp.get("/")
+@audited_read("case_list", detail=searched)
 @login_required
 def index() -> Any:
     filters, args = _filters()

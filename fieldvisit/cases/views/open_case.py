@@ -13,6 +13,7 @@ from fieldvisit.cases.models import OPEN_STATES, Case
 from fieldvisit.cases.schemas import OpenCaseSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.common import errors_context, form_errors, save
+from fieldvisit.core.audit import audited_read
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.forms import load_form
@@ -20,6 +21,7 @@ from fieldvisit.pupils.services import get_pupil
 
 
 @bp.route("/pupils/<int:pupil_id>/open-case", methods=["GET", "POST"])
+@audited_read("pupil", "pupil_id")
 @login_required
 def open_case(pupil_id: int) -> Any:
     pupil = get_pupil(db.session, current_user, pupil_id)

@@ -17,6 +17,7 @@ from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.case_page import action_url
 from fieldvisit.cases.views.common import errors_context, form_errors, now_fields, require, save
 from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.core.audit import audited_read
 from fieldvisit.core.dates import today_in_uk, uk_moment
 from fieldvisit.core.db import db
 from fieldvisit.core.forms import load_form
@@ -60,6 +61,7 @@ def _current(case: Case) -> dict[str, Any]:
 
 
 @bp.route("/cases/<int:case_id>/triage", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def triage(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)
@@ -109,6 +111,7 @@ def triage(case_id: int) -> Any:
 
 
 @bp.get("/cases/<int:case_id>/triage/next-steps")
+@audited_read("case", "case_id")
 @login_required
 def next_steps(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)
@@ -133,6 +136,7 @@ def next_steps(case_id: int) -> Any:
 
 
 @bp.route("/cases/<int:case_id>/safeguarding/<step>", methods=["GET", "POST"])
+@audited_read("case", "case_id")
 @login_required
 def safeguarding_step(case_id: int, step: str) -> Any:
     action = STEPS.get(step)
