@@ -150,6 +150,21 @@ def test_links_are_rate_limited_per_address(session, client, letter_link, monkey
     assert other_address == 200
 
 
+def test_signed_in_follows_are_not_counted_against_the_address(
+    session, world, signed_in, letter_link, monkeypatch
+):
+    case, _letter, path = letter_link
+    monkeypatch.setattr(link_limiter, "limit", 3)
+    staff = signed_in(world.school_user)
+
+    landings = [staff.get(path).headers.get("Location") for _ in range(5)]
+    staff.post("/logout")
+    anonymous = [staff.get(path).status_code for _ in range(4)]
+
+    assert landings == [f"/cases/{case.id}"] * 5
+    assert anonymous == [200, 200, 200, 429]
+
+
 def test_a_user_with_school_and_officer_roles_lands_on_the_case_page(
     session, world, signed_in, letter_link
 ):
