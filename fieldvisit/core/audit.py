@@ -66,17 +66,19 @@ def audited_read(
     id_arg: str | None = None,
     *,
     detail: Callable[[], dict[str, Any] | None] | None = None,
+    methods: tuple[str, ...] = ("GET",),
 ) -> Callable[[F], F]:
-    """Declare a page that shows a child's data: each page shown (a GET answered 200) writes
-    one "view" row for `object_type`, with the id from the URL argument `id_arg` and the
-    `detail` given (ids and flags only: a search is recorded as made, never its text)."""
+    """Declare a page that shows a child's data: each page shown (a GET, or one of `methods`,
+    answered 200) writes one "view" row for `object_type`, with the id from the URL argument
+    `id_arg` and the `detail` given (ids and flags only: a search is recorded as made, never
+    its text)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             response = current_app.make_response(view(*args, **kwargs))
             if (
-                request.method == "GET"
+                request.method in methods
                 and response.status_code == 200
                 and current_user.is_authenticated
             ):
@@ -93,5 +95,6 @@ def audited_read(
 
 
 def searched() -> dict[str, Any]:
-    """Say whether a list was searched, never what for (the detail of a list's audit row)."""
-    return {"searched": bool(request.values.get("q", "").strip())}
+    """Say whether a list was searched, never what for (the detail of a list's audit row);
+    searches are posted (fieldvisit/core/listing.py)."""
+    return {"searched": request.method == "POST" and bool(request.form.get("q", "").strip())}

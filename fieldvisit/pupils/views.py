@@ -13,6 +13,7 @@ from fieldvisit.core.audit import audit, audited_read, searched
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, join_date, load_data
+from fieldvisit.core.listing import list_query
 from fieldvisit.core.web import commit
 from fieldvisit.pupils import services
 from fieldvisit.pupils.models import Pupil
@@ -31,17 +32,20 @@ TEMPLATE_COLUMNS = (
 )
 
 
-@bp.get("")
-@audited_read("pupil_roll", detail=searched)
+@bp.route("", methods=["GET", "POST"])
+@audited_read("pupil_roll", detail=searched, methods=("GET", "POST"))
 @login_required
 def index() -> Any:
     query = services.roll_for(current_user)
-    search = request.args.get("q", "").strip()[:100]
-    if search.split():
+    listed = list_query()  # a search by name is only ever posted
+    search = listed["q"]
+    if request.method == "POST" and not search:
+        return redirect(url_for("pupils.index"))
+    if search:
         query = query.where(services.matches_search(search))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = min(listed["page"], pages)
     pupils = db.session.scalars(
         query.order_by(Pupil.surname, Pupil.forename, Pupil.id)
         .limit(PAGE_SIZE)
@@ -62,7 +66,10 @@ def index() -> Any:
         total=total,
         page=page,
         pages=pages,
-        page_url=lambda n: url_for("pupils.index", page=n, q=search or None),
+        page_url=lambda n: url_for("pupils.index", page=n),
+        search_post={"action": url_for("pupils.index"), "fields": {"q": search}}
+        if search
+        else None,
     )
 
 

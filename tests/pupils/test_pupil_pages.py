@@ -2,9 +2,11 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.upn import make_upn
 from fieldvisit.pupils.models import Pupil
@@ -40,8 +42,31 @@ def test_the_roll_lists_and_searches_pupils(session, world, signed_in):
     client = signed_in(world.school_user)
     page = client.get("/pupils").get_data(as_text=True)
     assert "Evans, Isla" in page and "Brown, Theo" in page and "Elsewhere" not in page
-    found = client.get("/pupils?q=isl").get_data(as_text=True)
+    found = client.post("/pupils", data={"q": "isl"}).get_data(as_text=True)
     assert "Evans, Isla" in found and "Brown, Theo" not in found
+
+
+def test_a_search_by_name_never_goes_into_an_address(session, world, signed_in):
+    make_pupil(session, world.school, forename="Isla", surname="Evans")
+    client = signed_in(world.school_user)
+    page = client.get("/pupils").get_data(as_text=True)
+    assert '<form method="post" action="/pupils"' in page
+    # An old address with a name in it searches nothing; an empty search goes back to the list.
+    assert "Evans, Isla" in client.get("/pupils?q=brown").get_data(as_text=True)
+    assert client.post("/pupils", data={"q": " "}).headers["Location"] == "/pupils"
+    client.post("/pupils", data={"q": "evans"})
+    row = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert (row.action, row.object_type, row.detail["searched"]) == ("view", "pupil_roll", True)
+    assert "evans" not in str(row.detail).lower()
+
+
+@pytest.mark.parametrize("page", ["0", "abc", str(10**23), "-1"])
+def test_a_page_number_out_of_range_is_a_400(session, world, signed_in, page):
+    client = signed_in(world.school_user)
+    for url in ("/pupils", "/"):
+        response = client.get(url, query_string={"page": page})
+        assert response.status_code == 400
+        assert "There is no page with that number" in response.get_data(as_text=True)
 
 
 def test_add_a_pupil_by_hand(session, world, signed_in):
@@ -121,8 +146,9 @@ def test_the_roll_comes_in_pages_that_keep_the_search(session, world, signed_in)
     for n in range(52):
         make_pupil(session, world.school, surname=f"Paged{n:02d}")
     client = signed_in(world.school_user)
-    first = client.get("/pupils?q=paged").get_data(as_text=True)
+    first = client.post("/pupils", data={"q": "paged"}).get_data(as_text=True)
     assert "Paged00" in first and "Paged51" not in first
-    assert "/pupils?page=2&amp;q=paged" in first
-    second = client.get("/pupils?q=paged&page=2").get_data(as_text=True)
+    assert '<input type="hidden" name="q" value="paged">' in first
+    assert 'name="page" value="2"' in first and "q=" not in first
+    second = client.post("/pupils", data={"q": "paged", "page": "2"}).get_data(as_text=True)
     assert "Paged51" in second and "Paged00" not in second

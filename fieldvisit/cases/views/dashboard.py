@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from fieldvisit.cases.dashboard import SORTS, Filters, dashboard
@@ -13,36 +13,41 @@ from fieldvisit.cases.views import bp
 from fieldvisit.core.audit import audited_read, searched
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
+from fieldvisit.core.listing import list_query
 from fieldvisit.core.permissions import Permission
 
 
 def _filters() -> tuple[Filters, dict[str, str]]:
-    """Read the filters from the query string; unknown values fall back to the defaults."""
-    status = request.args.get("status", "")
+    """Read the filters from the address, or from the posted search form; unknown values fall
+    back to the defaults. Only a posted form carries a search (see core/listing.py)."""
+    source = request.form if request.method == "POST" else request.args
+    listed = list_query()
+    status = source.get("status", "")
     states = tuple(s for s in CaseState if s.value == status and s in OPEN_STATES)
-    sort = request.args.get("sort", "urgency")
+    sort = source.get("sort", "urgency")
     filters = Filters(
         states=states,
-        overdue_only=request.args.get("overdue") == "1",
-        search=request.args.get("q", "").strip()[:100],
+        overdue_only=source.get("overdue") == "1",
+        search=listed["q"],
         sort=sort if sort in SORTS else "urgency",
         closed=status == "closed",
-        page=request.args.get("page", 1, type=int),
+        page=listed["page"],
     )
     args = {
         "status": status if states or filters.closed else "",
         "overdue": "1" if filters.overdue_only else "",
-        "q": filters.search,
         "sort": filters.sort,
     }
     return filters, {k: v for k, v in args.items() if v}
 
 
-@bp.get("/")
-@audited_read("case_list", detail=searched)
+@bp.route("/", methods=["GET", "POST"])
+@audited_read("case_list", detail=searched, methods=("GET", "POST"))
 @login_required
 def index() -> Any:
     filters, args = _filters()
+    if request.method == "POST" and not filters.search:
+        return redirect(url_for("cases.index", **args))  # without a name, filters can be linked
     board = dashboard(db.session, current_user, filters, today_in_uk())
     return render_template(
         "cases/index.html",
@@ -52,5 +57,8 @@ def index() -> Any:
         states=[s for s in CaseState if s in OPEN_STATES],
         sorts=SORTS,
         page_url=lambda page: url_for("cases.index", page=page, **args),
+        search_post={"action": url_for("cases.index"), "fields": {**args, "q": filters.search}}
+        if filters.search
+        else None,
         can_manage_pupils=current_user.can(Permission.PUPILS_MANAGE),
     )
