@@ -15,6 +15,7 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
 from fieldvisit.outcomes.uploads import check_notice
+from fieldvisit.visits import photos
 from fieldvisit.visits.models import VisitPhoto
 from fieldvisit.visits.photos import MAX_PHOTO_BYTES
 from tests.factories import make_user
@@ -207,6 +208,27 @@ def test_a_photo_the_visit_does_not_list_is_refused(client, officer_case):
     send(client, item)
     response = put(client, item["client_uuid"], jpeg_bytes())
     assert response.status_code == 422
+
+
+def test_a_visit_waiting_for_its_record_takes_at_most_its_photos(client, officer_case):
+    visit_uuid = uuid.uuid4()
+    statuses = [put(client, visit_uuid, jpeg_bytes(300 + i, 200)).status_code for i in range(11)]
+    assert statuses == [201] * 10 + [422]
+
+
+def test_an_officers_photos_awaiting_their_visits_are_bounded(client, officer_case, monkeypatch):
+    monkeypatch.setattr(photos, "MAX_PHOTOS_AWAITING_VISITS", 3)
+    shots = [jpeg_bytes(300 + i, 200) for i in range(4)]
+    first = uuid.uuid4()
+    visits = [first, uuid.uuid4(), uuid.uuid4()]
+    statuses = [put(client, v, p).status_code for v, p in zip(visits, shots, strict=False)]
+    refused = put(client, uuid.uuid4(), shots[3])
+    assert statuses == [201, 201, 201]
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "photo_quota"
+    # Once the visit arrives, its photo no longer waits, and the next is taken.
+    send(client, visit_item(officer_case, client_uuid=str(first), photos=[sha256(shots[0])]))
+    assert put(client, uuid.uuid4(), shots[3]).status_code == 201
 
 
 def test_another_officer_cannot_add_photos_to_my_visit(client, session, world, officer_case):

@@ -194,6 +194,7 @@ document(
             "404": error_response("A visit of another officer"),
             "413": error_response("Too big (bytes or pixels)"),
             "422": error_response("Not a JPEG or PNG, damaged, or not listed in the visit"),
+            "429": error_response("Too many of the officer's photos await their visits"),
         },
     },
 )

@@ -21,7 +21,7 @@ from fieldvisit.core.errors import DomainError, NotFound, ValidationFailed
 from fieldvisit.core.images import pixels_only
 from fieldvisit.core.storage import storage
 from fieldvisit.visits.models import HomeVisit, VisitPhoto
-from fieldvisit.visits.schemas import MAX_PHOTOS
+from fieldvisit.visits.schemas import MAX_BATCH, MAX_PHOTOS
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -37,6 +37,19 @@ class PhotoRejected(ValidationFailed):
 class PhotoTooBig(DomainError):
     code = "too_big"
     status = 413
+
+
+class PhotoQuotaReached(DomainError):
+    """An officer's photos waiting for their visits are at the limit: the phone tries again
+    later (429), once the visits they belong to have arrived."""
+
+    code = "photo_quota"
+    status = 429
+
+
+# Photos may arrive before their visit; an officer's photos of visits the server has not
+# seen yet are bounded (a full sync batch's worth), so random visit ids fill no disk.
+MAX_PHOTOS_AWAITING_VISITS = MAX_BATCH * MAX_PHOTOS
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,11 @@ def receive_photo(
         )
         if (count or 0) >= MAX_PHOTOS:
             raise PhotoRejected(f"A visit has at most {MAX_PHOTOS} photos.")
+        if _awaiting_visits(session, officer) >= MAX_PHOTOS_AWAITING_VISITS:
+            raise PhotoQuotaReached(
+                f"{MAX_PHOTOS_AWAITING_VISITS} of your photos are waiting for their visits: "
+                "send the visits, then the photos."
+            )
     if hashlib.sha256(data).hexdigest() != sha256:
         raise PhotoRejected(
             "The photo arrived damaged (its SHA-256 does not match): send it again."
@@ -155,6 +173,17 @@ def receive_photo(
             raise NotFound("There is no visit with that id that you recorded.") from None
         return existing, False
     return photo, True
+
+
+def _awaiting_visits(session: Session, officer: User) -> int:
+    """Count the officer's photos whose visit has not arrived."""
+    arrived = select(HomeVisit.client_uuid).where(HomeVisit.client_uuid == VisitPhoto.visit_uuid)
+    return (
+        session.scalar(
+            select(func.count()).where(VisitPhoto.uploaded_by_id == officer.id, ~arrived.exists())
+        )
+        or 0
+    )
 
 
 def received_photos(
