@@ -23,6 +23,7 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import FormResult, error_list, load_form
+from fieldvisit.core.listing import list_query
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 from fieldvisit.core.permissions import Permission, Role
 from fieldvisit.core.web import commit, permission_required
@@ -289,12 +290,13 @@ def remove_closure(closure_id: int) -> Any:
 @bp.get("/audit")
 @permission_required(Permission.ADMIN_AUDIT)
 def audit_log() -> Any:
-    page = max(request.args.get("page", 1, type=int), 1)
+    listed = list_query(ids=("user_id", "object_id"))
+    page = listed["page"]
     query = select(AuditEvent)
     filters = {
-        "user_id": request.args.get("user_id", type=int),
+        "user_id": listed["user_id"],
         "object_type": request.args.get("object_type") or None,
-        "object_id": request.args.get("object_id", type=int),
+        "object_id": listed["object_id"],
     }
     for name, value in filters.items():
         if value is not None:

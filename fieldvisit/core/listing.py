@@ -11,6 +11,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 # before it reaches an SQL OFFSET (where PostgreSQL refuses numbers over 2^63).
 MAX_PAGE = 100_000
 SEARCH_LENGTH = 100
+MAX_ID = 2**63 - 1  # the databases' integer ids
 
 
 class ListQuerySchema(Schema):
@@ -25,17 +26,27 @@ class ListQuerySchema(Schema):
     q = fields.String(load_default="")
 
 
-def list_query() -> dict[str, Any]:
-    """Load the page number (from the address or a posted form) and the search, which is only
-    ever posted: a child's name must not go into an address, where proxies and browser
-    history keep it. A page number out of range or not a number is a 400."""
+def _id_field() -> fields.Integer:
+    return fields.Integer(
+        load_default=None, validate=validate.Range(min=1, max=MAX_ID, error="Not a valid id.")
+    )
+
+
+def list_query(ids: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Load the page number (from the address or a posted form), the ids a list is filtered
+    by, and the search, which is only ever posted: a child's name must not go into an
+    address, where proxies and browser history keep it. A page number or id out of range
+    or not a number is a 400."""
     source = request.form if request.method == "POST" else request.args
-    given = {name: source[name] for name in ("page",) if source.get(name, "").strip()}
+    given = {name: source[name] for name in ("page", *ids) if source.get(name, "").strip()}
     if request.method == "POST":
         given["q"] = source.get("q", "")
+    schema = ListQuerySchema.from_dict({name: _id_field() for name in ids})
     try:
-        data = ListQuerySchema().load(given)
-    except ValidationError:
-        abort(400, "There is no page with that number.")
+        data = schema().load(given)
+    except ValidationError as error:
+        if "page" in error.messages:
+            abort(400, "There is no page with that number.")
+        abort(400, "There is nothing with that number to filter by.")
     data["q"] = " ".join(data["q"].split())[:SEARCH_LENGTH]
     return data

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from fieldvisit.core.dates import format_date, format_datetime
 from fieldvisit.core.db import commit_kept_aside, db
@@ -152,8 +153,18 @@ class _BehindProxies:
         return ProxyFix(self.wsgi_app, x_for=count, x_proto=count)(environ, start_response)
 
 
+class _DatabaseInteger(IntegerConverter):
+    """An id or number in a path: one too big for the database's integers (2^63 and over)
+    matches no route, so it is a 404 rather than an overflow in the query."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     app.wsgi_app = _BehindProxies(app)  # type: ignore[method-assign]
+    app.url_map.converters["int"] = _DatabaseInteger
     csrf.init_app(app)
     login_manager.init_app(app)
     app.jinja_env.filters["date"] = format_date

@@ -16,6 +16,7 @@ from fieldvisit.core.dates import format_date, today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
 from fieldvisit.core.forms import load_form
+from fieldvisit.core.listing import list_query
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.core.web import commit
 from fieldvisit.la import charts
@@ -64,12 +65,12 @@ def queue() -> Any:
 def _school_filter() -> tuple[list[tuple[int, str]], int | None]:
     """Return the schools to filter by, and the one asked for if it exists."""
     schools = school_choices(db.session)
-    school_id = request.args.get("school", type=int)
+    school_id = list_query(ids=("school",))["school"]
     return schools, school_id if school_id in {sid for sid, _ in schools} else None
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    return list_query()["page"]
 
 
 def _load(referral_id: int) -> Referral:

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from fieldvisit.cases.models import Case, CaseState
@@ -58,15 +57,6 @@ def test_a_search_by_name_never_goes_into_an_address(session, world, signed_in):
     row = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert (row.action, row.object_type, row.detail["searched"]) == ("view", "pupil_roll", True)
     assert "evans" not in str(row.detail).lower()
-
-
-@pytest.mark.parametrize("page", ["0", "abc", str(10**23), "-1"])
-def test_a_page_number_out_of_range_is_a_400(session, world, signed_in, page):
-    client = signed_in(world.school_user)
-    for url in ("/pupils", "/"):
-        response = client.get(url, query_string={"page": page})
-        assert response.status_code == 400
-        assert "There is no page with that number" in response.get_data(as_text=True)
 
 
 def test_add_a_pupil_by_hand(session, world, signed_in):
