@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,6 +155,9 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     off_roll: int = 0
+    # Each part of IMPORT_PART rows is committed on its own (see import_roll).
+    parts: int = 0
+    seen: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def imported(self) -> int:
@@ -171,44 +175,60 @@ def _row_errors(line: int, errors: dict[str, list[str]]) -> list[RowError]:
     return found
 
 
+# Rows written per transaction: a roll of any size never holds the database's write lock
+# (SQLite's is the whole database) for longer than one part takes.
+IMPORT_PART = 500
+
+
 def import_roll(
     session: Session, user: User, rows: list[tuple[int, dict[str, Any]]], report: ImportReport
-) -> ImportReport:
+) -> Iterator[ImportReport]:
     """Validate every row, then add or update each good one whole; bad rows change nothing.
 
-    Each row is written in its own savepoint, so a row the database refuses is
-    reported and leaves no trace; the caller commits the rest at once.
+    The rows are written IMPORT_PART at a time: after each part this yields the report so
+    far and the caller commits that part. A file imported again, whole or after a part
+    failed, updates the rows already written rather than adding them twice. Each row is
+    written in its own savepoint, so a row the database refuses is reported and leaves no
+    trace.
     """
     school_id = _school_of(user)
-    seen: dict[str, int] = {}
-    for line, raw in rows:
-        result = load_data(PupilSchema(), raw, raw)
-        if not result.ok:
-            report.errors.extend(_row_errors(line, result.errors))
-            continue
-        assert result.data is not None
-        upn = result.data["upn"]
-        if upn in seen:
-            report.errors.append(
-                RowError(line, f"UPN: {upn} is also on line {seen[upn]}; this row was skipped")
-            )
-            continue
-        seen[upn] = line
-        try:
-            with session.begin_nested():
-                pupil, what = upsert_pupil(session, school_id, result.data)
-        except IntegrityError:
-            report.errors.append(RowError(line, "The database refused this row; it was skipped"))
-            continue
-        setattr(report, what, getattr(report, what) + 1)
-        report.off_roll += not pupil.on_roll
+    for start in range(0, len(rows), IMPORT_PART):
+        for line, raw in rows[start : start + IMPORT_PART]:
+            _import_row(session, school_id, line, raw, report)
+        report.parts += 1
+        yield report
     report.errors.sort(key=lambda e: e.line)
     log.info(
-        "roll import school=%s added=%d updated=%d unchanged=%d errors=%d",
+        "roll import school=%s added=%d updated=%d unchanged=%d errors=%d parts=%d",
         school_id,
         report.added,
         report.updated,
         report.unchanged,
         len(report.errors),
+        report.parts,
     )
-    return report
+
+
+def _import_row(
+    session: Session, school_id: int, line: int, raw: dict[str, Any], report: ImportReport
+) -> None:
+    result = load_data(PupilSchema(), raw, raw)
+    if not result.ok:
+        report.errors.extend(_row_errors(line, result.errors))
+        return
+    assert result.data is not None
+    upn = result.data["upn"]
+    if upn in report.seen:
+        report.errors.append(
+            RowError(line, f"UPN: {upn} is also on line {report.seen[upn]}; this row was skipped")
+        )
+        return
+    report.seen[upn] = line
+    try:
+        with session.begin_nested():
+            pupil, what = upsert_pupil(session, school_id, result.data)
+    except IntegrityError:
+        report.errors.append(RowError(line, "The database refused this row; it was skipped"))
+        return
+    setattr(report, what, getattr(report, what) + 1)
+    report.off_roll += not pupil.on_roll

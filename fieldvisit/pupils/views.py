@@ -158,9 +158,9 @@ def import_roll() -> Any:
         except RollFileError as error:
             errors = {"roll": [str(error) if data else "Select a CSV or CTF file"]}
         else:
-            report = services.import_roll(
-                db.session, current_user, parsed.rows, services.ImportReport()
-            )
+            report = services.ImportReport()
+            for _part in services.import_roll(db.session, current_user, parsed.rows, report):
+                commit()  # each part on its own: no long write transaction for a big roll
             audit(db.session, current_user.id, "import", "roll", current_user.school_id)
             commit()
             return render_template("pupils/import_result.html", report=report, kind=parsed.kind)
