@@ -72,17 +72,24 @@ class AccountDisabled(Unauthenticated):
     code = "account_disabled"
 
 
-def require_sign_in() -> None:
-    """Answer 401 in JSON, never a redirect to the sign-in page, when the session has ended."""
-    if not current_user.is_authenticated and g.get("account_disabled"):
-        raise AccountDisabled(
+def signed_out() -> Unauthenticated | None:
+    """Say why the request has no signed-in user, or None when it has one."""
+    if current_user.is_authenticated:
+        return None
+    if g.get("account_disabled"):
+        return AccountDisabled(
             "This account has been disabled. The visit details on this phone are deleted; "
             "visits not yet sent are kept until the account is enabled again."
         )
-    if not current_user.is_authenticated:
-        raise Unauthenticated(
-            "You are signed out. Sign in again: nothing waiting on your phone has been lost."
-        )
+    return Unauthenticated(
+        "You are signed out. Sign in again: nothing waiting on your phone has been lost."
+    )
+
+
+def require_sign_in() -> None:
+    """Answer 401 in JSON, never a redirect to the sign-in page, when the session has ended."""
+    if (error := signed_out()) is not None:
+        raise error
 
 
 def load_json(schema: Schema) -> Any:
@@ -112,7 +119,14 @@ def json_response(schema: type[Schema] | Schema, description: str) -> dict[str, 
 
 
 def document(path: str, **operations: dict[str, Any]) -> None:
-    """Describe an endpoint under /api/v1 in the OpenAPI document."""
+    """Describe an endpoint under /api/v1 in the OpenAPI document; an operation that takes a
+    body also lists the 400 every such request may get."""
+    for operation in operations.values():
+        if "requestBody" in operation:
+            refused = error_response(
+                "The body is not JSON, or the CSRF token (X-CSRFToken) is missing or stale"
+            )
+            operation["responses"] = {"400": refused, **operation["responses"]}
     _PATHS.append((path, operations))
 
 

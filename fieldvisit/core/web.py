@@ -13,10 +13,11 @@ from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from fieldvisit.core.api import signed_out
 from fieldvisit.core.dates import format_date, format_datetime
 from fieldvisit.core.db import commit_kept_aside, db
 from fieldvisit.core.errors import CaseChanged, DomainError
@@ -123,6 +124,7 @@ HTTPS_NEEDED = (
     "FIELDVISIT_SESSION_COOKIE_SECURE=false."
 )
 HSTS = "max-age=31536000"
+_TITLES = {404: "Page not found", 403: "You cannot see this page", 429: "Too many attempts"}
 
 
 def https_needed() -> bool:
@@ -209,6 +211,8 @@ def init_app(app: Flask) -> None:
     def _csrf_error(error: CSRFError) -> Any:
         message = "Your form expired or came from another site. Go back, reload and try again."
         if wants_json():
+            if (unsigned := signed_out()) is not None:  # signed out says more than "no token"
+                return jsonify(unsigned.to_json()), unsigned.status
             return jsonify({"error": {"code": "csrf", "message": message}}), 400
         if request.endpoint == "accounts.login" and https_needed():
             # The browser dropped the Secure session cookie, and the CSRF token with it.
@@ -227,7 +231,13 @@ def init_app(app: Flask) -> None:
                     "message": error.description,
                 }
             }
-            return jsonify(body), error.code
-        titles = {404: "Page not found", 403: "You cannot see this page", 429: "Too many attempts"}
-        title = titles.get(error.code or 500, error.name)
-        return render_template("error.html", title=title, message=error.description), error.code
+            response = jsonify(body)
+        else:
+            title = _TITLES.get(error.code or 500, error.name)
+            response = current_app.make_response(
+                render_template("error.html", title=title, message=error.description)
+            )
+        response.status_code = error.code or 500
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response
