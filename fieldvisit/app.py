@@ -51,7 +51,6 @@ def _register_blueprints(app: Flask) -> None:
     from fieldvisit.accounts import views as accounts
     from fieldvisit.admin import views as admin
     from fieldvisit.cases import views as cases
-    from fieldvisit.chronology import views as chronology
     from fieldvisit.core import api, health
     from fieldvisit.la import views as la
     from fieldvisit.letters import views as letters
@@ -70,7 +69,6 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         pupils,
         outcomes,
-        chronology,
         api,
         visits,
         visits_api,

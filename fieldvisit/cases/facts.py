@@ -3,14 +3,14 @@
 Which cases a user sees (access.py) and the engine's guards depend on visits and referrals,
 which sit above cases in the layers (README, "Architecture") because they import it. So
 cases names each question here, and the domain that owns the tables answers it next to
-them (visits/models.py, referrals/models.py): cases never imports those domains. Every
-table is imported before any query runs (`fieldvisit.models`, the app's blueprints), and
+them (visits/models.py, visits/photos.py, referrals/models.py): cases never imports those
+domains. Making the app imports every answer (its blueprints import all the domains), and
 a question nobody answered raises rather than letting a rule pass unchecked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -55,6 +55,10 @@ class OpenInvolvement(Protocol):
 officer_has_visit: Question[Callable[[Any, int, datetime], Any]] = Question("officer_has_visit")
 # visits: the case has a completed home visit (HomeVisit.completed).
 completed_home_visit: Question[Callable[[Any], Any]] = Question("completed_home_visit")
+# visits: by chronology entry id, the photos taken at the visits among `entries`.
+entry_photos: Question[Callable[[Session, Sequence[Any]], dict[int, Any]]] = Question(
+    "entry_photos"
+)
 # referrals: the case has been referred to the LA.
 referred: Question[Callable[[Any], Any]] = Question("referred")
 # referrals: the LA's open CME involvement in the case, if any.

@@ -2,14 +2,14 @@
 
 import pytest
 
-import fieldvisit.models  # noqa: F401 - every table, and with them every answer
 from fieldvisit.cases import facts
 
 
-def test_every_question_the_case_rules_ask_is_answered():
+def test_once_the_app_is_made_every_question_the_case_rules_ask_is_answered(app):
     questions = [v for v in vars(facts).values() if isinstance(v, facts.Question)]
     assert sorted(q.name for q in questions) == [
         "completed_home_visit",
+        "entry_photos",
         "officer_has_visit",
         "open_involvement",
         "referred",

@@ -7,6 +7,7 @@ bp = Blueprint("cases", __name__)
 from fieldvisit.cases.views import (  # noqa: E402,F401 - each module adds its routes to bp
     case_page,
     checklist,
+    chronology,
     concern,
     contacts,
     dashboard,
