@@ -71,7 +71,7 @@ def _nav_items() -> list[dict[str, Any]]:
         items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
     if current_user.can(Permission.PUPILS_MANAGE):
         items.append(
-            {"text": "Pupils", "href": url_for("pupils.index"), "endpoint": "pupils.index"}
+            {"text": "Pupils", "href": url_for("cases.pupil_list"), "endpoint": "cases.pupil_list"}
         )
     if current_user.can(Permission.VISITS_RECORD):
         items.append(

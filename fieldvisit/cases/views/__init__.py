@@ -12,5 +12,6 @@ from fieldvisit.cases.views import (  # noqa: E402,F401 - each module adds its r
     contacts,
     dashboard,
     open_case,
+    pupils,
     triage,
 )
