@@ -42,10 +42,12 @@ class Question(Generic[F]):
 class OpenInvolvement(Protocol):
     """What the case rules read of the LA's open CME involvement in a case."""
 
-    opened_at: datetime
-    removal_agreed_at: datetime | None
-    removal_agreed_by_id: int | None
-
+    @property
+    def opened_at(self) -> datetime: ...
+    @property
+    def removal_agreed_at(self) -> datetime | None: ...
+    @property
+    def removal_agreed_by_id(self) -> int | None: ...
     @property
     def laao(self) -> User: ...
 
