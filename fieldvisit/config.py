@@ -21,6 +21,8 @@ def default_settings() -> dict[str, Any]:
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": f"sqlite:///{instance / 'fieldvisit.db'}",
         "STORAGE": str(instance / "storage"),
+        # For STORAGE=s3://bucket/prefix on a store other than AWS (MinIO, Ceph): its address.
+        "S3_ENDPOINT_URL": None,
         "SECRET_KEY": None,
         "BASE_URL": "http://127.0.0.1:5000",
         "SESSION_COOKIE_SECURE": True,

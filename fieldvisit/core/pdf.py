@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import mimetypes
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 from flask import current_app
-from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -64,10 +65,14 @@ def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> byte
 
 
 def merge_pdfs(pdfs: list[bytes]) -> bytes:
-    """Join PDFs into one, page for page, byte-identical in content to the ones given."""
-    writer = PdfWriter()
-    for data in pdfs:
-        writer.append(PdfReader(io.BytesIO(data)))
-    output = io.BytesIO()
-    writer.write(output)
+    """Join PDFs into one, page for page, each page's objects copied unchanged (qpdf)."""
+    merged = pikepdf.Pdf.new()
+    # The pages' content is read from their own PDFs when the merged one is written, so
+    # those stay open until then.
+    with contextlib.ExitStack() as sources:
+        for data in pdfs:
+            source = sources.enter_context(pikepdf.Pdf.open(io.BytesIO(data)))
+            merged.pages.extend(source.pages)
+        output = io.BytesIO()
+        merged.save(output)
     return output.getvalue()

@@ -53,6 +53,13 @@ class Storage(Protocol):
     def remove_stale_temporary_files(self, older_than: float = ...) -> int: ...
 
 
+def check_key(key: str) -> str:
+    """Return the key if it is a relative path of safe names; raise ValueError if not."""
+    if not _KEY.match(key) or ".." in key.split("/"):
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
 def _fsync_folder(folder: Path) -> None:
     """Flush a folder's entries (a rename or a new name in it) to the disk."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -69,9 +76,7 @@ class LocalStorage:
         self.root = Path(root).resolve()
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key) or ".." in key.split("/"):
-            raise ValueError(f"invalid storage key {key!r}")
-        return self.root / key
+        return self.root / check_key(key)
 
     def _make_folders(self, folder: Path) -> None:
         """Make the folder and any missing parent, flushing each new name's parent."""
@@ -151,10 +156,20 @@ class LocalStorage:
         return removed
 
 
+def open_storage(location: str, *, s3_endpoint_url: str | None = None) -> Storage:
+    """Return the store at a location: `s3://bucket/prefix`, or a local folder."""
+    from fieldvisit.core import s3
+
+    if s3.is_s3(location):
+        return s3.S3Storage(location, endpoint_url=s3_endpoint_url)
+    return LocalStorage(location)
+
+
 def storage() -> Storage:
     """Return the app's storage (FIELDVISIT_STORAGE, a local folder by default)."""
     store = current_app.extensions.get("fieldvisit.storage")
     if store is None:
-        store = LocalStorage(current_app.config["STORAGE"])
+        config = current_app.config
+        store = open_storage(config["STORAGE"], s3_endpoint_url=config.get("S3_ENDPOINT_URL"))
         current_app.extensions["fieldvisit.storage"] = store
     return store
