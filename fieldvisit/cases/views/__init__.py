@@ -1,4 +1,5 @@
-"""The school's case pages: dashboard, case page and the forms that act on a case."""
+"""The case pages: dashboard, case page, the forms that act on a case, the chronology
+PDF, and the pupil roll with each pupil's cases."""
 
 from flask import Blueprint
 
