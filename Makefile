@@ -113,6 +113,7 @@ lock: | $(BIN)/python
 lint: $(VENV)/.stamp-test node_modules/.stamp-npm
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	npx --no-install eslint fieldvisit/static/pwa fieldvisit/static/js
 
 bench: setup

@@ -2,7 +2,7 @@
 
 Serves the demo with a real `fieldvisit serve` and drives it over HTTP from threads that
 behave like people: a school user opens a page every 10-30 s (the dashboard, a case, the
-roll, now and then a chronology PDF), an officer sends a visit with a photo every 1-3
+roll, one page in fifty a chronology PDF), an officer sends a visit with a photo every 1-3
 minutes. Users stay signed in from stage to stage; those added join over half a stage and
 are measured once all have joined. Two set-ups are measured in one run:
 
@@ -56,6 +56,7 @@ class Sample:
     kind: str
     seconds: float
     ok: bool
+    status: str = ""
 
 
 @dataclass
@@ -74,8 +75,9 @@ class Recorder:
         except requests.RequestException:
             response = None
         ok = response is not None and response.status_code < 400
+        status = "no answer" if response is None else str(response.status_code)
         with self.lock:
-            self.samples.append(Sample(self.stage, kind, time.perf_counter() - started, ok))
+            self.samples.append(Sample(self.stage, kind, time.perf_counter() - started, ok, status))
         return response
 
 
@@ -102,10 +104,10 @@ def sign_in(server: LiveServer, email: str, recorder: Recorder) -> requests.Sess
 
 # What a school user opens, with how often: mostly the dashboard and cases, sometimes a PDF.
 SCHOOL_PAGES = (
-    ("dashboard", "/{}", 0.35),
-    ("case page", "/cases/{}", 0.40),
-    ("roll", "/pupils{}", 0.18),
-    ("chronology PDF", "/cases/{}/chronology.pdf", 0.07),
+    ("dashboard", "/{}", 0.36),
+    ("case page", "/cases/{}", 0.42),
+    ("roll", "/pupils{}", 0.20),
+    ("chronology PDF", "/cases/{}/chronology.pdf", 0.02),
 )
 
 
@@ -196,14 +198,22 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def print_errors(failed: list[Sample]) -> None:
+    for sample in failed[:5]:
+        print(f"    error: {sample.kind} answered {sample.status} after {sample.seconds:.1f} s")
+
+
 def report(recorder: Recorder, stage: str, seconds: float) -> float:
     """Print one stage's table; return its p95 over all page and API requests."""
     samples = [s for s in recorder.samples if s.stage == stage and s.kind != "sign in"]
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
         by_kind[sample.kind].append(sample)
-    errors = sum(not s.ok for s in recorder.samples if s.stage == stage)
-    print(f"  {stage}: {len(samples)} requests, {errors} errors, {len(samples) / seconds:.1f}/s")
+    failed = [s for s in recorder.samples if s.stage == stage and not s.ok]
+    print(
+        f"  {stage}: {len(samples)} requests, {len(failed)} errors, {len(samples) / seconds:.1f}/s"
+    )
+    print_errors(failed)
     for kind, group in sorted(by_kind.items()):
         times = [s.seconds * 1000 for s in group]
         print(
@@ -244,8 +254,10 @@ def highest_rate(server: LiveServer, seconds: float) -> float:
             recorder.stage = f"unpaced {clients}"
             time.sleep(seconds)
             done = [s for s in recorder.samples if s.stage == recorder.stage]
-            failed = sum(not s.ok for s in done)
-            print(f"  unpaced, {clients:>2} clients: {len(done) / seconds:6.1f}/s, {failed} errors")
+            failed = [s for s in done if not s.ok]
+            rate = len(done) / seconds
+            print(f"  unpaced, {clients:>2} clients: {rate:6.1f}/s, {len(failed)} errors")
+            print_errors(failed)
             if failed:
                 break
             best = max(best, len(done) / seconds)

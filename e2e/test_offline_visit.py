@@ -21,7 +21,7 @@ from phone import (
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from fieldvisit.visits.demo import REFERRAL_WAITS_FOR_VISIT
+from fieldvisit.demo.visits import REFERRAL_WAITS_FOR_VISIT
 
 
 def test_a_visit_recorded_offline_reaches_the_case_and_unlocks_the_referral(

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from fieldvisit.core.calendar import SchoolCalendar, demo_terms
+from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.upn import make_upn
+from fieldvisit.demo.terms import demo_terms
 
 PASSWORD = "fieldvisit-demo"
 WIDTHS = {"desktop": 1280, "phone": 320}

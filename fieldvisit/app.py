@@ -2,43 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from fieldvisit.config import load_settings
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-# Every module that serves pages or an API has a blueprint named `bp`.
-BLUEPRINTS = (
-    "fieldvisit.core.health",
-    "fieldvisit.accounts.views",
-    "fieldvisit.accounts.account",
-    "fieldvisit.cases.views",
-    "fieldvisit.admin.views",
-    "fieldvisit.pupils.views",
-    "fieldvisit.outcomes.views",
-    "fieldvisit.chronology.views",
-    "fieldvisit.core.api",
-    "fieldvisit.visits.views",
-    "fieldvisit.visits.api",
-    "fieldvisit.visits.shell",
-    "fieldvisit.letters.views",
-    "fieldvisit.referrals.views",
-    "fieldvisit.la.views",
-)
-
-
-def _find(folder: str) -> str:
-    """Find a folder shipped in the wheel (inside the package) or in a checkout."""
-    for candidate in (PACKAGE_DIR / folder, PACKAGE_DIR.parent / folder):
-        if candidate.is_dir():
-            return str(candidate)
-    raise RuntimeError(f"fieldvisit cannot find its {folder}/ folder")
+from fieldvisit.core.paths import PACKAGE_DIR, find_folder
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -46,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     app = Flask(
         "fieldvisit",
-        template_folder=_find("templates"),
+        template_folder=find_folder("templates"),
         static_folder=str(PACKAGE_DIR / "static"),
         instance_path=settings["INSTANCE_PATH"],
     )
@@ -71,7 +41,40 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)  # registered first, so it runs last, on the finished answer
     static.init_app(app)
     web.init_app(app)
-
-    for module in BLUEPRINTS:
-        app.register_blueprint(importlib.import_module(module).bp)
+    _register_blueprints(app)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Import each module that serves pages or an API and register its blueprint `bp`."""
+    from fieldvisit.accounts import account
+    from fieldvisit.accounts import views as accounts
+    from fieldvisit.admin import views as admin
+    from fieldvisit.cases import views as cases
+    from fieldvisit.core import api, health
+    from fieldvisit.la import views as la
+    from fieldvisit.letters import views as letters
+    from fieldvisit.outcomes import views as outcomes
+    from fieldvisit.pupils import views as pupils
+    from fieldvisit.referrals import views as referrals
+    from fieldvisit.visits import api as visits_api
+    from fieldvisit.visits import shell
+    from fieldvisit.visits import views as visits
+
+    for module in (
+        health,
+        accounts,
+        account,
+        cases,
+        admin,
+        pupils,
+        outcomes,
+        api,
+        visits,
+        visits_api,
+        shell,
+        letters,
+        referrals,
+        la,
+    ):
+        app.register_blueprint(module.bp)

@@ -271,12 +271,13 @@ def worker(once: bool) -> None:
 @with_appcontext
 def verify_chronology() -> None:
     """Check every case's chronology hash chain; exit 1 at the first break."""
+    from fieldvisit.cases.models import chronology_heads
     from fieldvisit.chronology.services import verify_all
     from fieldvisit.core.db import db as database
     from fieldvisit.core.db import reading
 
     with reading():
-        broken = next(verify_all(database.session), None)
+        broken = next(verify_all(database.session, chronology_heads(database.session)), None)
     if broken is not None:
         where = f"entry {broken.entry_id}" if broken.entry_id else "an entry"
         click.echo(

@@ -14,11 +14,11 @@ from fieldvisit.accounts.models import User
 from fieldvisit.accounts.services import create_user
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.models import Case
-from fieldvisit.core.calendar import demo_terms
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
 from fieldvisit.core.upn import make_upn
+from fieldvisit.demo.terms import demo_terms
 from fieldvisit.letters.models import Delivery, Letter, LetterLink
 from fieldvisit.letters.services import next_reference
 from fieldvisit.pupils.models import Contact, ContactKind, Pupil, Sex

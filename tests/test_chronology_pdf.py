@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
-from fieldvisit.chronology.pdf import chronology_pdf
+from fieldvisit.cases.pdf import chronology_pdf
 from fieldvisit.core.audit import AuditEvent
 from tests.casework import case_on_day, triaged
 

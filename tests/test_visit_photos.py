@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageCms
 from sqlalchemy import select
 
-from fieldvisit.chronology.pdf import chronology_pdf
+from fieldvisit.cases.pdf import chronology_pdf
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage

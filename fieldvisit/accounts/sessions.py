@@ -9,17 +9,20 @@ account (both change the user's session nonce, checked on every request).
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, flash, redirect, request, session, url_for
+from flask import Flask, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
+from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
 from fieldvisit.core.permissions import Role
+from fieldvisit.core.web import login_manager
 from fieldvisit.schools.models import SESSION_DEFAULTS, LocalAuthority
 
 # The cookie's own life: longer than any absolute limit the settings allow.
@@ -64,8 +67,23 @@ def start() -> None:
     session[SEEN_AT] = now
 
 
+def load_user(token: str) -> User | None:
+    """Return the user a session cookie names, unless their nonce changed or they are disabled."""
+    user_id, _, nonce = token.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_nonce, nonce):
+        return None
+    if not user.active:
+        g.account_disabled = True  # the API says so, and the phone forgets what it holds
+        return None
+    return user
+
+
 def init_app(app: Flask) -> None:
     app.permanent_session_lifetime = COOKIE_LIFETIME
+    login_manager.user_loader(load_user)
 
     @app.before_request
     def _end_expired_sessions() -> Any:

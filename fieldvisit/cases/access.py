@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases import facts
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotFound
 from fieldvisit.core.permissions import Role
-from fieldvisit.referrals.models import Referral
 from fieldvisit.schools.models import OFFICER_ACCESS_DAYS, LocalAuthority
-from fieldvisit.visits.models import AssignmentStatus, VisitAssignment
 
 
 def visible_to(user: User):  # noqa: ANN201 - a SQL expression
@@ -26,23 +25,11 @@ def visible_to(user: User):  # noqa: ANN201 - a SQL expression
     if Role.OFFICER in roles:
         # While the visit is open, and for the LA's few days after it is made.
         cutoff = utcnow() - timedelta(days=_officer_access_days(user))
-        conditions.append(
-            exists().where(
-                VisitAssignment.case_id == Case.id,
-                VisitAssignment.officer_id == user.id,
-                or_(
-                    VisitAssignment.status == AssignmentStatus.OPEN,
-                    and_(
-                        VisitAssignment.status == AssignmentStatus.DONE,
-                        VisitAssignment.done_at >= cutoff,
-                    ),
-                ),
-            )
-        )
+        conditions.append(facts.officer_has_visit.ask(Case.id, user.id, cutoff))
         if user.school_id is not None:
             conditions.append(Case.school_id == user.school_id)
     if Role.LAAO in roles:
-        conditions.append(exists().where(Referral.case_id == Case.id))
+        conditions.append(facts.referred.ask(Case.id))
     return or_(*conditions) if conditions else false()
 
 

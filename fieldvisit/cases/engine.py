@@ -13,6 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases import facts
 from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.models import Case, CaseState, Outcome
 from fieldvisit.chronology import services as chronology
@@ -21,9 +22,7 @@ from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionRefused
 from fieldvisit.core.permissions import Permission as P
-from fieldvisit.referrals.models import open_involvement
 from fieldvisit.schools.services import calendar_for
-from fieldvisit.visits.models import HomeVisit
 
 S = CaseState
 
@@ -145,7 +144,7 @@ def contact_attempted(ctx: GuardContext) -> Blocked | None:
 
 def completed_home_visit_exists(case_id: Any) -> Any:
     """SQL: the case has a completed visit (see HomeVisit.completed); case_id may be a column."""
-    return exists().where(HomeVisit.case_id == case_id, HomeVisit.completed)
+    return facts.completed_home_visit.ask(case_id)
 
 
 def home_visit_completed(ctx: GuardContext) -> Blocked | None:
@@ -183,7 +182,7 @@ def referral_due(ctx: GuardContext) -> Blocked | None:
 
 
 def removal_period_elapsed(ctx: GuardContext) -> Blocked | None:
-    involvement = open_involvement(ctx.session, ctx.case.id)
+    involvement = facts.open_involvement.ask(ctx.session, ctx.case.id)
     if involvement is None:
         return Blocked("removal_period_elapsed", "There is no open CME involvement on this case.")
     days = ctx.case.school.local_authority.removal_after_days
@@ -242,7 +241,7 @@ def absence_ground_met(ctx: GuardContext) -> Blocked | None:
 
 
 def agreed_by_actor(ctx: GuardContext) -> Blocked | None:
-    involvement = open_involvement(ctx.session, ctx.case.id)
+    involvement = facts.open_involvement.ask(ctx.session, ctx.case.id)
     if (
         involvement is not None
         and ctx.actor is not None

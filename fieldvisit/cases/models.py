@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
 from fieldvisit.core.db import Base, str_enum
@@ -156,3 +156,11 @@ class ChecklistItem(Base):
     @property
     def done(self) -> bool:
         return self.done_at is not None
+
+
+def chronology_heads(session: Session) -> dict[int, str | None]:
+    """Return each case's id and the hash of its latest chronology entry (to verify chains)."""
+    return {
+        row.id: row.chronology_head
+        for row in session.execute(select(Case.id, Case.chronology_head))
+    }

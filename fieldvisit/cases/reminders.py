@@ -13,9 +13,8 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.checklist import CHECKLIST_STATES, is_overdue
 from fieldvisit.cases.models import Case, CaseState, ChecklistItem
 from fieldvisit.core import mail
-from fieldvisit.core.mail import Recipient, link
+from fieldvisit.core.mail import SIGN_OFF, Recipient, link
 from fieldvisit.core.permissions import Role
-from fieldvisit.referrals.notify import SIGN_OFF
 from fieldvisit.schools.models import School
 from fieldvisit.schools.services import calendars_for_schools
 

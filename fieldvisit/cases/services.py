@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases import facts
 from fieldvisit.cases.checklist import referral_day_for, sync_checklist
 from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import OPEN_STATES, VULNERABILITIES, Case, ChecklistItem
@@ -320,20 +321,15 @@ def raise_concern(
 
 def concern_recipients(session: Session, case: Case) -> list[mail.Recipient]:
     """Return the DSL, linked social workers and the case's LAAO."""
-    from fieldvisit.referrals.models import Involvement
-
     recipients = [mail.Recipient("DSL", case.school.dsl_email)]
     recipients += [
         mail.Recipient("social worker", w.email)
         for w in case.pupil.agency_workers
         if w.is_social_worker
     ]
-    laao_emails = session.scalars(
-        select(User.email)
-        .join(Involvement, Involvement.laao_id == User.id)
-        .where(Involvement.case_id == case.id, Involvement.closed_at.is_(None))
-    ).all()
-    recipients += [mail.Recipient("LAAO", address) for address in laao_emails]
+    involvement = facts.open_involvement.ask(session, case.id)
+    if involvement is not None:
+        recipients.append(mail.Recipient("LAAO", involvement.laao.email))
     return [r for r in recipients if r.address]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -179,14 +179,12 @@ def verify_case(entries: list[ChronologyEntry], head: str | None) -> ChainBreak 
     return None
 
 
-def verify_all(session: Session) -> Iterator[ChainBreak]:
-    """Verify every case's chain, one case at a time, in case order."""
-    from fieldvisit.cases.models import Case
+def verify_all(session: Session, heads: Mapping[int, str | None]) -> Iterator[ChainBreak]:
+    """Verify every case's chain, one case at a time, in case order.
 
-    heads = {
-        row.id: row.chronology_head
-        for row in session.execute(select(Case.id, Case.chronology_head))
-    }
+    `heads` maps every case's id to the hash its latest entry must have
+    (`cases.models.chronology_heads`), so deleted latest entries are found too.
+    """
     query = select(ChronologyEntry).order_by(ChronologyEntry.case_id, ChronologyEntry.seq)
     current: list[ChronologyEntry] = []
     seen: set[int] = set()

@@ -14,6 +14,11 @@ from fieldvisit.core import outbox
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 
+# The last lines of every email about a case (the emails never carry a child's details).
+SIGN_OFF = (
+    "\n\nThis email is from fieldvisit. It carries no personal details: sign in to read them."
+)
+
 _QUEUED = "fieldvisit.outbox_queued"
 
 

@@ -6,12 +6,12 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 
-from fieldvisit.app import _find
+from fieldvisit.core.paths import find_folder
 
 
 def alembic_config(app: Flask) -> Config:
     config = Config()
-    config.set_main_option("script_location", _find("migrations"))
+    config.set_main_option("script_location", find_folder("migrations"))
     config.set_main_option("sqlalchemy.url", app.config["DATABASE_URL"].replace("%", "%%"))
     return config
 

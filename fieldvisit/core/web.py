@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -31,24 +30,9 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 # Not tied to the client's address: a phone that moves from Wi-Fi to 4G stays signed in.
-# Sessions end by the limits in accounts/sessions.py and by the user's session nonce.
+# Sessions end by the limits in accounts/sessions.py and by the user's session nonce;
+# accounts/sessions.py loads the signed-in user.
 login_manager.session_protection = None
-
-
-@login_manager.user_loader
-def _load_user(token: str) -> Any:
-    from fieldvisit.accounts.models import User
-
-    user_id, _, nonce = token.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(user.session_nonce, nonce):
-        return None
-    if not user.active:
-        g.account_disabled = True  # the API says so, and the phone forgets what it holds
-        return None
-    return user
 
 
 def permission_required(permission: Permission) -> Callable[[F], F]:
@@ -89,7 +73,7 @@ def _nav_items() -> list[dict[str, Any]]:
         items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
     if current_user.can(Permission.PUPILS_MANAGE):
         items.append(
-            {"text": "Pupils", "href": url_for("pupils.index"), "endpoint": "pupils.index"}
+            {"text": "Pupils", "href": url_for("cases.pupil_list"), "endpoint": "cases.pupil_list"}
         )
     if current_user.can(Permission.VISITS_RECORD):
         items.append(

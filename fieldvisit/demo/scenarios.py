@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.engine import Action
+from fieldvisit.demo import visits as visits_demo
+from fieldvisit.demo.referrals import seed_referral_outcomes
 from fieldvisit.outcomes import services as outcomes
 from fieldvisit.outcomes.models import NoticeForm
 from fieldvisit.referrals import involvements
-from fieldvisit.referrals.demo import seed_referral_outcomes
-from fieldvisit.visits import demo as visits_demo
 
 if TYPE_CHECKING:
     from fieldvisit.demo.seeder import Seeder

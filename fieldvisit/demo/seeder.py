@@ -14,16 +14,16 @@ from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
-from fieldvisit.core.calendar import demo_terms
 from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
+from fieldvisit.demo import letters as letters_demo
 from fieldvisit.demo.data import FORENAMES, LA_CODE, PASSWORD, STREETS, SURNAMES, TOTP_KEYS
+from fieldvisit.demo.outcomes import close_with_outcome
 from fieldvisit.demo.scenarios import add_cases
-from fieldvisit.letters import demo as letters_demo
+from fieldvisit.demo.terms import demo_terms
 from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.services import generate_letter
-from fieldvisit.outcomes.demo import close_with_outcome
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases import facts
 from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.engine import (
     Action,
@@ -25,7 +26,6 @@ from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.permissions import Permission
 from fieldvisit.letters.models import Delivery
 from fieldvisit.pupils.models import Contact, ContactKind
-from fieldvisit.referrals.models import open_involvement
 from fieldvisit.schools.services import calendar_for
 
 # The LAAO's confirmation states these hold (the same guards as agreeing removal).
@@ -368,7 +368,7 @@ def _respond_by(session: Session, case: Case) -> date:
 
 def _needs_involvement(session: Session, case: Case) -> str | None:
     """Refuse the LAAO's confirmation unless the regulation 9(1)(i) grounds hold on the record."""
-    if open_involvement(session, case.id) is None:
+    if facts.open_involvement.ask(session, case.id) is None:
         return "There is no open CME involvement on this case."
     ctx = GuardContext(session, case, today_in_uk())
     reasons = [b.reason for guard in REMOVAL_GROUNDS if (b := guard(ctx))]
@@ -389,7 +389,7 @@ def _needs_involvement(session: Session, case: Case) -> str | None:
     needs=_needs_involvement,
 )
 def removal_confirmation(session: Session, case: Case, delivery: Delivery) -> LetterContext:
-    involvement = open_involvement(session, case.id)
+    involvement = facts.open_involvement.ask(session, case.id)
     assert involvement is not None  # checked by the kind's `needs`
     school, la = case.school, case.school.local_authority
     headteacher = school.signatory_name or school.signatory_role

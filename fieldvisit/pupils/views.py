@@ -1,4 +1,7 @@
-"""The pupil roll: list and search it, import it from the school's system, add a pupil."""
+"""The pupil roll: import it from the school's system, add a pupil.
+
+The roll's list and each pupil's page show their cases, so they are in cases/views/pupils.py.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +9,18 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
-from fieldvisit.cases.models import OPEN_STATES, Case
-from fieldvisit.core.audit import audit, audited_read, searched
+from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, join_date, load_data
-from fieldvisit.core.listing import list_query
 from fieldvisit.core.web import commit
 from fieldvisit.pupils import services
-from fieldvisit.pupils.models import Pupil
 from fieldvisit.pupils.roll_files import RollFileError, parse_roll
 from fieldvisit.pupils.schemas import PupilSchema
 
 bp = Blueprint("pupils", __name__, url_prefix="/pupils")
 
-PAGE_SIZE = 50
 TEMPLATE_COLUMNS = (
     "UPN,Forename,Surname,Date of birth,Sex,Year group,Address line 1,Address line 2,"
     "Address line 3,Postcode,Contact 1 Forename,Contact 1 Surname,Contact 1 Relationship,"
@@ -30,59 +28,6 @@ TEMPLATE_COLUMNS = (
     "Contact 2 Surname,Contact 2 Relationship,Contact 2 Parental responsibility,Contact 2 Phone,"
     "Contact 2 Email"
 )
-
-
-@bp.route("", methods=["GET", "POST"])
-@audited_read("pupil_roll", detail=searched, methods=("GET", "POST"))
-@login_required
-def index() -> Any:
-    query = services.roll_for(current_user)
-    listed = list_query()  # a search by name is only ever posted
-    search = listed["q"]
-    if request.method == "POST" and not search:
-        return redirect(url_for("pupils.index"))
-    if search:
-        query = query.where(services.matches_search(search))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(listed["page"], pages)
-    pupils = db.session.scalars(
-        query.order_by(Pupil.surname, Pupil.forename, Pupil.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    open_cases = dict(
-        db.session.execute(
-            select(Case.pupil_id, Case.id).where(
-                Case.pupil_id.in_([p.id for p in pupils]), Case.state.in_(OPEN_STATES)
-            )
-        ).all()
-    )
-    return render_template(
-        "pupils/index.html",
-        pupils=pupils,
-        open_cases=open_cases,
-        search=search,
-        total=total,
-        page=page,
-        pages=pages,
-        page_url=lambda n: url_for("pupils.index", page=n),
-        search_post={"action": url_for("pupils.index"), "fields": {"q": search}}
-        if search
-        else None,
-    )
-
-
-@bp.get("/<int:pupil_id>")
-@login_required
-def show(pupil_id: int) -> Any:
-    pupil = services.get_pupil(db.session, current_user, pupil_id)
-    cases = db.session.scalars(
-        select(Case).where(Case.pupil_id == pupil.id).order_by(Case.opened_at.desc())
-    ).all()
-    audit(db.session, current_user.id, "view", "pupil", pupil.id)
-    commit()
-    return render_template("pupils/show.html", pupil=pupil, cases=cases)
 
 
 def _pupil_data(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -139,7 +84,7 @@ def new() -> Any:
                 audit(db.session, current_user.id, "create", "pupil", pupil.id)
                 commit()
                 flash("Pupil added to the roll.", "success")
-                return redirect(url_for("pupils.show", pupil_id=pupil.id))
+                return redirect(url_for("cases.pupil_page", pupil_id=pupil.id))
     return render_template(
         "pupils/new.html", values=values, errors=errors, error_list=error_list(errors)
     ), (400 if errors else 200)

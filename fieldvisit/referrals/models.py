@@ -6,11 +6,12 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy import ForeignKey, Index, String, Text, exists, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases import facts
 from fieldvisit.cases.models import Case
 from fieldvisit.core.db import Base, str_enum
 from fieldvisit.core.errors import CaseChanged
@@ -130,6 +131,7 @@ class Involvement(Base):
         return self.closed_at is None
 
 
+@facts.open_involvement.answered_by
 def open_involvement(session: Session, case_id: int) -> Involvement | None:
     """Return the case's open CME involvement, if any."""
     return session.scalar(
@@ -138,3 +140,9 @@ def open_involvement(session: Session, case_id: int) -> Involvement | None:
         .order_by(Involvement.opened_at.desc())
         .limit(1)
     )
+
+
+@facts.referred.answered_by
+def _referred(case_id: Any) -> Any:
+    """SQL: the case has been referred to the LA (the case rules ask, see cases/facts.py)."""
+    return exists().where(Referral.case_id == case_id)

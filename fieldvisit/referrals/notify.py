@@ -9,13 +9,9 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.models import Case
 from fieldvisit.core import mail
 from fieldvisit.core.dates import format_date
-from fieldvisit.core.mail import Recipient, link
+from fieldvisit.core.mail import SIGN_OFF, Recipient, link
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Involvement, Referral
-
-SIGN_OFF = (
-    "\n\nThis email is from fieldvisit. It carries no personal details: sign in to read them."
-)
 
 
 def active_laaos(session: Session) -> list[User]:

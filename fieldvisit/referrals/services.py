@@ -16,7 +16,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.checklist import mark_done, referral_day_for
 from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import Case
-from fieldvisit.chronology.pdf import chronology_pdf
+from fieldvisit.cases.pdf import chronology_pdf
 from fieldvisit.core.dates import format_datetime, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import CaseChanged, DomainError, ValidationFailed
 from fieldvisit.core.permissions import Role

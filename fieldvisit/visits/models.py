@@ -7,11 +7,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid, or_
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid, and_, exists, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases import facts
 from fieldvisit.core.db import Base, str_enum
 
 
@@ -168,3 +169,24 @@ class VisitPhoto(Base):
     width: Mapped[int]
     height: Mapped[int]
     size_bytes: Mapped[int]
+
+
+# The case rules' questions about visits (cases/facts.py), answered with the tables.
+@facts.completed_home_visit.answered_by
+def _completed_home_visit(case_id: Any) -> Any:
+    return exists().where(HomeVisit.case_id == case_id, HomeVisit.completed)
+
+
+@facts.officer_has_visit.answered_by
+def _officer_has_visit(case_id: Any, officer_id: int, since: datetime) -> Any:
+    return exists().where(
+        VisitAssignment.case_id == case_id,
+        VisitAssignment.officer_id == officer_id,
+        or_(
+            VisitAssignment.status == AssignmentStatus.OPEN,
+            and_(
+                VisitAssignment.status == AssignmentStatus.DONE,
+                VisitAssignment.done_at >= since,
+            ),
+        ),
+    )

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
+from fieldvisit.cases import facts
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import DomainError, NotFound, ValidationFailed
 from fieldvisit.core.images import pixels_only
@@ -226,6 +227,7 @@ class EntryPhotos:
     missing: int
 
 
+@facts.entry_photos.answered_by
 def photos_of_entries(session: Session, entries: Sequence[Any]) -> dict[int, EntryPhotos]:
     """Return, by chronology entry id, the photos of each home visit entry among `entries`."""
     visits = [

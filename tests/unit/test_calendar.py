@@ -2,7 +2,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from fieldvisit.core.calendar import SchoolCalendar, Term, demo_terms
+from fieldvisit.core.calendar import SchoolCalendar, Term
+from fieldvisit.demo.terms import demo_terms
 
 CALENDAR = SchoolCalendar(*demo_terms())
 

@@ -1,4 +1,5 @@
-"""The school's case pages: dashboard, case page and the forms that act on a case."""
+"""The case pages: dashboard, case page, the forms that act on a case, the chronology
+PDF, and the pupil roll with each pupil's cases."""
 
 from flask import Blueprint
 
@@ -7,9 +8,11 @@ bp = Blueprint("cases", __name__)
 from fieldvisit.cases.views import (  # noqa: E402,F401 - each module adds its routes to bp
     case_page,
     checklist,
+    chronology,
     concern,
     contacts,
     dashboard,
     open_case,
+    pupils,
     triage,
 )

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from fieldvisit.cases import services
+from fieldvisit.cases import facts, services
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.checklist import is_overdue, referral_day_for
 from fieldvisit.cases.engine import Action, ActionStatus, actions_for
@@ -24,7 +24,6 @@ from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.web import commit
 from fieldvisit.schools.services import calendar_for
-from fieldvisit.visits.photos import photos_of_entries
 
 # The page that carries out each action. Other domains add theirs here (one line
 # each); an action without a page is still listed, with its state, never hidden.
@@ -128,7 +127,7 @@ def show(case_id: int) -> Any:
         case=case,
         pupil=case.pupil,
         entries=entries,
-        entry_photos=photos_of_entries(db.session, entries),
+        entry_photos=facts.entry_photos.ask(db.session, entries),
         statuses=statuses,
         grouped=_grouped(statuses),
         action_url=action_url,

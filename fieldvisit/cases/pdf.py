@@ -9,6 +9,7 @@ from flask import render_template
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from fieldvisit.cases import facts
 from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.models import VULNERABILITIES, Case
 from fieldvisit.chronology.models import ChronologyEntry
@@ -16,7 +17,6 @@ from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.pdf import render_pdf
 from fieldvisit.core.storage import storage
 from fieldvisit.schools.services import calendar_for
-from fieldvisit.visits.photos import photos_of_entries
 
 
 def chronology_pdf(session: Session, case: Case) -> bytes:
@@ -28,7 +28,7 @@ def chronology_pdf(session: Session, case: Case) -> bytes:
         .order_by(ChronologyEntry.seq)
     ).all()
     calendar = calendar_for(session, case.school)
-    photos = photos_of_entries(session, entries)
+    photos = facts.entry_photos.ask(session, entries)
     store = storage()
     images = {
         photo.id: "data:image/jpeg;base64,"

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Response
 from flask_login import current_user, login_required
 
+from fieldvisit.cases import pdf
 from fieldvisit.cases.access import get_case
-from fieldvisit.chronology.pdf import chronology_pdf
+from fieldvisit.cases.views import bp
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
 from fieldvisit.core.web import commit
 
-bp = Blueprint("chronology", __name__)
-
 
 @bp.get("/cases/<int:case_id>/chronology.pdf")
 @login_required
-def pdf(case_id: int) -> Any:
+def chronology_pdf(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)
-    body = chronology_pdf(db.session, case)
+    body = pdf.chronology_pdf(db.session, case)
     audit(db.session, current_user.id, "download", "chronology", case.id)
     commit()
     return Response(
