@@ -136,6 +136,9 @@ class Database:
             session.close()
 
 
+# The largest id a table holds: ids are INTEGER, 32 bits on PostgreSQL.
+MAX_ID = 2**31 - 1
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _KEPT_ASIDE = "fieldvisit.write_after_reading"
 # Set by `writing()` for work outside a request (the CLI, jobs) and for the rows kept aside.

@@ -7,11 +7,12 @@ from typing import Any
 from flask import abort, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from fieldvisit.core.db import MAX_ID
+
 # Far beyond any list's length; a bigger number is a mistake or a probe, refused with a 400
 # before it reaches an SQL OFFSET (where PostgreSQL refuses numbers over 2^63).
 MAX_PAGE = 100_000
 SEARCH_LENGTH = 100
-MAX_ID = 2**63 - 1  # the databases' integer ids
 
 
 class ListQuerySchema(Schema):

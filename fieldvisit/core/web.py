@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 from fieldvisit.core.api import signed_out
 from fieldvisit.core.dates import format_date, format_datetime
-from fieldvisit.core.db import commit_kept_aside, db
+from fieldvisit.core.db import MAX_ID, commit_kept_aside, db
 from fieldvisit.core.errors import CaseChanged, DomainError
 from fieldvisit.core.permissions import Permission, Role
 
@@ -140,11 +140,11 @@ class _BehindProxies:
 
 
 class _DatabaseInteger(IntegerConverter):
-    """An id or number in a path: one too big for the database's integers (2^63 and over)
+    """An id or number in a path: one too big for the database's ids (2^31 and over)
     matches no route, so it is a 404 rather than an overflow in the query."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fieldvisit.core.dates import utcnow
+from fieldvisit.core.db import MAX_ID
 from fieldvisit.core.schema import Schema
 from fieldvisit.visits.models import VisitOutcome
 
@@ -21,7 +22,7 @@ MAX_DETAILS = 5000
 MAX_NAME = 200
 MAX_LETTER_REFERENCE = 40
 # Ids are 64-bit on every database: a bigger number is refused, never sent to it.
-ID_RANGE = validate.Range(1, 2**63 - 1, error="Not a valid id.")
+ID_RANGE = validate.Range(1, MAX_ID, error="Not a valid id.")
 CLOCK_SKEW = timedelta(minutes=10)
 SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a SHA-256 in lower-case hex.")
 
