@@ -6,7 +6,9 @@ import subprocess
 import pytest
 from sqlalchemy import select
 
+from fieldvisit.cases import pdf as pdf_module
 from fieldvisit.cases.pdf import chronology_pdf
+from fieldvisit.chronology import services as chronology
 from fieldvisit.core.audit import AuditEvent
 from tests.casework import case_on_day, triaged
 
@@ -43,3 +45,24 @@ def test_the_pdf_download_is_audited(session, world, signed_in):
     assert case.reference in response.headers["Content-Disposition"]
     event = session.scalar(select(AuditEvent).where(AuditEvent.object_type == "chronology"))
     assert (event.action, event.object_id) == ("download", case.id)
+
+
+def test_an_unchanged_chronology_is_not_laid_out_again(session, world, monkeypatch):
+    case = case_on_day(session, world, 2)
+    first = chronology_pdf(session, case)
+    monkeypatch.setattr(pdf_module, "render_pdf", lambda html: pytest.fail("rendered again"))
+    assert chronology_pdf(session, case) == first
+
+
+def test_a_new_entry_or_changed_pupil_details_give_a_new_pdf(session, world, tmp_path):
+    case = case_on_day(session, world, 2, surname="Nowak")
+    first = chronology_pdf(session, case)
+    chronology.append(
+        session, case, kind="note", summary="Spoke to the neighbour", actor=world.school_user
+    )
+    second = chronology_pdf(session, case)
+    assert second != first and "Spoke to the neighbour" in pdf_text(second, tmp_path)
+    case.pupil.surname = "Nowakowska"
+    session.flush()
+    third = chronology_pdf(session, case)
+    assert third != second and "Nowakowska" in pdf_text(third, tmp_path)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import mimetypes
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from threading import Lock
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -62,6 +66,44 @@ def render_document(
 def render_pdf(html: str, *, base_url: str = "http://fieldvisit.local/") -> bytes:
     """Render one HTML document to PDF bytes."""
     return render_document(html, base_url=base_url).write_pdf()
+
+
+class RenderedPdfs:
+    """The PDFs this process rendered last, by the SHA-256 of the HTML that determines them.
+
+    Laying out a PDF holds the GIL for hundreds of milliseconds, stalling the process's other
+    threads; the same chronology is often downloaded again unchanged. Any change to what the
+    PDF shows changes its HTML and so its key, so nothing stale is ever returned. Kept in
+    memory only (personal data stays out of the file store) and bounded in bytes.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = Lock()
+
+    def get_or_render(self, key_html: str, render: Callable[[], bytes]) -> bytes:
+        key = hashlib.sha256(key_html.encode()).hexdigest()
+        with self._lock:
+            cached = self._items.get(key)
+            if cached is not None:
+                self._items.move_to_end(key)
+                return cached
+        body = render()
+        if len(body) <= self.max_bytes // 4:
+            with self._lock:
+                if key not in self._items:
+                    self._items[key] = body
+                    self._size += len(body)
+                while self._size > self.max_bytes:
+                    self._size -= len(self._items.popitem(last=False)[1])
+        return body
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
 
 
 def merge_pdfs(pdfs: list[bytes]) -> bytes:
