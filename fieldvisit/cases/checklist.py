@@ -124,9 +124,20 @@ EHE_WRITTEN_NOTICE = "ehe_written_notice"
 EHE_NOTICE_SCHOOL_DAYS = 5  # a reminder, not a legal time limit
 
 
+# Seed line 27 and footnote 2: with social care or CP involvement the linked social worker
+# (on the CP register: the social worker or team manager) is told the same school day.
+INFORM_SOCIAL_WORKER = "inform_social_worker"
+# Items that stay the school's to do after the checklist stage, with the states they last in.
+LASTING_ITEMS: dict[str, frozenset[CaseState]] = {
+    EHE_WRITTEN_NOTICE: frozenset({CaseState.EHE_NOTICE_AWAITED}),
+    INFORM_SOCIAL_WORKER: CHECKLIST_STATES
+    | {CaseState.REFERRED, CaseState.JOINT_ENQUIRIES, CaseState.REMOVAL_AGREED},
+}
+
+
 def is_overdue(state: CaseState, key: str | None, due_day: int | None, school_day: int) -> bool:
     """Say whether a checklist item is past its due school day and still the school's to do."""
-    waiting = state == CaseState.EHE_NOTICE_AWAITED and key == EHE_WRITTEN_NOTICE
+    waiting = key in LASTING_ITEMS and state in LASTING_ITEMS[key]
     return (
         (state in CHECKLIST_STATES or waiting)
         and key not in ONGOING
@@ -154,6 +165,38 @@ def add_written_notice_item(case: Case, school_day: int) -> None:
 
 
 HOME_VISIT_ITEMS = ("vulnerable_home_visit", "home_visit")
+
+
+def sync_social_worker_item(case: Case, school_day: int) -> None:
+    """Add "inform the social worker", due today, when social care is involved; else drop it.
+
+    A ticked item stays whatever the triage says later.
+    """
+    item = next((i for i in case.checklist if i.key == INFORM_SOCIAL_WORKER), None)
+    if not case.social_care_involved:
+        if item is not None and not item.done:
+            case.checklist.remove(item)
+        return
+    who = (
+        "the linked social worker or their team manager"
+        if "cp_cin" in case.vulnerabilities
+        else "the linked social worker"
+    )
+    text = f"Inform {who} now, and record who was told, how and when."
+    if item is None:
+        case.checklist.append(
+            ChecklistItem(
+                key=INFORM_SOCIAL_WORKER,
+                section="Social care or child protection involvement",
+                text=text,
+                position=-1,
+                from_day=school_day,
+                due_day=school_day,
+                required=True,
+            )
+        )
+    elif not item.done:
+        item.text = text
 
 
 def mark_done(case: Case, keys: tuple[str, ...], *, at: datetime, by_id: int, note: str) -> None:

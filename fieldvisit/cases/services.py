@@ -10,9 +10,21 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases import facts
-from fieldvisit.cases.checklist import referral_day_for, sync_checklist
+from fieldvisit.cases.checklist import (
+    INFORM_SOCIAL_WORKER,
+    mark_done,
+    referral_day_for,
+    sync_checklist,
+    sync_social_worker_item,
+)
 from fieldvisit.cases.engine import Action, apply
-from fieldvisit.cases.models import OPEN_STATES, VULNERABILITIES, Case, ChecklistItem
+from fieldvisit.cases.models import (
+    OPEN_STATES,
+    VULNERABILITIES,
+    Case,
+    ChecklistItem,
+    implies_social_care,
+)
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core import mail
@@ -156,11 +168,13 @@ def triage(
     if social_care_involved and social_worker is not None:
         link_social_worker(case.pupil, social_worker)
     case.vulnerabilities = [key for key in VULNERABILITIES if key in vulnerabilities]
+    social_care_involved = social_care_involved or implies_social_care(vulnerabilities)
     case.social_care_involved = social_care_involved
     case.triage_notes = notes
     case.triaged_at = utcnow()
     due_day = referral_day_for(case)
     sync_checklist(case, due_day)
+    sync_social_worker_item(case, school_day_today(session, case))
     if social_care_involved:
         summary = "Triaged: social care or child protection involvement; refer to the LA now"
     elif case.vulnerable:
@@ -238,6 +252,8 @@ def record_safeguarding_step(
     summary = f"{SAFEGUARDING_STEPS[action]} ({method.label.lower()}, {who})"
     if reference:
         summary += f", reference {reference}"
+    if action == Action.INFORM_SOCIAL_WORKER:
+        mark_done(case, (INFORM_SOCIAL_WORKER,), at=occurred_at, by_id=user.id, note=summary)
     return apply(
         session,
         case,
@@ -276,6 +292,11 @@ def tick_checklist_item(
         raise CaseChanged()
     if item.done:
         raise ValidationFailed("That checklist item is already ticked.")
+    if item.key == INFORM_SOCIAL_WORKER:
+        raise ValidationFailed(
+            "Record who was told, how and when on the 'Inform the social worker' page; "
+            "that ticks this item."
+        )
     item.done_at = utcnow()
     item.done_by_id = user.id
     item.note = note
