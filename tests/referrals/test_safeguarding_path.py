@@ -35,13 +35,9 @@ def test_a_cp_tick_means_social_care_involvement(client_for, session, world):
     case.state = CaseState.NO_CONTACT
     session.commit()
     school = client_for(world.school_user)
+    answer = {"social_care_involved": "no", "vulnerabilities": "looked_after"}
     refused = school.post(
-        f"/cases/{case.id}/triage",
-        data={
-            "expected_version": case.version,
-            "social_care_involved": "no",
-            "vulnerabilities": "looked_after",
-        },
+        f"/cases/{case.id}/triage", data={"expected_version": case.version, **answer}
     )
     assert refused.status_code == 400
     assert "has social care involvement: select Yes" in refused.get_data(as_text=True)
