@@ -115,7 +115,8 @@ SPECS: tuple[ItemSpec, ...] = (
 # Before the referral the checklist is the school's to work through; after it the LA leads.
 CHECKLIST_STATES = frozenset({CaseState.FIRST_DAY, CaseState.NO_CONTACT, CaseState.LOCATING})
 # Duties that last as long as the case: never "overdue".
-ONGOING = frozenset({"work_with_laao", "inform_laao_after"})
+# "Continue checks" runs until the referral: never reminded as overdue for ever.
+ONGOING = frozenset({"work_with_laao", "inform_laao_after", "continue_checks"})
 
 
 # Added when a parent says by word of mouth that they will educate at home; ticked when the
@@ -137,13 +138,14 @@ LASTING_ITEMS: dict[str, frozenset[CaseState]] = {
 
 def is_overdue(state: CaseState, key: str | None, due_day: int | None, school_day: int) -> bool:
     """Say whether a checklist item is past its due school day and still the school's to do."""
-    waiting = key in LASTING_ITEMS and state in LASTING_ITEMS[key]
-    return (
-        (state in CHECKLIST_STATES or waiting)
-        and key not in ONGOING
-        and due_day is not None
-        and school_day > due_day
-    )
+    return is_actionable(state, key) and due_day is not None and school_day > due_day
+
+
+def is_actionable(state: CaseState, key: str | None) -> bool:
+    """Say whether an open item is one the school should do now, with a due day that counts."""
+    if key in LASTING_ITEMS:
+        return state in LASTING_ITEMS[key]
+    return state in CHECKLIST_STATES and key not in ONGOING
 
 
 def add_written_notice_item(case: Case, school_day: int) -> None:
