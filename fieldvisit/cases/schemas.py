@@ -38,6 +38,8 @@ class OpenCaseSchema(Schema):
     first_day_of_absence = GovDate("the first day of absence", required=True)
     not_arrived = fields.Boolean(load_default=False)
     last_attended_on = GovDate("the last day the pupil attended", load_default=None)
+    # Ticked when the page asked: the last day attended is not a school day by the calendar.
+    confirm_last_attended = fields.Boolean(load_default=False)
 
 
 class ContactAttemptSchema(CaseFormSchema):

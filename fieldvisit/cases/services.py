@@ -28,10 +28,27 @@ from fieldvisit.cases.models import (
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core import mail
-from fieldvisit.core.dates import today_in_uk, utcnow
+from fieldvisit.core.dates import format_date, today_in_uk, utcnow
 from fieldvisit.core.errors import CaseChanged, NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Permission
 from fieldvisit.pupils.models import AgencyWorker, Pupil
+
+
+def _check_school_day(session: Session, pupil: Pupil, day: date) -> None:
+    from fieldvisit.schools.services import calendar_for
+
+    calendar = calendar_for(session, pupil.school)
+    if calendar.covers(day) and not calendar.is_school_day(day):
+        raise ValidationFailed(
+            "The last day attended is not a school day.",
+            fields={
+                "last_attended_on": [
+                    f"{format_date(day)} is not a school day by the school's calendar (a "
+                    "weekend, holiday or INSET day): check the date, or tick the box to "
+                    "confirm it"
+                ]
+            },
+        )
 
 
 def open_case(
@@ -42,9 +59,14 @@ def open_case(
     *,
     not_arrived: bool = False,
     last_attended_on: date | None = None,
+    last_attended_confirmed: bool = False,
     today: date | None = None,
 ) -> Case:
-    """Open a case for a pupil on the user's roll who has not attended."""
+    """Open a case for a pupil on the user's roll who has not attended.
+
+    A last day attended that is not a school day by the school's calendar is likely an
+    office slip: it is refused unless the user confirms it.
+    """
     if not user.can(Permission.CASES_OPEN) or pupil.school_id != user.school_id:
         raise NotAllowed("You can only open cases for pupils on your own school's roll.")
     if not pupil.on_roll:
@@ -62,6 +84,8 @@ def open_case(
             "The last day attended must be before the first day of absence.",
             fields={"last_attended_on": ["Enter a date before the first day of absence."]},
         )
+    if last_attended_on and not last_attended_confirmed:
+        _check_school_day(session, pupil, last_attended_on)
     already = session.scalar(
         select(Case.id).where(Case.pupil_id == pupil.id, Case.state.in_(OPEN_STATES))
     )
