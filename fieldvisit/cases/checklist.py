@@ -135,6 +135,9 @@ LASTING_ITEMS: dict[str, frozenset[CaseState]] = {
     | {CaseState.REFERRED, CaseState.JOINT_ENQUIRIES, CaseState.REMOVAL_AGREED},
 }
 
+# Where an overdue item may be found: the daily reminders read cases in these states.
+REMINDED_STATES = CHECKLIST_STATES.union(*LASTING_ITEMS.values())
+
 
 def is_overdue(state: CaseState, key: str | None, due_day: int | None, school_day: int) -> bool:
     """Say whether a checklist item is past its due school day and still the school's to do."""

@@ -7,10 +7,11 @@ from datetime import timedelta
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.checklist import INFORM_SOCIAL_WORKER, is_overdue
 from fieldvisit.cases.models import CaseState
-from fieldvisit.core.dates import UK_TIME, utcnow
+from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
 from fieldvisit.la.queries import queue_page
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import ReferralStatus
+from fieldvisit.schools.services import calendar_for
 from tests.casework import case_on_day, triaged
 from tests.factories import make_visit
 from tests.referrals.helpers import locating_case, referred_case
@@ -116,3 +117,17 @@ def test_without_involvement_the_page_gives_the_engines_reasons(client_for, sess
     page = steps.get_data(as_text=True)
     assert "A CME referral needs a completed home visit" in page
     assert "The referral for a vulnerable child opens on school day 5" in page
+
+
+def test_an_untold_social_worker_is_reminded_after_the_referral(session, world):
+    from fieldvisit.cases.reminders import overdue_by_school
+
+    case = triaged(session, world, case_on_day(session, world, 1), social_care=True)
+    referrals.submit_referral(session, world.school_user, case, summary_of_enquiries="Calls.")
+    for item in case.checklist:
+        if item.key != INFORM_SOCIAL_WORKER:
+            item.done_at, item.done_by_id = utcnow(), world.school_user.id
+    tomorrow = calendar_for(session, world.school).next_school_day(today_in_uk())
+    [overdue] = overdue_by_school(session, tomorrow)[world.school.id]
+    assert overdue.case.state == CaseState.REFERRED
+    assert [i.key for i in overdue.items] == [INFORM_SOCIAL_WORKER]
