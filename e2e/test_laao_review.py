@@ -18,7 +18,7 @@ def test_laao_reviews_the_evidence_and_accepts(page, sign_in, axe_check):
     # On top: the child on the CP register, referred at once with the home visit to follow.
     expect(rows.first).to_contain_text("Social care or CP")
     rows.first.get_by_role("link").click()
-    expect(page.get_by_text("Home visit to follow")).to_be_visible()
+    expect(page.locator("#gaps ~ * li", has_text="Home visit to follow").first).to_be_visible()
     expect(page.get_by_text("This referral cannot be accepted now")).to_be_visible()
     expect(page.get_by_role("button", name="Accept the referral")).to_have_count(0)
     page.go_back()
