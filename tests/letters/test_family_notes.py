@@ -57,3 +57,20 @@ def test_an_las_saved_wording_keeps_the_notes(session, world, tmp_path):
 def test_the_salutation_uses_title_and_surname_when_recorded(session, world, tmp_path):
     assert "Dear Ms Parent," in _letter_text(session, world, tmp_path, "absence", title="Ms")
     assert "Dear parent or carer," in _letter_text(session, world, tmp_path, "absence", title="")
+
+
+def test_the_removal_confirmation_reminds_the_school_whatever_the_wording(session, world, tmp_path):
+    from tests.letters.helpers import removal_agreed_case
+
+    save_wording(
+        session,
+        world.admin,
+        world.la,
+        KINDS["removal_confirmation"],
+        "{{ salutation }},\n\n{{ school_name }} may remove {{ pupil_forename }} from roll.",
+    )
+    case = removal_agreed_case(session, world)
+    letter = services.generate_letter(session, world.laao, case, "removal_confirmation")
+    text = " ".join(pdf_text(storage().get(letter.storage_key), tmp_path).split())
+    assert "make the pupil a leaver in your own school information system" in text
+    assert f"send {world.la.name} the deletion return" in text
