@@ -14,9 +14,15 @@ def test_laao_reviews_the_evidence_and_accepts(page, sign_in, axe_check):
     page.get_by_label("State").select_option("new")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("tbody tr")
-    expect(rows).to_have_count(1)
-    expect(rows.first).to_contain_text("New")
+    expect(rows).to_have_count(2)
+    # On top: the child on the CP register, referred at once with the home visit to follow.
+    expect(rows.first).to_contain_text("Social care or CP")
     rows.first.get_by_role("link").click()
+    expect(page.locator("#gaps ~ * li", has_text="Home visit to follow").first).to_be_visible()
+    expect(page.get_by_text("This referral cannot be accepted now")).to_be_visible()
+    expect(page.get_by_role("button", name="Accept the referral")).to_have_count(0)
+    page.go_back()
+    rows.nth(1).get_by_role("link").click()
 
     # Everything on one screen: gaps, contact attempts, the visit with its neighbours.
     expect(page.get_by_role("heading", name="Gaps the app can see")).to_be_visible()

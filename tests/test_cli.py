@@ -8,8 +8,12 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case, CaseState, Outcome, chronology_heads
 from fieldvisit.chronology.services import verify_all
 from fieldvisit.cli import cli
+from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.core.permissions import Role
+from fieldvisit.pupils.models import Pupil
+from fieldvisit.pupils.year_groups import year_group_problem
+from fieldvisit.schools.services import calendar_for
 
 
 def run(app, *args):  # noqa: ANN001, ANN201
@@ -24,6 +28,13 @@ def test_seed_demo_loads_every_state_and_is_safe_to_run_twice(app, session):
     assert set(counts) == set(CaseState)
     outcomes = set(session.scalars(select(Case.outcome).where(Case.outcome.is_not(None))))
     assert outcomes == set(Outcome)
+    # The demo obeys the office-slip checks: year groups fit the dates of birth, and the
+    # last day attended is a school day.
+    for pupil in session.scalars(select(Pupil)):
+        assert year_group_problem(pupil.year_group, pupil.date_of_birth, today_in_uk()) is None
+        assert pupil.year_group
+    for case in session.scalars(select(Case).where(Case.last_attended_on.is_not(None))):
+        assert calendar_for(session, case.school).is_school_day(case.last_attended_on)
     # The seeding backdates events nobody should hear of: it queues no email.
     assert session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
     users = session.scalar(select(func.count()).select_from(User))

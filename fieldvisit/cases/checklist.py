@@ -115,7 +115,8 @@ SPECS: tuple[ItemSpec, ...] = (
 # Before the referral the checklist is the school's to work through; after it the LA leads.
 CHECKLIST_STATES = frozenset({CaseState.FIRST_DAY, CaseState.NO_CONTACT, CaseState.LOCATING})
 # Duties that last as long as the case: never "overdue".
-ONGOING = frozenset({"work_with_laao", "inform_laao_after"})
+# "Continue checks" runs until the referral: never reminded as overdue for ever.
+ONGOING = frozenset({"work_with_laao", "inform_laao_after", "continue_checks"})
 
 
 # Added when a parent says by word of mouth that they will educate at home; ticked when the
@@ -124,15 +125,30 @@ EHE_WRITTEN_NOTICE = "ehe_written_notice"
 EHE_NOTICE_SCHOOL_DAYS = 5  # a reminder, not a legal time limit
 
 
+# Seed line 27 and footnote 2: with social care or CP involvement the linked social worker
+# (on the CP register: the social worker or team manager) is told the same school day.
+INFORM_SOCIAL_WORKER = "inform_social_worker"
+# Items that stay the school's to do after the checklist stage, with the states they last in.
+LASTING_ITEMS: dict[str, frozenset[CaseState]] = {
+    EHE_WRITTEN_NOTICE: frozenset({CaseState.EHE_NOTICE_AWAITED}),
+    INFORM_SOCIAL_WORKER: CHECKLIST_STATES
+    | {CaseState.REFERRED, CaseState.JOINT_ENQUIRIES, CaseState.REMOVAL_AGREED},
+}
+
+# Where an overdue item may be found: the daily reminders read cases in these states.
+REMINDED_STATES = CHECKLIST_STATES.union(*LASTING_ITEMS.values())
+
+
 def is_overdue(state: CaseState, key: str | None, due_day: int | None, school_day: int) -> bool:
     """Say whether a checklist item is past its due school day and still the school's to do."""
-    waiting = state == CaseState.EHE_NOTICE_AWAITED and key == EHE_WRITTEN_NOTICE
-    return (
-        (state in CHECKLIST_STATES or waiting)
-        and key not in ONGOING
-        and due_day is not None
-        and school_day > due_day
-    )
+    return is_actionable(state, key) and due_day is not None and school_day > due_day
+
+
+def is_actionable(state: CaseState, key: str | None) -> bool:
+    """Say whether an open item is one the school should do now, with a due day that counts."""
+    if key in LASTING_ITEMS:
+        return state in LASTING_ITEMS[key]
+    return state in CHECKLIST_STATES and key not in ONGOING
 
 
 def add_written_notice_item(case: Case, school_day: int) -> None:
@@ -154,6 +170,38 @@ def add_written_notice_item(case: Case, school_day: int) -> None:
 
 
 HOME_VISIT_ITEMS = ("vulnerable_home_visit", "home_visit")
+
+
+def sync_social_worker_item(case: Case, school_day: int) -> None:
+    """Add "inform the social worker", due today, when social care is involved; else drop it.
+
+    A ticked item stays whatever the triage says later.
+    """
+    item = next((i for i in case.checklist if i.key == INFORM_SOCIAL_WORKER), None)
+    if not case.social_care_involved:
+        if item is not None and not item.done:
+            case.checklist.remove(item)
+        return
+    who = (
+        "the linked social worker or their team manager"
+        if "cp_cin" in case.vulnerabilities
+        else "the linked social worker"
+    )
+    text = f"Inform {who} now, and record who was told, how and when."
+    if item is None:
+        case.checklist.append(
+            ChecklistItem(
+                key=INFORM_SOCIAL_WORKER,
+                section="Social care or child protection involvement",
+                text=text,
+                position=-1,
+                from_day=school_day,
+                due_day=school_day,
+                required=True,
+            )
+        )
+    elif not item.done:
+        item.text = text
 
 
 def mark_done(case: Case, keys: tuple[str, ...], *, at: datetime, by_id: int, note: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
-from fieldvisit.cases.checklist import is_overdue, referral_day_for
+from fieldvisit.cases.checklist import ONGOING, is_actionable, is_overdue, referral_day_for
 from fieldvisit.cases.engine import Action, GuardContext, blockers, completed_home_visit_exists
 from fieldvisit.cases.models import OPEN_STATES, Case, CaseState, ChecklistItem
 from fieldvisit.core.calendar import SchoolCalendar
@@ -26,6 +26,13 @@ from fieldvisit.schools.models import School
 from fieldvisit.schools.services import calendars_for_schools
 
 PAGE_SIZE = 25
+# After the referral the LA leads: the school's next step comes from the case's state.
+STATE_STEPS = {
+    CaseState.REFERRED: "The LA is deciding on the referral: tell the LAAO anything new.",
+    CaseState.JOINT_ENQUIRIES: "Work with the LAAO on joint enquiries; tell them anything new.",
+    CaseState.REMOVAL_AGREED: "The LA agreed removal from roll: record the removal.",
+    CaseState.OFF_ROLL: "Off roll: tell the LAAO anything new about the child.",
+}
 SORTS = {"urgency": "Most urgent first", "name": "Pupil's surname", "first_day": "First day absent"}
 
 
@@ -48,9 +55,11 @@ class Row:
     school_day: int
     referral_day: int
     next_item: str | None
+    # Only for an item the school should do now: an ongoing duty or a state's step has none.
     next_due_day: int | None
     next_due_on: date | None
     overdue: bool
+    actionable: bool
     home_visit_completed: bool
     referral_available: bool
 
@@ -78,7 +87,7 @@ def _rows_query(user: User, filters: Filters) -> Select:
             ChecklistItem.done_at.is_(None),
             ChecklistItem.required,
         )
-        .order_by(ChecklistItem.due_day, ChecklistItem.position)
+        .order_by(ChecklistItem.key.in_(ONGOING), ChecklistItem.due_day, ChecklistItem.position)
         .limit(1)
         .correlate(Case)
         .scalar_subquery()
@@ -120,6 +129,10 @@ def _calendars(session: Session, cases: list[Case]) -> dict[int, SchoolCalendar]
 def _row(session: Session, record: tuple, calendar: SchoolCalendar, today: date) -> Row:
     case, forename, surname, upn, item_text, due_day, item_key, visit_done = record
     school_day = calendar.school_day_number(case.first_day_of_absence, today)
+    actionable = item_text is not None and is_actionable(case.state, item_key)
+    if not actionable:
+        item_text = STATE_STEPS.get(case.state, item_text)
+        due_day = None
     due_on = None
     if due_day is not None:
         try:
@@ -144,6 +157,7 @@ def _row(session: Session, record: tuple, calendar: SchoolCalendar, today: date)
         next_due_day=due_day,
         next_due_on=due_on,
         overdue=is_overdue(case.state, item_key, due_day, school_day),
+        actionable=actionable,
         home_visit_completed=bool(visit_done),
         referral_available=blockers(ctx, Action.SUBMIT_REFERRAL) == [],
     )
@@ -154,8 +168,11 @@ def _sort_key(sort: str):  # noqa: ANN202 - a key function
         return lambda r: (r.surname.lower(), r.forename.lower(), r.case.id)
     if sort == "first_day":
         return lambda r: (r.case.first_day_of_absence, r.case.id)
-    # Most urgent: the earliest due date (overdue ones first), vulnerable children first.
+    # Most urgent: overdue items first, then the school's own items by due date (vulnerable
+    # children first), then cases the LA leads.
     return lambda r: (
+        not r.overdue,
+        not r.actionable,
         r.next_due_on or date.max,
         not r.case.vulnerable,
         r.case.first_day_of_absence,

@@ -157,6 +157,13 @@ def home_visit_completed(ctx: GuardContext) -> Blocked | None:
     )
 
 
+def home_visit_or_safeguarding(ctx: GuardContext) -> Blocked | None:
+    """Seed line 27: with social care or CP involvement refer at once, the home visit to follow."""
+    if ctx.case.social_care_involved:
+        return None
+    return home_visit_completed(ctx)
+
+
 def referral_due(ctx: GuardContext) -> Blocked | None:
     if ctx.case.social_care_involved:
         return None
@@ -329,9 +336,10 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
 
     # The referral and the LA's side.
     table[S.LOCATING, Action.SUBMIT_REFERRAL] = Rule(
-        S.REFERRED, frozenset({P.CASES_REFER}), (home_visit_completed, referral_due)
+        S.REFERRED, frozenset({P.CASES_REFER}), (home_visit_or_safeguarding, referral_due)
     )
-    table[S.REFERRED, Action.ACCEPT_REFERRAL] = Rule(S.JOINT_ENQUIRIES, LA)
+    # Seed line 83: "A CME referral will not be accepted unless a home visit has been completed".
+    table[S.REFERRED, Action.ACCEPT_REFERRAL] = Rule(S.JOINT_ENQUIRIES, LA, (home_visit_completed,))
     table[S.REFERRED, Action.RETURN_REFERRAL] = Rule(S.LOCATING, LA)
     # Seed: "after four weeks ... in consultation and agreement with the LAAO"; the
     # ground is regulation 9(1)(i), so removal needs enquiries logged and 20 school days.
@@ -375,6 +383,12 @@ def blockers(ctx: GuardContext, action: Action) -> list[Blocked] | None:
     if rule is None:
         return None
     return [b for guard in rule.guards if (b := guard(ctx))]
+
+
+def guards_pending(ctx: GuardContext, state: CaseState, action: Action) -> list[Blocked]:
+    """Return what would block the action in a given state (perhaps not the case's own) today."""
+    rule = TRANSITIONS.get((state, action))
+    return [b for guard in rule.guards if (b := guard(ctx))] if rule else []
 
 
 def actions_for(

@@ -81,6 +81,13 @@ VULNERABILITIES: dict[str, str] = {
     "substance_misuse": "History of substance misuse personally or within the family",
 }
 
+# A tick on these means social care is involved, whatever the "involvement" answer says.
+SOCIAL_CARE_VULNERABILITIES = frozenset({"looked_after", "cp_cin"})
+
+
+def implies_social_care(vulnerabilities: list[str]) -> bool:
+    return bool(SOCIAL_CARE_VULNERABILITIES.intersection(vulnerabilities))
+
 
 class Case(Base):
     __tablename__ = "cases"

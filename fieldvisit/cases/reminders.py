@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from fieldvisit.accounts.models import User, UserRole
-from fieldvisit.cases.checklist import CHECKLIST_STATES, is_overdue
-from fieldvisit.cases.models import Case, CaseState, ChecklistItem
+from fieldvisit.cases.checklist import REMINDED_STATES, is_overdue
+from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.core import mail
 from fieldvisit.core.mail import SIGN_OFF, Recipient, link
 from fieldvisit.core.permissions import Role
@@ -31,7 +31,7 @@ def overdue_by_school(session: Session, today: date) -> dict[int, list[OverdueCa
     cases = session.scalars(
         select(Case)
         .options(selectinload(Case.checklist), joinedload(Case.school))
-        .where(Case.state.in_(CHECKLIST_STATES | {CaseState.EHE_NOTICE_AWAITED}))
+        .where(Case.state.in_(REMINDED_STATES))
         .order_by(Case.first_day_of_absence, Case.id)
     ).all()
     schools = {case.school_id: case.school for case in cases}

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
-from fieldvisit.cases.models import VULNERABILITIES
+from fieldvisit.cases.models import VULNERABILITIES, implies_social_care
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.forms import GovDate, GovTime
 from fieldvisit.core.schema import Schema
@@ -38,6 +38,8 @@ class OpenCaseSchema(Schema):
     first_day_of_absence = GovDate("the first day of absence", required=True)
     not_arrived = fields.Boolean(load_default=False)
     last_attended_on = GovDate("the last day the pupil attended", load_default=None)
+    # Ticked when the page asked: the last day attended is not a school day by the calendar.
+    confirm_last_attended = fields.Boolean(load_default=False)
 
 
 class ContactAttemptSchema(CaseFormSchema):
@@ -105,6 +107,14 @@ class TriageSchema(CaseFormSchema):
 
     @validates_schema(skip_on_field_errors=False)
     def _named_worker(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("social_care_involved") == "no" and implies_social_care(
+            data.get("vulnerabilities") or []
+        ):
+            raise ValidationError(
+                "A child on the CP or CIN register, or looked after, has social care "
+                "involvement: select Yes and name the social worker",
+                field_name="social_care_involved",
+            )
         if data.get("social_care_involved") != "yes":
             return
         if not data.get("social_worker_name", "").strip():

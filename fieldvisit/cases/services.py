@@ -10,16 +10,45 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases import facts
-from fieldvisit.cases.checklist import referral_day_for, sync_checklist
+from fieldvisit.cases.checklist import (
+    INFORM_SOCIAL_WORKER,
+    mark_done,
+    referral_day_for,
+    sync_checklist,
+    sync_social_worker_item,
+)
 from fieldvisit.cases.engine import Action, apply
-from fieldvisit.cases.models import OPEN_STATES, VULNERABILITIES, Case, ChecklistItem
+from fieldvisit.cases.models import (
+    OPEN_STATES,
+    VULNERABILITIES,
+    Case,
+    ChecklistItem,
+    implies_social_care,
+)
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core import mail
-from fieldvisit.core.dates import today_in_uk, utcnow
+from fieldvisit.core.dates import format_date, today_in_uk, utcnow
 from fieldvisit.core.errors import CaseChanged, NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Permission
 from fieldvisit.pupils.models import AgencyWorker, Pupil
+
+
+def _check_school_day(session: Session, pupil: Pupil, day: date) -> None:
+    from fieldvisit.schools.services import calendar_for
+
+    calendar = calendar_for(session, pupil.school)
+    if calendar.covers(day) and not calendar.is_school_day(day):
+        raise ValidationFailed(
+            "The last day attended is not a school day.",
+            fields={
+                "last_attended_on": [
+                    f"{format_date(day)} is not a school day by the school's calendar (a "
+                    "weekend, holiday or INSET day): check the date, or tick the box to "
+                    "confirm it"
+                ]
+            },
+        )
 
 
 def open_case(
@@ -30,9 +59,14 @@ def open_case(
     *,
     not_arrived: bool = False,
     last_attended_on: date | None = None,
+    last_attended_confirmed: bool = False,
     today: date | None = None,
 ) -> Case:
-    """Open a case for a pupil on the user's roll who has not attended."""
+    """Open a case for a pupil on the user's roll who has not attended.
+
+    A last day attended that is not a school day by the school's calendar is likely an
+    office slip: it is refused unless the user confirms it.
+    """
     if not user.can(Permission.CASES_OPEN) or pupil.school_id != user.school_id:
         raise NotAllowed("You can only open cases for pupils on your own school's roll.")
     if not pupil.on_roll:
@@ -50,6 +84,8 @@ def open_case(
             "The last day attended must be before the first day of absence.",
             fields={"last_attended_on": ["Enter a date before the first day of absence."]},
         )
+    if last_attended_on and not last_attended_confirmed:
+        _check_school_day(session, pupil, last_attended_on)
     already = session.scalar(
         select(Case.id).where(Case.pupil_id == pupil.id, Case.state.in_(OPEN_STATES))
     )
@@ -156,11 +192,13 @@ def triage(
     if social_care_involved and social_worker is not None:
         link_social_worker(case.pupil, social_worker)
     case.vulnerabilities = [key for key in VULNERABILITIES if key in vulnerabilities]
+    social_care_involved = social_care_involved or implies_social_care(vulnerabilities)
     case.social_care_involved = social_care_involved
     case.triage_notes = notes
     case.triaged_at = utcnow()
     due_day = referral_day_for(case)
     sync_checklist(case, due_day)
+    sync_social_worker_item(case, school_day_today(session, case))
     if social_care_involved:
         summary = "Triaged: social care or child protection involvement; refer to the LA now"
     elif case.vulnerable:
@@ -238,6 +276,8 @@ def record_safeguarding_step(
     summary = f"{SAFEGUARDING_STEPS[action]} ({method.label.lower()}, {who})"
     if reference:
         summary += f", reference {reference}"
+    if action == Action.INFORM_SOCIAL_WORKER:
+        mark_done(case, (INFORM_SOCIAL_WORKER,), at=occurred_at, by_id=user.id, note=summary)
     return apply(
         session,
         case,
@@ -276,6 +316,11 @@ def tick_checklist_item(
         raise CaseChanged()
     if item.done:
         raise ValidationFailed("That checklist item is already ticked.")
+    if item.key == INFORM_SOCIAL_WORKER:
+        raise ValidationFailed(
+            "Record who was told, how and when on the 'Inform the social worker' page; "
+            "that ticks this item."
+        )
     item.done_at = utcnow()
     item.done_by_id = user.id
     item.note = note

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING
 
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.engine import Action
+from fieldvisit.core import mail
 from fieldvisit.demo import visits as visits_demo
 from fieldvisit.demo.referrals import seed_referral_outcomes
 from fieldvisit.outcomes import services as outcomes
 from fieldvisit.outcomes.models import NoticeForm
 from fieldvisit.referrals import involvements
+from fieldvisit.referrals import services as referrals
 
 if TYPE_CHECKING:
     from fieldvisit.demo.seeder import Seeder
@@ -112,3 +114,17 @@ def add_cases(s: Seeder) -> None:
     case = s._open(4, school=s.fenland)
     s._triage(case)
     visits_demo.seed(s)
+    # Seed line 27: a child on the CP register referred on day 1, the home visit to follow;
+    # the LA can accept it only once a completed visit is recorded (seed line 83).
+    case = s._open(1, social_worker=True)
+    s._triage(case, vulnerable=["cp_cin"], social_care=True)
+    referrals.submit_referral(
+        s.session,
+        s.school_user,
+        case,
+        summary_of_enquiries="Calls to both parents and the emergency contact; the child is on "
+        "the CP register, so referred at once. Home visit to follow.",
+        today=s.today,
+        at=s._at(s.today, 11),
+    )
+    mail.discard(s.session)  # seeded history: nobody is emailed

@@ -25,6 +25,7 @@ from fieldvisit.demo.terms import demo_terms
 from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.services import generate_letter
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
+from fieldvisit.pupils.year_groups import expected_year, year_label
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import Involvement, Referral
@@ -112,6 +113,8 @@ class Seeder:
         self.serial += 1
         forename, surname = self.rng.choice(FORENAMES), self.rng.choice(SURNAMES)
         age = self.rng.randint(5, 15)
+        # A primary school's pupils are 5 to 10, the academy's 11 to 15 (same draws as before).
+        age = 5 + (age - 5) % 6 if "Primary" in school.name else 11 + (age - 5) % 5
         street = f"{self.rng.randint(1, 120)} {self.rng.choice(STREETS)}"
         pupil = Pupil(
             school=school,
@@ -122,11 +125,12 @@ class Seeder:
                 self.today.year - age, self.rng.randint(1, 12), self.rng.randint(1, 28)
             ),
             sex=self.rng.choice(list(Sex)),
-            year_group=str(max(age - 4, 0)) if age > 4 else "R",
+            year_group="",  # set from the date of birth below
             address_lines=[street, "Demotown"],
             postcode=f"CB{self.rng.randint(1, 9)} "
             f"{self.rng.randint(1, 9)}{self.rng.choice('ABDEFGH')}{self.rng.choice('JLNPQRS')}",
         )
+        pupil.year_group = year_label(expected_year(pupil.date_of_birth, self.today))
         parent = self.rng.choice(FORENAMES)
         pupil.contacts = [
             Contact(
@@ -182,6 +186,13 @@ class Seeder:
                 count += 1
         return day
 
+    def _school_day_before(self, day: date) -> date:
+        """Return the last school day before a date: the day the pupil last attended."""
+        day -= timedelta(days=1)
+        while self.calendar.covers(day) and not self.calendar.is_school_day(day):
+            day -= timedelta(days=1)
+        return day
+
     def _at(self, on: date, hour: int, minute: int = 0) -> datetime:
         """Return that UK time, or a moment ago if it is still to come (an early seed)."""
         at = datetime.combine(on, time(hour, minute), UK_TIME).astimezone(UTC)
@@ -198,7 +209,7 @@ class Seeder:
             pupil,
             first,
             today=self.today,
-            last_attended_on=first - timedelta(days=1),
+            last_attended_on=self._school_day_before(first),
         )
         case.opened_at = self._at(first, 9, 30)
         self._attempt(case, user, first, 9, 40, "phone")

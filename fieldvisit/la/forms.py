@@ -69,9 +69,10 @@ def _destination(record: OutcomeRecord) -> str:
     h = record.home_education
     assert h is not None
     notice = "in writing" if h.notice_form.written else "by word of mouth, not yet in writing"
+    alerts = "".join(f" ALERT: {text}" for text in h.alert_texts)
     return (
         f"Educated at home. {h.parent_name} gave notice {notice} "
-        f"({h.notice_form.label.lower()}) on {format_date(h.notice_received_on)}."
+        f"({h.notice_form.label.lower()}) on {format_date(h.notice_received_on)}.{alerts}"
     )
 
 

@@ -89,6 +89,13 @@ def vulnerability_label(vulnerabilities: list[str] | None, social_care: bool) ->
     return "Vulnerable" if vulnerabilities else "Not vulnerable"
 
 
+def safeguarding_first() -> ColumnElement[int]:
+    """Order key: 0 for a referral made at once for social care or CP involvement, else 1."""
+    own = aliased(Case)
+    involved = select(own.social_care_involved).where(own.id == Ref.case_id).scalar_subquery()
+    return case((involved.is_(True), 0), else_=1)
+
+
 def queue_page(
     session: Session,
     user: User,
@@ -117,7 +124,7 @@ def queue_page(
         session.scalars(
             select(Ref.id)
             .where(*scope, or_(*[conditions[s] for s in states]))
-            .order_by(priority, Ref.submitted_at, Ref.id)
+            .order_by(priority, safeguarding_first(), Ref.submitted_at, Ref.id)
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         )
@@ -145,7 +152,7 @@ def queue_page(
         .outerjoin(Involvement, Involvement.referral_id == Ref.id)
         .outerjoin(Laao, Laao.id == Involvement.laao_id)
         .where(Ref.id.in_(ids), visible_to(user))
-        .order_by(priority, Ref.submitted_at, Ref.id)
+        .order_by(priority, safeguarding_first(), Ref.submitted_at, Ref.id)
     ).all()
     schools = list(session.scalars(select(School).where(School.id.in_({r[4] for r in rows}))))
     calendars = calendars_for_schools(session, schools)

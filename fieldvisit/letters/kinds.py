@@ -116,6 +116,10 @@ FAMILY_FIELDS = COMMON_FIELDS | {
     "addressee": ("Who the letter is to", "Ms Pat Smith"),
     "first_day_of_absence": ("The first day the pupil was absent", "24 August 2026"),
     "school_days_absent": ("School days absent so far, counting today", "6"),
+    "safeguarding_contact": (
+        "Who to contact about the child's safety: the school's designated safeguarding lead",
+        "Contact our designated safeguarding lead, Dana Lead, on 01223 000000.",
+    ),
 }
 ABSENCE_FIELDS = FAMILY_FIELDS | {
     "contact_methods": ("How the school has tried to reach the family", "phone and email"),
@@ -190,6 +194,16 @@ def _home_address(case: Case, parents: list[Contact]) -> list[str]:
     return []
 
 
+def safeguarding_contact(case: Case) -> str:
+    """Name the school's designated safeguarding lead (a school setting) and how to reach them."""
+    school = case.school
+    lead = "our designated safeguarding lead" + (f", {school.dsl_name}" if school.dsl_name else "")
+    email = school.dsl_email or school.email
+    ways = [f"on {school.phone}" if school.phone else "", f"at {email}" if email else ""]
+    how = " or ".join(w for w in ways if w)
+    return f"Contact {lead}{', ' + how if how else ''}."
+
+
 def _family(session: Session, case: Case, delivery: Delivery) -> LetterContext:
     parents = _parents(case)
     named = [p for p in parents if p.forename or p.surname][:2]
@@ -212,6 +226,7 @@ def _family(session: Session, case: Case, delivery: Delivery) -> LetterContext:
         ),
     }
     school = case.school
+    fields["safeguarding_contact"] = safeguarding_contact(case)
     return LetterContext(
         fields=fields,
         addressee=addressee,

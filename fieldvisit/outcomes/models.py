@@ -106,6 +106,17 @@ NOTICE_FORM_LABELS = {
 }
 
 
+# Raised to the LA (and for a CP/CIN plan to social care) before a deregistration referral.
+EHE_ALERTS = {
+    "special_school": "Special school place arranged by the LA: the LA must consent before the "
+    "pupil's name is removed for home education.",
+    "attendance_order": "A school attendance order is in force: the pupil stays on roll until "
+    "the LA revokes the order.",
+    "cp_cin": "The child has a child protection or child in need plan: social care are told, "
+    "and the LA should consider at once whether home education is suitable.",
+}
+
+
 class HomeEducationReferral(Base):
     """The "Elective home education deregistration referral" to the LA."""
 
@@ -127,5 +138,11 @@ class HomeEducationReferral(Base):
     notice_file_type: Mapped[str] = mapped_column(String(50), default="")
     notice_file_sha256: Mapped[str] = mapped_column(String(64), default="")
     notice_file_size: Mapped[int] = mapped_column(default=0)
+    # Keys of EHE_ALERTS raised when the referral was made.
+    alerts: Mapped[list[str]] = mapped_column(default=list)
 
     outcome: Mapped[OutcomeRecord] = relationship(back_populates="home_education")
+
+    @property
+    def alert_texts(self) -> list[str]:
+        return [EHE_ALERTS[key] for key in self.alerts if key in EHE_ALERTS]

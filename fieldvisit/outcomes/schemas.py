@@ -87,6 +87,16 @@ class HomeEducationSchema(CaseFormSchema):
         validate=validate.Length(min=1, max=200),
         error_messages={"required": "Enter the name of the parent who gave notice"},
     )
+    special_school = fields.String(
+        required=True,
+        validate=validate.OneOf(["yes", "no"]),
+        error_messages={"required": "Select whether the pupil has a special school place"},
+    )
+    attendance_order = fields.String(
+        required=True,
+        validate=validate.OneOf(["yes", "no"]),
+        error_messages={"required": "Select whether a school attendance order is in force"},
+    )
     note = fields.String(validate=NOTE, load_default="")
 
 

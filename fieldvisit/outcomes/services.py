@@ -13,6 +13,7 @@ from fieldvisit.cases.checklist import EHE_WRITTEN_NOTICE, add_written_notice_it
 from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import Case, CaseState, Outcome
 from fieldvisit.cases.services import school_day_today
+from fieldvisit.core import mail
 from fieldvisit.core.dates import format_date, utcnow
 from fieldvisit.core.errors import NotAllowed, ValidationFailed
 from fieldvisit.core.permissions import Permission
@@ -217,9 +218,15 @@ def record_home_education(
     parent_name: str,
     note: str = "",
     notice: CheckedFile | None = None,
+    special_school: bool = False,
+    attendance_order: bool = False,
     expected_version: int | None = None,
 ) -> OutcomeRecord:
-    """Make the EHE deregistration referral; a written notice takes the pupil off roll."""
+    """Make the EHE deregistration referral; a written notice takes the pupil off roll.
+
+    A special school place, a school attendance order or a CP/CIN plan raises an alert to
+    the LA (and for the plan to social care), on the referral and by email.
+    """
     if case.state == CaseState.EHE_NOTICE_AWAITED:
         raise ValidationFailed(
             "The home education referral is made and waits for the parent's written notice: "
@@ -254,13 +261,45 @@ def record_home_education(
     )
     if notice is not None:
         _store_notice(referral, case, notice)
+    referral.alerts = [
+        key
+        for key, raised in (
+            ("special_school", special_school),
+            ("attendance_order", attendance_order),
+            ("cp_cin", "cp_cin" in case.vulnerabilities),
+        )
+        if raised
+    ]
     record.home_education = referral
+    if referral.alerts:
+        alert_home_education(session, case, referral)
     if notice_form.written:
         _take_off_roll(record, notice_received_on, HOME_EDUCATION_GROUND)
     else:
         add_written_notice_item(case, school_day_today(session, case))
     session.flush()
     return record
+
+
+def alert_home_education(session: Session, case: Case, referral: HomeEducationReferral) -> None:
+    """Email the LA's CME team (and for a CP/CIN plan, social care) the referral's alerts."""
+    recipients = [mail.Recipient("LA CME team", case.school.local_authority.cme_team_email or "")]
+    if "cp_cin" in referral.alerts:
+        recipients += [
+            mail.Recipient("social worker", w.email)
+            for w in case.pupil.agency_workers
+            if w.is_social_worker
+        ]
+    alerts = "\n".join(f"- {text}" for text in referral.alert_texts)
+    mail.queue(
+        session,
+        "ehe_alert",
+        recipients,
+        f"Home education referral on case {case.reference}: alerts before deregistration",
+        f"{case.school.name} has made an elective home education deregistration referral on "
+        f"case {case.reference}. Before the pupil's name is removed:\n\n{alerts}\n\n"
+        f"Sign in to fieldvisit to read it: {mail.link('cases.show', case_id=case.id)}",
+    )
 
 
 def add_written_notice(

@@ -145,6 +145,8 @@ def record(case_id: int, kind: str) -> Any:
             if kind == "home-education":
                 data["notice_form"] = NoticeForm(data["notice_form"])
                 data["notice"] = notice
+                data["special_school"] = data["special_school"] == "yes"
+                data["attendance_order"] = data["attendance_order"] == "yes"
             error = save(lambda: spec.record(db.session, current_user, case, **data))
             if error is None:
                 closed = case.state == CaseState.CLOSED
@@ -166,6 +168,7 @@ def record(case_id: int, kind: str) -> Any:
         spec=spec,
         confirmed_how=[(c.value, c.label) for c in ConfirmedHow],
         notice_forms=[(n.value, n.label) for n in NoticeForm],
+        yes_no=[("yes", "Yes"), ("no", "No")],
         values=values,
         **errors_context(errors),
     ), (400 if errors else 200)

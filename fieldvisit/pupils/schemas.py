@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.forms import GovDate
 from fieldvisit.core.schema import Schema
 from fieldvisit.core.upn import InvalidUPN, validate_upn
 from fieldvisit.pupils.models import ContactKind, Sex
+from fieldvisit.pupils.year_groups import year_group_problem
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
@@ -113,6 +114,14 @@ class PupilSchema(Schema):
     postcode = PostcodeField(load_default="")
     expected_start_on = GovDate("the expected start date", load_default=None)
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _year_fits_birth(self, data: dict[str, Any], **kwargs: Any) -> None:
+        problem = year_group_problem(
+            data.get("year_group", ""), data["date_of_birth"], today_in_uk()
+        )
+        if problem:
+            raise ValidationError(problem, field_name="year_group")
 
     @validates("date_of_birth")
     def _born(self, value: Any, **kwargs: Any) -> None:

@@ -100,9 +100,19 @@ def find_gaps(evidence: Evidence) -> list[Gap]:
     case, pupil = evidence.case, evidence.case.pupil
     done = {item.key for item in evidence.checklist if item.done}
     gaps: list[Gap] = []
+    completed = any(v.completed for v in evidence.visits)
+    if case.social_care_involved and not completed:
+        gaps.append(
+            Gap(
+                "home_visit_to_follow",
+                "Home visit to follow: referred at once for social care or child protection "
+                "involvement; the referral can be accepted only once a completed home visit "
+                "is recorded.",
+            )
+        )
     if not evidence.visits:
         gaps.append(Gap("no_visit", "No home visit recorded."))
-    elif not any(v.completed for v in evidence.visits):
+    elif not completed:
         gaps.append(
             Gap(
                 "no_letter_left",

@@ -1,7 +1,7 @@
 """The dashboard: open cases most urgent first, filters, search, pages, and a fixed query count."""
 
 from fieldvisit.cases.dashboard import PAGE_SIZE
-from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.outcomes.services import record_returned
 from tests.casework import case_on_day, counting_queries, triaged
 from tests.factories import make_case, make_visit
@@ -106,3 +106,33 @@ def test_the_number_of_queries_does_not_grow_with_the_cases(session, world, sign
     with counting_queries() as many:
         assert client.get("/").status_code == 200
     assert len(many) == len(few)
+
+
+def test_overdue_items_come_before_cases_the_la_leads(session, world, signed_in):
+    from fieldvisit.cases.models import CaseState
+
+    off_roll = case_on_day(session, world, 40, surname="Oxbury")
+    triaged(session, world, off_roll)
+    off_roll.state = CaseState.OFF_ROLL
+    referred = case_on_day(session, world, 30, surname="Rushmere")
+    triaged(session, world, referred)
+    referred.state = CaseState.REFERRED
+    late = case_on_day(session, world, 3, surname="Latecase")
+    page = signed_in(world.school_user).get("/").get_data(as_text=True)
+    assert page.index("Latecase") < min(page.index("Rushmere"), page.index("Oxbury"))
+    assert "Off roll: tell the LAAO anything new about the child." in page
+    assert "The LA is deciding on the referral" in page
+    assert "Due by day 10" not in page  # no stale checklist item on a case the LA leads
+    assert late.state == CaseState.FIRST_DAY
+
+
+def test_continuing_checks_is_never_overdue(session, world, signed_in):
+    case = case_on_day(session, world, 14, surname="Checker")
+    triaged(session, world, case)
+    for item in case.checklist:
+        if item.key not in ("continue_checks", "work_with_laao", "inform_laao_after"):
+            item.done_at, item.done_by_id = utcnow(), world.school_user.id
+    session.commit()
+    page = signed_in(world.school_user).get("/").get_data(as_text=True)
+    assert "Continue to make all reasonable and practical checks" in page
+    assert "Overdue" not in page and "Due by day" not in page

@@ -31,7 +31,7 @@ def ready(session, world, case, action: Action) -> None:  # noqa: ANN001
     """Meet every guard of the action."""
     if action == Action.RECORD_NO_CONTACT:
         apply(session, case, Action.LOG_CONTACT, world.school_user, today=TODAY)
-    if action == Action.SUBMIT_REFERRAL:
+    if action in (Action.SUBMIT_REFERRAL, Action.ACCEPT_REFERRAL):
         make_visit(session, case, world.officer)
     if action in (Action.AGREE_REMOVAL, Action.RECORD_REMOVAL, Action.WITHDRAW_REMOVAL):
         # Regulation 9(1)(i): 20 school days of absence by TODAY.
@@ -139,8 +139,10 @@ def test_no_contact_needs_a_logged_attempt(session, world):
         (True, False, date(2026, 11, 9), True, [], None),
         # Social care involvement: at once, on day 1.
         (True, True, date(2026, 11, 3), True, [], None),
-        # Never without a completed home visit.
-        (True, True, date(2026, 11, 3), False, ["home_visit_completed"], None),
+        # Seed line 27: at once, the home visit to follow (the LA accepts only after it).
+        (True, True, date(2026, 11, 3), False, [], None),
+        # Otherwise never without a completed home visit.
+        (True, False, date(2026, 11, 16), False, ["home_visit_completed"], None),
         (
             False,
             False,
@@ -174,6 +176,21 @@ def test_referral_guard(
     else:
         apply(session, case, Action.SUBMIT_REFERRAL, world.school_user, today=today)
         assert case.state == CaseState.REFERRED
+
+
+def test_a_referral_is_accepted_only_after_a_completed_home_visit(session, world):
+    # Seed line 83: "A CME referral will not be accepted unless a home visit has been completed".
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.LOCATING
+    case.social_care_involved = True
+    apply(session, case, Action.SUBMIT_REFERRAL, world.school_user, today=FIRST_DAY)
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, Action.ACCEPT_REFERRAL, world.laao, today=FIRST_DAY)
+    assert [b.guard for b in refused.value.blocked] == ["home_visit_completed"]
+    assert case.state == CaseState.REFERRED
+    make_visit(session, case, world.officer)
+    apply(session, case, Action.ACCEPT_REFERRAL, world.laao, today=FIRST_DAY)
+    assert case.state == CaseState.JOINT_ENQUIRIES
 
 
 def test_a_visit_nobody_answered_counts_only_with_a_letter_left(session, world):

@@ -47,6 +47,7 @@ def photo(fmt="JPEG"):
 
 
 TODAY = today_in_uk()
+NO_ALERTS = {"special_school": "no", "attendance_order": "no"}
 
 
 def test_the_outcome_choice_lists_the_four_outcomes(session, world, signed_in):
@@ -142,6 +143,7 @@ def test_home_education_with_a_written_notice_uploaded(session, world, signed_in
         {
             **date_fields("notice_received_on", TODAY),
             "notice_form": "letter",
+            **NO_ALERTS,
             "parent_name": "Pat Parent",
         },
         {"notice_file": (io.BytesIO(photo()), "letter.jpg")},
@@ -173,6 +175,7 @@ def test_a_notice_that_is_not_a_document_is_refused(session, world, signed_in):
         {
             **date_fields("notice_received_on", TODAY),
             "notice_form": "email",
+            **NO_ALERTS,
             "parent_name": "Pat Parent",
         },
         {"notice_file": (io.BytesIO(b"<script>alert(1)</script>"), "notice.pdf")},
@@ -191,7 +194,12 @@ def test_a_spoken_notice_keeps_the_pupil_on_roll_until_it_is_written(session, wo
         client,
         case,
         "home-education",
-        {**date_fields("notice_received_on", TODAY), "notice_form": "verbal", "parent_name": "Pat"},
+        {
+            **date_fields("notice_received_on", TODAY),
+            "notice_form": "verbal",
+            "parent_name": "Pat",
+            **NO_ALERTS,
+        },
         {"notice_file": (io.BytesIO(b"%PDF-1.4\n1 0 obj\n%%EOF\n"), "n.pdf")},
     )
     assert with_file.status_code == 400
@@ -200,7 +208,12 @@ def test_a_spoken_notice_keeps_the_pupil_on_roll_until_it_is_written(session, wo
         client,
         case,
         "home-education",
-        {**date_fields("notice_received_on", TODAY), "notice_form": "verbal", "parent_name": "Pat"},
+        {
+            **date_fields("notice_received_on", TODAY),
+            "notice_form": "verbal",
+            "parent_name": "Pat",
+            **NO_ALERTS,
+        },
     )
     assert response.status_code == 302
     record = record_of(session, case)
@@ -226,7 +239,12 @@ def test_a_spoken_notice_keeps_the_pupil_on_roll_until_it_is_written(session, wo
         client,
         case,
         "home-education",
-        {**date_fields("notice_received_on", TODAY), "notice_form": "letter", "parent_name": "Pat"},
+        {
+            **date_fields("notice_received_on", TODAY),
+            "notice_form": "letter",
+            "parent_name": "Pat",
+            **NO_ALERTS,
+        },
     )
     assert again.status_code in (400, 409)
     session.expire_all()

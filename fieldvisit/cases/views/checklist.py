@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from fieldvisit.cases import services
 from fieldvisit.cases.access import get_case
+from fieldvisit.cases.checklist import INFORM_SOCIAL_WORKER
 from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import ChecklistItem
 from fieldvisit.cases.schemas import TickSchema
@@ -28,6 +29,9 @@ def checklist_item(case_id: int, item_id: int) -> Any:
     item = db.session.get(ChecklistItem, item_id)
     if item is None or item.case_id != case.id:
         raise NotFound("That checklist item is not on this case.")
+    if item.key == INFORM_SOCIAL_WORKER and not item.done:
+        # Ticked by recording who was told, how and when, not by a bare tick.
+        return redirect(url_for("cases.safeguarding_step", case_id=case.id, step="social-worker"))
     require(case, Action.TICK_CHECKLIST)
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}

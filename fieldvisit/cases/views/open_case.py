@@ -56,6 +56,7 @@ def open_case(pupil_id: int) -> Any:
                         data["first_day_of_absence"],
                         not_arrived=data["not_arrived"],
                         last_attended_on=data["last_attended_on"],
+                        last_attended_confirmed=data["confirm_last_attended"],
                         today=today,
                     )
                 )

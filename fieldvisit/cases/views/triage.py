@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from fieldvisit.cases import services
 from fieldvisit.cases.access import get_case
-from fieldvisit.cases.engine import Action
-from fieldvisit.cases.models import VULNERABILITIES, Case
+from fieldvisit.cases.engine import Action, GuardContext, guards_pending
+from fieldvisit.cases.models import VULNERABILITIES, Case, CaseState
 from fieldvisit.cases.schemas import SafeguardingStepSchema, TriageSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.case_page import action_url
@@ -123,6 +123,7 @@ def next_steps(case_id: int) -> Any:
             )
         )
     )
+    ctx = GuardContext(db.session, case, today_in_uk())
     return render_template(
         "cases/next_steps.html",
         case=case,
@@ -131,6 +132,9 @@ def next_steps(case_id: int) -> Any:
         social_worker=services.social_worker_of(case.pupil),
         done=done,
         refer_url=action_url(case, Action.SUBMIT_REFERRAL),
+        # The engine's own guards, so what the page says is unlocked is what the engine allows.
+        refer_blocked=guards_pending(ctx, CaseState.LOCATING, Action.SUBMIT_REFERRAL),
+        accept_needs=guards_pending(ctx, CaseState.REFERRED, Action.ACCEPT_REFERRAL),
         new_items=[item for item in case.checklist if not item.done and item.required],
     )
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 87c93f573e5a
+Revision ID: e8a757355a21
 Revises:
-Create Date: 2026-12-03 08:35:13.396955
+Create Date: 2026-12-03 10:30:08.178189
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "87c93f573e5a"
+revision: str = "e8a757355a21"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -943,6 +943,7 @@ def upgrade() -> None:
         sa.Column("notice_file_type", sa.String(length=50), nullable=False),
         sa.Column("notice_file_sha256", sa.String(length=64), nullable=False),
         sa.Column("notice_file_size", sa.Integer(), nullable=False),
+        sa.Column("alerts", sa.JSON(), nullable=False),
         sa.CheckConstraint(
             "notice_form != 'verbal' OR notice_file_key IS NULL",
             name=op.f("ck_home_education_referrals_verbal_notice_has_no_file"),
