@@ -9,6 +9,7 @@ from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
 from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationReferral, OutcomeRecord
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
+from fieldvisit.referrals.ctf_files import CtfFile
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
 from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment, VisitPhoto
@@ -24,6 +25,7 @@ __all__ = [
     "ChronologyEntry",
     "Closure",
     "Contact",
+    "CtfFile",
     "DestinationConfirmation",
     "HomeEducationReferral",
     "HomeVisit",

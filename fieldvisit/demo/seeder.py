@@ -15,6 +15,7 @@ from fieldvisit.cases.models import Case
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
+from fieldvisit.core.ncyear import academic_year_start, expected_year
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
 from fieldvisit.demo import letters as letters_demo
@@ -113,16 +114,16 @@ class Seeder:
         forename, surname = self.rng.choice(FORENAMES), self.rng.choice(SURNAMES)
         age = self.rng.randint(5, 15)
         street = f"{self.rng.randint(1, 120)} {self.rng.choice(STREETS)}"
+        born = date(self.today.year - age, self.rng.randint(1, 12), self.rng.randint(1, 28))
         pupil = Pupil(
             school=school,
             upn=make_upn(LA_CODE, school.estab, "19", f"{self.serial:03d}"),
             forename=forename,
             surname=surname,
-            date_of_birth=date(
-                self.today.year - age, self.rng.randint(1, 12), self.rng.randint(1, 28)
-            ),
+            date_of_birth=born,
             sex=self.rng.choice(list(Sex)),
-            year_group=str(max(age - 4, 0)) if age > 4 else "R",
+            year_group=expected_year(born, self.today) or "R",
+            admitted_on=date(academic_year_start(self.today) - self.serial % 4, 9, 4),
             address_lines=[street, "Demotown"],
             postcode=f"CB{self.rng.randint(1, 9)} "
             f"{self.rng.randint(1, 9)}{self.rng.choice('ABDEFGH')}{self.rng.choice('JLNPQRS')}",

@@ -28,6 +28,7 @@ PUPIL_FIELDS = (
     "address_lines",
     "postcode",
     "expected_start_on",
+    "admitted_on",
 )
 
 

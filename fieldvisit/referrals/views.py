@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from fieldvisit.accounts.models import User
@@ -15,7 +24,7 @@ from fieldvisit.cases.engine import Action, actions_for
 from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.cases.services import describe_vulnerability, school_day_today
 from fieldvisit.core.audit import audit
-from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
+from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import (
     DomainError,
@@ -33,11 +42,11 @@ from fieldvisit.letters.models import Letter
 from fieldvisit.referrals import involvements, schemas, services
 from fieldvisit.referrals.content import (
     REMOVAL_GROUND,
-    REMOVAL_GROUND_SHORT,
     build_content,
     suggested_summary,
 )
-from fieldvisit.referrals.ctf import CTFRefused, ctf_filename, missing_ctf
+from fieldvisit.referrals.ctf import CTFRefused
+from fieldvisit.referrals.ctf_files import ctf_destination, leaver_ctf
 from fieldvisit.referrals.evidence import ENQUIRY, entries_of_kind, gather
 from fieldvisit.referrals.models import Referral
 from fieldvisit.referrals.notify import active_laaos
@@ -207,6 +216,7 @@ def _involvement_page(
         can_edit=current_user.can(P.CASES_EDIT),
         vulnerability=describe_vulnerability(case),
         removal_ground=REMOVAL_GROUND,
+        ctf_destination=ctf_destination(db.session, case),
         values={
             **date_values("occurred_on", today),
             **date_values("off_roll_on", today),
@@ -395,11 +405,12 @@ def ctf(case_id: int) -> Any:
     if case.state != CaseState.OFF_ROLL or involvement is None:
         raise NotFound("The missing pupil CTF is available once the removal from roll is recorded.")
     try:
-        data = missing_ctf(
+        name, data = leaver_ctf(
+            db.session,
+            current_user,
             case,
             left_on=involvement.removed_from_roll_on or today_in_uk(),
-            leaving_reason=REMOVAL_GROUND_SHORT,
-            now=utcnow(),
+            version=current_app.config["CTF_VERSION"],
         )
     except CTFRefused as error:
         return _involvement_page(case, errors={"_schema": [error.message]}, status=422)
@@ -408,5 +419,5 @@ def ctf(case_id: int) -> Any:
     return Response(
         data,
         mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{ctf_filename(case.school)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 87c93f573e5a
+Revision ID: 64cc2208be0c
 Revises:
-Create Date: 2026-12-03 08:35:13.396955
+Create Date: 2026-12-03 10:24:33.850185
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "87c93f573e5a"
+revision: str = "64cc2208be0c"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -188,6 +188,7 @@ def upgrade() -> None:
         sa.Column("postcode", sa.String(length=10), nullable=False),
         sa.Column("on_roll", sa.Boolean(), nullable=False),
         sa.Column("expected_start_on", sa.Date(), nullable=True),
+        sa.Column("admitted_on", sa.Date(), nullable=True),
         sa.Column("left_on", sa.Date(), nullable=True),
         sa.Column("leaving_reason", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
@@ -561,6 +562,33 @@ def upgrade() -> None:
             "ix_chronology_case_occurred", ["case_id", "occurred_at"], unique=False
         )
 
+    op.create_table(
+        "ctf_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("destination", sa.String(length=7), nullable=False),
+        sa.Column("serial", sa.Integer(), nullable=False),
+        sa.Column("made_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("made_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_ctf_files_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["made_by_id"], ["users.id"], name=op.f("fk_ctf_files_made_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_ctf_files_school_id_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ctf_files")),
+        sa.UniqueConstraint(
+            "case_id", "destination", name=op.f("uq_ctf_files_case_id_destination")
+        ),
+        sa.UniqueConstraint(
+            "school_id",
+            "destination",
+            "serial",
+            name=op.f("uq_ctf_files_school_id_destination_serial"),
+        ),
+    )
     op.create_table(
         "letters",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1014,6 +1042,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_letters_batch_id"))
 
     op.drop_table("letters")
+    op.drop_table("ctf_files")
     with op.batch_alter_table("chronology_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_chronology_case_occurred")
 
