@@ -7,7 +7,12 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
 from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
-from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationReferral, OutcomeRecord
+from fieldvisit.outcomes.models import (
+    DestinationConfirmation,
+    HomeEducationReferral,
+    MovedAbroad,
+    OutcomeRecord,
+)
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.ctf_files import CtfFile
 from fieldvisit.referrals.models import Involvement, Referral
@@ -36,6 +41,7 @@ __all__ = [
     "LetterNumber",
     "LetterWording",
     "LocalAuthority",
+    "MovedAbroad",
     "NeighbourEnquiry",
     "OutboxEmail",
     "OutcomeRecord",

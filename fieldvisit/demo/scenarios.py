@@ -112,3 +112,7 @@ def add_cases(s: Seeder) -> None:
     case = s._open(4, school=s.fenland)
     s._triage(case)
     visits_demo.seed(s)
+    # Gone abroad on the parent's word: closed, off roll, the CTF to MMMMMMM.
+    case = s._open(6)
+    s._triage(case)
+    s._close(case, Action.MOVED_ABROAD, "Mother emailed: the family has moved back to Poland.")

@@ -9,10 +9,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fieldvisit.accounts.models import User
-from fieldvisit.cases.models import Case
+from fieldvisit.cases.models import Case, CaseState, Outcome
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import Base
-from fieldvisit.referrals.ctf import LOST, CtfRequest, Destination, ctf_filename, missing_ctf
+from fieldvisit.referrals.ctf import (
+    ABROAD,
+    LOST,
+    CtfRequest,
+    Destination,
+    ctf_filename,
+    missing_ctf,
+)
+from fieldvisit.referrals.models import Involvement
 
 SERIAL_ATTEMPTS = 3
 
@@ -66,16 +74,34 @@ def ctf_serial(session: Session, user: User, case: Case, destination: str) -> in
     raise RuntimeError("Could not take a CTF serial after several attempts.")
 
 
-def ctf_destination(session: Session, case: Case) -> Destination:
+def ctf_destination(case: Case) -> Destination:
     """Return where the pupil's CTF goes: the Lost Pupil Database unless known to be abroad."""
-    return LOST
+    return ABROAD if case.outcome == Outcome.MOVED_ABROAD else LOST
+
+
+def ctf_left_on(session: Session, case: Case) -> date | None:
+    """Return the day the pupil left the roll if this case makes a leaver's CTF, else None.
+
+    That is a removal recorded after joint enquiries (XXXXXXX), or a child gone abroad
+    (MMMMMMM), whether the school or the LA learned it, before or after the removal.
+    """
+    if case.state == CaseState.OFF_ROLL:
+        return session.scalar(
+            select(Involvement.removed_from_roll_on)
+            .where(Involvement.case_id == case.id, Involvement.removed_from_roll_on.is_not(None))
+            .order_by(Involvement.opened_at.desc())
+            .limit(1)
+        )
+    if case.outcome == Outcome.MOVED_ABROAD and not case.pupil.on_roll:
+        return case.pupil.left_on
+    return None
 
 
 def leaver_ctf(
     session: Session, user: User, case: Case, *, left_on: date, version: str
 ) -> tuple[str, bytes]:
     """Return the file name and content of the case's leaver CTF, refusing an invalid record."""
-    destination = ctf_destination(session, case)
+    destination = ctf_destination(case)
     request = CtfRequest(left_on=left_on, now=utcnow(), version=version, destination=destination)
     data = missing_ctf(case, request)
     serial = ctf_serial(session, user, case, destination.code)

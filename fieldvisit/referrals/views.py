@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.engine import Action, actions_for
-from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.cases.models import Case
 from fieldvisit.cases.services import describe_vulnerability, school_day_today
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date
@@ -45,8 +44,7 @@ from fieldvisit.referrals.content import (
     build_content,
     suggested_summary,
 )
-from fieldvisit.referrals.ctf import CTFRefused
-from fieldvisit.referrals.ctf_files import ctf_destination, leaver_ctf
+from fieldvisit.referrals.ctf_files import ctf_destination
 from fieldvisit.referrals.evidence import ENQUIRY, entries_of_kind, gather
 from fieldvisit.referrals.models import Referral
 from fieldvisit.referrals.notify import active_laaos
@@ -216,7 +214,7 @@ def _involvement_page(
         can_edit=current_user.can(P.CASES_EDIT),
         vulnerability=describe_vulnerability(case),
         removal_ground=REMOVAL_GROUND,
-        ctf_destination=ctf_destination(db.session, case),
+        ctf_destination=ctf_destination(case),
         values={
             **date_values("occurred_on", today),
             **date_values("off_roll_on", today),
@@ -393,31 +391,4 @@ def record_removal(case_id: int) -> Any:
         permission=P.CASES_EDIT,
         list_fields=("confirm",),
         date_fields=("off_roll_on",),
-    )
-
-
-@bp.get("/cases/<int:case_id>/ctf")
-@login_required
-def ctf(case_id: int) -> Any:
-    case = get_case(db.session, current_user, case_id)
-    require(P.CASES_EDIT)
-    involvement = involvements.latest_involvement(db.session, case)
-    if case.state != CaseState.OFF_ROLL or involvement is None:
-        raise NotFound("The missing pupil CTF is available once the removal from roll is recorded.")
-    try:
-        name, data = leaver_ctf(
-            db.session,
-            current_user,
-            case,
-            left_on=involvement.removed_from_roll_on or today_in_uk(),
-            version=current_app.config["CTF_VERSION"],
-        )
-    except CTFRefused as error:
-        return _involvement_page(case, errors={"_schema": [error.message]}, status=422)
-    audit(db.session, current_user.id, "download", "ctf", case.id)
-    commit()
-    return Response(
-        data,
-        mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

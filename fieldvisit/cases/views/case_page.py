@@ -39,6 +39,7 @@ ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
     Action.ELECTIVE_HOME_EDUCATION: ("outcomes.record", {"kind": "home-education"}),
     Action.RESIDING_IN_LA: ("outcomes.record", {"kind": "residing-in-la"}),
     Action.CHILD_FOUND: ("outcomes.record", {"kind": "found"}),
+    Action.MOVED_ABROAD: ("outcomes.record", {"kind": "moved-abroad"}),
     Action.SUBMIT_REFERRAL: ("referrals.referral", {}),
     Action.ACCEPT_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
     Action.RETURN_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
