@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from fieldvisit.core.calendar import academic_year_start
+
 NURSERY_1, NURSERY_2, RECEPTION, NOT_FOLLOWING = "N1", "N2", "R", "X"
 CODES = (NURSERY_1, NURSERY_2, RECEPTION, *(str(n) for n in range(1, 15)), NOT_FOLLOWING)
 # The same order as a number: N1 is two years below reception, year 1 is one above.
@@ -29,11 +31,6 @@ def nc_year_code(value: str) -> str:
             "a year from 1 to 14, or X for a pupil not following the national curriculum."
         )
     return code
-
-
-def academic_year_start(on: date) -> int:
-    """Return the calendar year the academic year holding `on` starts in (September)."""
-    return on.year if on.month >= 9 else on.year - 1
 
 
 def expected_year(date_of_birth: date, on: date) -> str | None:

@@ -14,8 +14,9 @@ from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
+from fieldvisit.core.calendar import academic_year_start
 from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
-from fieldvisit.core.ncyear import academic_year_start, expected_year
+from fieldvisit.core.ncyear import expected_year
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
 from fieldvisit.demo import letters as letters_demo

@@ -16,15 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from fieldvisit.cases.models import Case
+from fieldvisit.core.calendar import academic_year_start
 from fieldvisit.core.dates import UK_TIME
 from fieldvisit.core.errors import ValidationFailed
-from fieldvisit.core.ncyear import (
-    InvalidYear,
-    academic_year_start,
-    expected_year,
-    fits_date_of_birth,
-    nc_year_code,
-)
+from fieldvisit.core.ncyear import InvalidYear, expected_year, fits_date_of_birth, nc_year_code
 from fieldvisit.core.upn import InvalidUPN, validate_upn
 from fieldvisit.pupils.models import Contact, Pupil
 from fieldvisit.schools.models import School

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 673dc9a95785
+Revision ID: 49fcd26218ee
 Revises:
-Create Date: 2026-12-03 10:33:03.225460
+Create Date: 2026-12-03 10:34:09.052602
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "673dc9a95785"
+revision: str = "49fcd26218ee"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -133,21 +133,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("urn", name=op.f("uq_schools_urn")),
     )
     op.create_table(
-        "terms",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("local_authority_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("ends_on", sa.Date(), nullable=False),
-        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_terms_ends_after_start")),
-        sa.ForeignKeyConstraint(
-            ["local_authority_id"],
-            ["local_authorities.id"],
-            name=op.f("fk_terms_local_authority_id_local_authorities"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_terms")),
-    )
-    op.create_table(
         "closures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("local_authority_id", sa.Integer(), nullable=False),
@@ -201,6 +186,28 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_pupils_school_surname", ["school_id", "surname", "forename"], unique=False
         )
+
+    op.create_table(
+        "terms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("local_authority_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_terms_ends_after_start")),
+        sa.ForeignKeyConstraint(
+            ["local_authority_id"],
+            ["local_authorities.id"],
+            name=op.f("fk_terms_local_authority_id_local_authorities"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_terms_school_id_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_terms")),
+    )
+    with op.batch_alter_table("terms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_terms_school_id"), ["school_id"], unique=False)
 
     op.create_table(
         "users",
@@ -1116,12 +1123,15 @@ def downgrade() -> None:
 
     op.drop_table("agency_workers")
     op.drop_table("users")
+    with op.batch_alter_table("terms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_terms_school_id"))
+
+    op.drop_table("terms")
     with op.batch_alter_table("pupils", schema=None) as batch_op:
         batch_op.drop_index("ix_pupils_school_surname")
 
     op.drop_table("pupils")
     op.drop_table("closures")
-    op.drop_table("terms")
     op.drop_table("schools")
     with op.batch_alter_table("unknown_email_lockouts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unknown_email_lockouts_updated_at"))
