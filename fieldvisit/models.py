@@ -2,6 +2,7 @@
 
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.models import Case, ChecklistItem
+from fieldvisit.chronology.attachments import ChronologyAttachment
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
@@ -27,6 +28,7 @@ __all__ = [
     "Base",
     "Case",
     "ChecklistItem",
+    "ChronologyAttachment",
     "ChronologyEntry",
     "Closure",
     "Contact",

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 49fcd26218ee
+Revision ID: ce01f30aee83
 Revises:
-Create Date: 2026-12-03 10:34:09.052602
+Create Date: 2026-12-03 10:36:25.098946
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "49fcd26218ee"
+revision: str = "ce01f30aee83"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -743,6 +743,42 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "chronology_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=50), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_chronology_attachments_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["chronology_entries.id"],
+            name=op.f("fk_chronology_attachments_entry_id_chronology_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["users.id"],
+            name=op.f("fk_chronology_attachments_uploaded_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chronology_attachments")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_chronology_attachments_storage_key")),
+    )
+    with op.batch_alter_table("chronology_attachments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_chronology_attachments_case_id"), ["case_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_chronology_attachments_entry_id"), ["entry_id"], unique=False
+        )
+
+    op.create_table(
         "home_visits",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_uuid", sa.Uuid(), nullable=False),
@@ -1063,6 +1099,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_home_visits_case_id"))
 
     op.drop_table("home_visits")
+    with op.batch_alter_table("chronology_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chronology_attachments_entry_id"))
+        batch_op.drop_index(batch_op.f("ix_chronology_attachments_case_id"))
+
+    op.drop_table("chronology_attachments")
     with op.batch_alter_table("visit_assignments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_visit_assignments_officer_id"))
         batch_op.drop_index(batch_op.f("ix_visit_assignments_case_id"))
