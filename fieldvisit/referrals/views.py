@@ -22,6 +22,8 @@ from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.engine import Action, actions_for
 from fieldvisit.cases.models import Case
 from fieldvisit.cases.services import describe_vulnerability, school_day_today
+from fieldvisit.cases.views.attachments import uploaded_attachment, with_attachment
+from fieldvisit.chronology.attachments import attachments_of_entries
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.db import db
@@ -207,6 +209,7 @@ def _involvement_page(
         statuses=statuses,
         Action=Action,
         enquiries=enquiries,
+        entry_attachments=attachments_of_entries(db.session, enquiries),
         enquiry_options=[(e.value, e.label) for e in involvements.EnquiryWith],
         laao_options=[(u.id, u.name) for u in others],
         can_decide=current_user.can(P.REFERRALS_DECIDE),
@@ -269,7 +272,8 @@ def _laao(user_id: int) -> User:
 @login_required
 def log_enquiry(case_id: int) -> Any:
     def call(case: Case, data: dict[str, Any]) -> str:
-        involvements.log_enquiry(
+        checked = uploaded_attachment()  # refused before anything is logged
+        entry = involvements.log_enquiry(
             db.session,
             current_user,
             case,
@@ -278,6 +282,7 @@ def log_enquiry(case_id: int) -> Any:
             result=data["result"],
             occurred_at=involvements.moment_on(data["occurred_on"]),
         )
+        with_attachment(checked, data["attachment_description"], entry)
         return "Enquiry logged on the case."
 
     return _act(

@@ -66,7 +66,9 @@ def test_a_saved_email_is_kept_listed_and_served_to_the_case_s_users(
     text = pdf_text(chronology_pdf(session, case), tmp_path)
     assert "Email from the mother" in text
     assert attachment.sha256[:32] in text.replace("\n", "").replace(" ", "")
-    # Not by another case's address, even one the user may not see.
+    # Not for another school's user, nor by another case's address.
+    assert signed_in(world.other_school_user).get(url).status_code == 404
+    client = signed_in(world.school_user)
     theirs = make_case(session, world, school=world.other_school)
     assert client.get(f"/cases/{theirs.id}/attachments/{attachment.id}").status_code == 404
 

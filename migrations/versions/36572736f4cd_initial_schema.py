@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ce01f30aee83
+Revision ID: 36572736f4cd
 Revises:
-Create Date: 2026-12-03 10:36:25.098946
+Create Date: 2026-12-03 10:39:16.237538
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "ce01f30aee83"
+revision: str = "36572736f4cd"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
