@@ -84,8 +84,9 @@ def academic_year(on: date) -> str:
 
 def _refuse(what: str, problem: str, field: str) -> CTFRefused:
     message = (
-        f"The CTF needs {what}: {problem} Correct it on the pupil's record (and on the "
-        "pupil's file in the school's own system), then download the CTF again."
+        f"The CTF needs {what}: {problem} Correct it on the pupil's record in the school's "
+        "own system and import the roll again (pupils are matched by UPN), then download "
+        "the CTF again."
     )
     return CTFRefused(message, fields={field: [problem]})
 

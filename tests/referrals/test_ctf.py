@@ -183,7 +183,7 @@ def test_an_invalid_upn_is_refused_with_what_to_fix(session, world):
         missing_ctf(case, REQUEST)
     message = refused.value.message
     assert "The check letter should be B, not A" in message
-    assert "Correct it on the pupil's record" in message
+    assert "Correct it on the pupil's record in the school's own system" in message
 
 
 def test_the_download_refuses_an_invalid_upn_on_the_page(client_for, session, world):
@@ -198,7 +198,7 @@ def test_the_download_refuses_an_invalid_upn_on_the_page(client_for, session, wo
     assert response.location.endswith(f"/cases/{case.id}/involvement#ctf")
     page = school.get(response.location).get_data(as_text=True)
     assert "A UPN has 13 characters; this one has 12." in page
-    assert "Correct it on the pupil&#39;s record" in page
+    assert "import the roll again" in page
     assert client_for(world.laao).get(f"/cases/{case.id}/ctf").status_code == 403
 
 
