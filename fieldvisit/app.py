@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from fieldvisit.letters import views as letters
     from fieldvisit.outcomes import views as outcomes
     from fieldvisit.pupils import views as pupils
+    from fieldvisit.referrals import ctf_views
     from fieldvisit.referrals import views as referrals
     from fieldvisit.visits import api as visits_api
     from fieldvisit.visits import shell
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         shell,
         letters,
         referrals,
+        ctf_views,
         la,
     ):
         app.register_blueprint(module.bp)

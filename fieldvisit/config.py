@@ -48,6 +48,9 @@ def default_settings() -> dict[str, Any]:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST_KIB": 64 * 1024,
         "ARGON2_PARALLELISM": 4,
+        # The CTF version written in files fieldvisit makes: DfE publishes one a year, valid from
+        # September. Set it to the version the schools' systems import.
+        "CTF_VERSION": "26.0",
     }
 
 

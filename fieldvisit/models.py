@@ -2,13 +2,20 @@
 
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.models import Case, ChecklistItem
+from fieldvisit.chronology.attachments import ChronologyAttachment
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
 from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
-from fieldvisit.outcomes.models import DestinationConfirmation, HomeEducationReferral, OutcomeRecord
+from fieldvisit.outcomes.models import (
+    DestinationConfirmation,
+    HomeEducationReferral,
+    MovedAbroad,
+    OutcomeRecord,
+)
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
+from fieldvisit.referrals.ctf_files import CtfFile
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import Closure, LocalAuthority, School, Term
 from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitAssignment, VisitPhoto
@@ -21,9 +28,11 @@ __all__ = [
     "Base",
     "Case",
     "ChecklistItem",
+    "ChronologyAttachment",
     "ChronologyEntry",
     "Closure",
     "Contact",
+    "CtfFile",
     "DestinationConfirmation",
     "HomeEducationReferral",
     "HomeVisit",
@@ -34,6 +43,7 @@ __all__ = [
     "LetterNumber",
     "LetterWording",
     "LocalAuthority",
+    "MovedAbroad",
     "NeighbourEnquiry",
     "OutboxEmail",
     "OutcomeRecord",

@@ -37,6 +37,7 @@ FILE_COLUMNS = {
     "letter_batches": ("storage_key",),
     "referrals": ("chronology_pdf_key",),
     "home_education_referrals": ("notice_file_key",),
+    "chronology_attachments": ("storage_key",),
 }
 
 

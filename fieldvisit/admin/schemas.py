@@ -193,6 +193,8 @@ class TermSchema(Schema):
         required=True,
         error_messages={"required": "Enter the last day of term.", "invalid": "Enter a real date."},
     )
+    # Blank: the LA's term, for every school; else one school's own (an academy's).
+    school_id = fields.Integer(allow_none=True, load_default=None)
 
     @validates_schema
     def _in_order(self, data: dict, **_: object) -> None:

@@ -193,9 +193,12 @@ def current_la(session: Session) -> LocalAuthority | None:
 
 def add_term(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Term:
     _require(admin, Permission.ADMIN_CALENDAR)
+    school = _school(session, data["school_id"])
+    # The LA's terms may not overlap each other, nor one school's; a school's may overlap the LA's.
     overlap = session.scalar(
         select(Term).where(
             Term.local_authority_id == la.id,
+            Term.school_id.is_(None) if school is None else Term.school_id == school.id,
             Term.starts_on <= data["ends_on"],
             Term.ends_on >= data["starts_on"],
         )
@@ -203,7 +206,13 @@ def add_term(session: Session, admin: User, la: LocalAuthority, data: dict[str, 
     if overlap:
         message = f"These dates overlap {overlap.name}: change them or remove that term first."
         raise ValidationFailed(message, fields={"starts_on": [message]})
-    term = Term(local_authority_id=la.id, **data)
+    term = Term(
+        local_authority_id=la.id,
+        school_id=school.id if school else None,
+        name=data["name"],
+        starts_on=data["starts_on"],
+        ends_on=data["ends_on"],
+    )
     session.add(term)
     la.calendar_version += 1
     session.flush()

@@ -46,6 +46,7 @@ class Action(enum.StrEnum):
     AGREE_REMOVAL = "agree_removal"
     RECORD_REMOVAL = "record_removal"
     CHILD_FOUND = "child_found"
+    MOVED_ABROAD = "moved_abroad"
     RAISE_CONCERN = "raise_concern"
     INFORM_SOCIAL_WORKER = "inform_social_worker"
     REQUEST_POLICE_CHECK = "request_police_check"
@@ -75,6 +76,7 @@ ACTION_LABELS = {
     Action.AGREE_REMOVAL: "Agree removal from roll",
     Action.RECORD_REMOVAL: "Record removal from roll",
     Action.CHILD_FOUND: "Child found",
+    Action.MOVED_ABROAD: "Moved abroad",
     Action.RAISE_CONCERN: "Raise a child protection concern",
     Action.INFORM_SOCIAL_WORKER: "Record that the social worker was informed",
     Action.REQUEST_POLICE_CHECK: "Record a police safe-and-well check request",
@@ -327,8 +329,12 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     for state in OPEN:
         for action, outcome in _OUTCOMES.items():
             table[state, action] = Rule(S.CLOSED, SCHOOL, outcome=outcome)
+    # Found, or known to have gone abroad, at any stage: the LA as well as the school may know.
+    for state in ACTIVE:
         table[state, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
-    table[S.OFF_ROLL, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
+        table[state, Action.MOVED_ABROAD] = Rule(
+            S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.MOVED_ABROAD
+        )
     # Seed: a parent's "verbal communication" of home education is referred to the LA, but
     # only written notice is a ground to delete (regulation 9): the case waits for it, open.
     for state in BEFORE_REMOVAL:

@@ -51,6 +51,7 @@ class Outcome(enum.StrEnum):
     ELECTIVE_HOME_EDUCATION = "elective_home_education"
     RESIDING_IN_LA = "residing_in_la"
     FOUND = "found"
+    MOVED_ABROAD = "moved_abroad"
 
     @property
     def label(self) -> str:
@@ -63,6 +64,7 @@ OUTCOME_LABELS = {
     Outcome.ELECTIVE_HOME_EDUCATION: "Elective home education",
     Outcome.RESIDING_IN_LA: "Still residing in the LA: attendance policy",
     Outcome.FOUND: "Child found",
+    Outcome.MOVED_ABROAD: "Moved abroad",
 }
 
 VULNERABILITIES: dict[str, str] = {

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from fieldvisit.cases import facts
 from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.models import VULNERABILITIES, Case
+from fieldvisit.chronology.attachments import attachments_of_entries
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.pdf import RenderedPdfs, render_pdf
@@ -48,6 +49,7 @@ def chronology_pdf(session: Session, case: Case) -> bytes:
         "pupil": case.pupil,
         "entries": entries,
         "entry_photos": photos,
+        "entry_attachments": attachments_of_entries(session, entries),
         "images": images,
         "school_day": calendar.school_day_number(case.first_day_of_absence, today_in_uk()),
         "referral_day": referral_day_for(case),

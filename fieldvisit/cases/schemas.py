@@ -13,6 +13,15 @@ from fieldvisit.core.schema import Schema
 
 NOTE = validate.Length(max=5000, error="Write no more than 5,000 characters")
 
+
+def attachment_description() -> fields.String:
+    """The optional words saying what an attached copy is (the file itself is checked apart)."""
+    return fields.String(
+        validate=validate.Length(max=200, error="Describe the copy in 200 characters or fewer"),
+        load_default="",
+    )
+
+
 # How a school may try to reach the family; visits are recorded by officers.
 CONTACT_METHODS: dict[str, str] = {
     Method.PHONE: "Phone call",
@@ -43,6 +52,7 @@ class OpenCaseSchema(Schema):
 
 
 class ContactAttemptSchema(CaseFormSchema):
+    attachment_description = attachment_description()
     method = fields.String(
         required=True,
         validate=validate.OneOf(

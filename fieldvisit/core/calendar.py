@@ -10,6 +10,11 @@ import holidays
 ONE_DAY = timedelta(days=1)
 
 
+def academic_year_start(on: date) -> int:
+    """Return the calendar year the academic year holding `on` starts in (September)."""
+    return on.year if on.month >= 9 else on.year - 1
+
+
 @dataclass(frozen=True)
 class Term:
     """One stretch of term time, first and last day included; half terms are the gaps."""

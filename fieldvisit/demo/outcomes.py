@@ -10,7 +10,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import Case
 from fieldvisit.outcomes import services
-from fieldvisit.outcomes.models import ConfirmedHow, NoticeForm
+from fieldvisit.outcomes.models import AbroadEvidence, ConfirmedHow, NoticeForm
 
 
 def close_with_outcome(
@@ -42,6 +42,17 @@ def close_with_outcome(
         )
     elif action == Action.RESIDING_IN_LA:
         services.record_residing_in_la(session, user, case, effective_on=today, note=note)
+    elif action == Action.MOVED_ABROAD:
+        services.record_moved_abroad(
+            session,
+            user,
+            case,
+            country="Poland",
+            effective_on=today,
+            evidence=AbroadEvidence.PARENT,
+            confirmed_by="Mother, by email to the school office",
+            note=note,
+        )
     elif action == Action.CHILD_FOUND:
         services.record_found(session, user, case, effective_on=today, note=note)
     else:

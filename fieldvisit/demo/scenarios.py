@@ -128,3 +128,7 @@ def add_cases(s: Seeder) -> None:
         at=s._at(s.today, 11),
     )
     mail.discard(s.session)  # seeded history: nobody is emailed
+    # Gone abroad on the parent's word: closed, off roll, the CTF to MMMMMMM.
+    case = s._open(6)
+    s._triage(case)
+    s._close(case, Action.MOVED_ABROAD, "Mother emailed: the family has moved back to Poland.")

@@ -14,7 +14,9 @@ from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
+from fieldvisit.core.calendar import academic_year_start
 from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
+from fieldvisit.core.ncyear import expected_year
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.upn import make_upn
 from fieldvisit.demo import letters as letters_demo
@@ -25,7 +27,6 @@ from fieldvisit.demo.terms import demo_terms
 from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.services import generate_letter
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
-from fieldvisit.pupils.year_groups import expected_year, year_label
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import Involvement, Referral
@@ -116,21 +117,20 @@ class Seeder:
         # A primary school's pupils are 5 to 10, the academy's 11 to 15 (same draws as before).
         age = 5 + (age - 5) % 6 if "Primary" in school.name else 11 + (age - 5) % 5
         street = f"{self.rng.randint(1, 120)} {self.rng.choice(STREETS)}"
+        born = date(self.today.year - age, self.rng.randint(1, 12), self.rng.randint(1, 28))
         pupil = Pupil(
             school=school,
             upn=make_upn(LA_CODE, school.estab, "19", f"{self.serial:03d}"),
             forename=forename,
             surname=surname,
-            date_of_birth=date(
-                self.today.year - age, self.rng.randint(1, 12), self.rng.randint(1, 28)
-            ),
+            date_of_birth=born,
             sex=self.rng.choice(list(Sex)),
-            year_group="",  # set from the date of birth below
+            year_group=expected_year(born, self.today) or "R",
+            admitted_on=date(academic_year_start(self.today) - self.serial % 4, 9, 4),
             address_lines=[street, "Demotown"],
             postcode=f"CB{self.rng.randint(1, 9)} "
             f"{self.rng.randint(1, 9)}{self.rng.choice('ABDEFGH')}{self.rng.choice('JLNPQRS')}",
         )
-        pupil.year_group = year_label(expected_year(pupil.date_of_birth, self.today))
         parent = self.rng.choice(FORENAMES)
         pupil.contacts = [
             Contact(

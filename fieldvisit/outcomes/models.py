@@ -43,6 +43,9 @@ class OutcomeRecord(Base):
     home_education: Mapped[HomeEducationReferral | None] = relationship(
         back_populates="outcome", cascade="all, delete-orphan"
     )
+    abroad: Mapped[MovedAbroad | None] = relationship(
+        back_populates="outcome", cascade="all, delete-orphan"
+    )
 
 
 class ConfirmedHow(enum.StrEnum):
@@ -146,3 +149,38 @@ class HomeEducationReferral(Base):
     @property
     def alert_texts(self) -> list[str]:
         return [EHE_ALERTS[key] for key in self.alerts if key in EHE_ALERTS]
+
+
+class AbroadEvidence(enum.StrEnum):
+    PARENT = "parent"
+    NEW_SCHOOL = "new_school"
+    POLICE_OR_HOME_OFFICE = "police_or_home_office"
+
+    @property
+    def label(self) -> str:
+        return ABROAD_EVIDENCE_LABELS[self]
+
+
+ABROAD_EVIDENCE_LABELS = {
+    AbroadEvidence.PARENT: "The parent confirmed it",
+    AbroadEvidence.NEW_SCHOOL: "The new school abroad confirmed the place",
+    AbroadEvidence.POLICE_OR_HOME_OFFICE: "A police or Home Office (border) check",
+}
+
+
+class MovedAbroad(Base):
+    """The evidence that the child has left England: where to, since when, who says so."""
+
+    __tablename__ = "moved_abroad"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("outcome_records.id", ondelete="CASCADE"), unique=True
+    )
+    country: Mapped[str] = mapped_column(String(100))
+    evidence: Mapped[AbroadEvidence] = str_enum(AbroadEvidence)
+    # Who confirmed it and how: the parent's email, the school's name, the check's reference.
+    confirmed_by: Mapped[str] = mapped_column(String(300))
+    new_school: Mapped[str] = mapped_column(String(200), default="")
+
+    outcome: Mapped[OutcomeRecord] = relationship(back_populates="abroad")

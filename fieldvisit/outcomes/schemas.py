@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from fieldvisit.cases.schemas import NOTE, CaseFormSchema
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.forms import GovDate
-from fieldvisit.outcomes.models import ConfirmedHow, NoticeForm
+from fieldvisit.outcomes.models import AbroadEvidence, ConfirmedHow, NoticeForm
 
 URN = re.compile(r"^\d{6}$")
 
@@ -107,3 +107,29 @@ class WrittenNoticeSchema(CaseFormSchema):
         error_messages={"required": "Select letter or email"},
     )
     received_on = GovDate("the date of the written notice", required=True, validate=_not_future)
+
+
+class MovedAbroadSchema(CaseFormSchema):
+    country = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        error_messages={"required": "Enter the country the child has moved to"},
+    )
+    effective_on = GovDate("the date the child left", required=True, validate=_not_future)
+    evidence = fields.String(
+        required=True,
+        validate=validate.OneOf([e.value for e in AbroadEvidence]),
+        error_messages={"required": "Select what shows the child has moved abroad"},
+    )
+    confirmed_by = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=300),
+        error_messages={"required": "Say who confirmed it, how and when"},
+    )
+    new_school = fields.String(validate=validate.Length(max=200), load_default="")
+    note = fields.String(validate=NOTE, load_default="")
+
+    @validates_schema
+    def _school_named(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("evidence") == AbroadEvidence.NEW_SCHOOL and not data["new_school"].strip():
+            raise ValidationError("Enter the name of the new school abroad", "new_school")

@@ -19,9 +19,11 @@ from fieldvisit.core.errors import NotAllowed, ValidationFailed
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.storage import storage
 from fieldvisit.outcomes.models import (
+    AbroadEvidence,
     ConfirmedHow,
     DestinationConfirmation,
     HomeEducationReferral,
+    MovedAbroad,
     NoticeForm,
     OutcomeRecord,
 )
@@ -30,6 +32,7 @@ from fieldvisit.outcomes.uploads import CheckedFile, notice_key
 # Regulation 9 grounds for deleting a pupil from the admission register.
 OTHER_SCHOOL_GROUND = "Registered at another school (destination confirmed)"
 HOME_EDUCATION_GROUND = "Parent's written notice of elective home education"
+ABROAD_GROUND = "Moved abroad: no longer ordinarily resident within reach of the school"
 
 
 def _close(
@@ -196,6 +199,48 @@ def record_destination(
         confirmed_by=confirmed_by,
     )
     _take_off_roll(record, effective_on, OTHER_SCHOOL_GROUND)
+    session.flush()
+    return record
+
+
+def record_moved_abroad(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    country: str,
+    effective_on: date,
+    evidence: AbroadEvidence,
+    confirmed_by: str,
+    new_school: str = "",
+    note: str = "",
+    expected_version: int | None = None,
+) -> OutcomeRecord:
+    """Close the case: the child has left England, on the evidence named; off roll if still on."""
+    was_on_roll = case.state != CaseState.OFF_ROLL
+    school = f", at {new_school}" if new_school else ""
+    record = _close(
+        session,
+        user,
+        case,
+        Action.MOVED_ABROAD,
+        summary=f"Moved abroad: to {country}{school} from {format_date(effective_on)} "
+        f"({evidence.label.lower()}: {confirmed_by})",
+        effective_on=effective_on,
+        note=note,
+        details={
+            "country": country,
+            "evidence": evidence.value,
+            "confirmed_by": confirmed_by,
+            "new_school": new_school,
+        },
+        expected_version=expected_version,
+    )
+    record.abroad = MovedAbroad(
+        country=country, evidence=evidence, confirmed_by=confirmed_by, new_school=new_school
+    )
+    if was_on_roll:
+        _take_off_roll(record, effective_on, ABROAD_GROUND)
     session.flush()
     return record
 

@@ -23,7 +23,7 @@ from fieldvisit.core.schema import Schema
 from fieldvisit.core.storage import storage
 from fieldvisit.core.web import commit
 from fieldvisit.outcomes import schemas, services
-from fieldvisit.outcomes.models import ConfirmedHow, NoticeForm, OutcomeRecord
+from fieldvisit.outcomes.models import AbroadEvidence, ConfirmedHow, NoticeForm, OutcomeRecord
 from fieldvisit.outcomes.uploads import CheckedFile, check_notice
 
 bp = Blueprint("outcomes", __name__)
@@ -68,6 +68,14 @@ KINDS = {
         "Still residing in the LA",
         "The family is still in the area: the school's attendance policy applies.",
         services.record_residing_in_la,
+    ),
+    "moved-abroad": Kind(
+        Action.MOVED_ABROAD,
+        schemas.MovedAbroadSchema,
+        "Moved abroad",
+        "The child has left England. The case closes, the pupil leaves your roll and their "
+        "CTF goes to the abroad destination (MMMMMMM).",
+        services.record_moved_abroad,
     ),
     "found": Kind(
         Action.CHILD_FOUND,
@@ -142,6 +150,8 @@ def record(case_id: int, kind: str) -> Any:
             data = dict(result.data)
             if kind == "other-school":
                 data["confirmed_how"] = ConfirmedHow(data["confirmed_how"])
+            if kind == "moved-abroad":
+                data["evidence"] = AbroadEvidence(data["evidence"])
             if kind == "home-education":
                 data["notice_form"] = NoticeForm(data["notice_form"])
                 data["notice"] = notice
@@ -169,6 +179,7 @@ def record(case_id: int, kind: str) -> Any:
         confirmed_how=[(c.value, c.label) for c in ConfirmedHow],
         notice_forms=[(n.value, n.label) for n in NoticeForm],
         yes_no=[("yes", "Yes"), ("no", "No")],
+        abroad_evidence=[(e.value, e.label) for e in AbroadEvidence],
         values=values,
         **errors_context(errors),
     ), (400 if errors else 200)

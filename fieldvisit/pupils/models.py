@@ -44,6 +44,8 @@ class Pupil(Base):
     postcode: Mapped[str] = mapped_column(String(10), default="")
     on_roll: Mapped[bool] = mapped_column(default=True)
     expected_start_on: Mapped[date | None]
+    # The date the pupil joined this school (CTF EntryDate), from the roll file or the form.
+    admitted_on: Mapped[date | None]
     left_on: Mapped[date | None]
     leaving_reason: Mapped[str | None] = mapped_column(String(200))
 

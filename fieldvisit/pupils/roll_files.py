@@ -78,6 +78,10 @@ COLUMNS = {
     "post code": "postcode",
     "address": "address",
     "expected start date": "expected_start_on",
+    "admission date": "admitted_on",
+    "date of admission": "admitted_on",
+    "entry date": "admitted_on",
+    "date of entry": "admitted_on",
 }
 ADDRESS_LINE = re.compile(r"^address line ([1-5])$")
 CONTACT_COLUMN = re.compile(
@@ -280,6 +284,12 @@ def _ctf_contact(contact: ET.Element) -> dict[str, Any]:
     return {key: value for key, value in row.items() if value not in ("", [])}
 
 
+def _entry_date(pupil: ET.Element) -> str:
+    """Return the EntryDate of the school the pupil is still at: the one with no LeavingDate."""
+    current = [s for s in pupil.findall("SchoolHistory/School") if not _text(s, "LeavingDate")]
+    return _text(current[-1], "EntryDate") if current else ""
+
+
 def _ctf_pupil(pupil: ET.Element) -> dict[str, Any]:
     address = _address(pupil.find("Address"))
     contacts = sorted(
@@ -292,6 +302,7 @@ def _ctf_pupil(pupil: ET.Element) -> dict[str, Any]:
         "date_of_birth": _text(pupil, "DOB"),
         "sex": _text(pupil, "Sex") or _text(pupil, "Gender"),
         "year_group": _text(pupil, "BasicDetails/NCyearActual"),
+        "admitted_on": _entry_date(pupil),
         "address_lines": address[0],
         "postcode": address[1],
         "contacts": [_ctf_contact(c) for c in contacts],

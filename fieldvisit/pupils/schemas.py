@@ -9,6 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.forms import GovDate
+from fieldvisit.core.ncyear import InvalidYear, nc_year_code
 from fieldvisit.core.schema import Schema
 from fieldvisit.core.upn import InvalidUPN, validate_upn
 from fieldvisit.pupils.models import ContactKind, Sex
@@ -30,6 +31,7 @@ LABELS = {
     "address_lines": "Address",
     "postcode": "Postcode",
     "expected_start_on": "Expected start date",
+    "admitted_on": "Admission date",
     "contacts": "Contact",
 }
 
@@ -39,6 +41,18 @@ class UpnField(fields.Field):
         try:
             return validate_upn(str(value))
         except InvalidUPN as error:
+            raise ValidationError(str(error)) from None
+
+
+class YearGroupField(fields.Field):
+    """A national-curriculum year code (N1, N2, R, 1-14, X); "Year 5" or "Reception" also do."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not str(value).strip():
+            return ""
+        try:
+            return nc_year_code(str(value))
+        except InvalidYear as error:
             raise ValidationError(str(error)) from None
 
 
@@ -106,13 +120,11 @@ class PupilSchema(Schema):
     )
     date_of_birth = GovDate("the date of birth", required=True)
     sex = SexField(required=True, error_messages={"required": "Select the pupil's sex"})
-    year_group = fields.String(
-        validate=validate.Length(max=10, error="Write the year group in 10 characters or fewer"),
-        load_default="",
-    )
+    year_group = YearGroupField(load_default="")
     address_lines = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list)
     postcode = PostcodeField(load_default="")
     expected_start_on = GovDate("the expected start date", load_default=None)
+    admitted_on = GovDate("the admission date", load_default=None)
     contacts = fields.List(fields.Nested(ContactSchema), load_default=list)
 
     @validates_schema(skip_on_field_errors=True)

@@ -29,6 +29,7 @@ PUPIL_FIELDS = (
     "address_lines",
     "postcode",
     "expected_start_on",
+    "admitted_on",
 )
 
 

@@ -37,7 +37,7 @@ def _pupil_data(form: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     for name in ("upn", "forename", "surname", "sex", "year_group", "postcode"):
         if value := form.get(name, "").strip():
             data[name] = value
-    for name in ("date_of_birth", "expected_start_on"):
+    for name in ("date_of_birth", "expected_start_on", "admitted_on"):
         value, problem = join_date(form, name)
         if problem:
             date_errors[name] = [problem]

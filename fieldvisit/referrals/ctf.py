@@ -1,27 +1,32 @@
-"""The missing ("lost pupil") Common Transfer File for a pupil removed from roll.
+"""The leaver's Common Transfer File for a pupil removed from roll.
 
-CTF 25.0 as DfE's own code writes it: root `CTfile`, no namespace, UTF-8,
-dates yyyy-MM-dd, one pupil per file, destination LEA `XXX` and Estab `XXXX`
-so the file lands in the Lost Pupil Database. Sections are optional but, when
-present, come in the order the specification gives.
+As DfE's own code writes it: root `CTfile`, no namespace, UTF-8, dates
+yyyy-MM-dd, one pupil per file, a `full` file (the pupil is leaving), the
+version a setting. The destination is LEA `XXX` and Estab `XXXX` so the file
+lands in the Lost Pupil Database, or `MMM`/`MMMM` for a pupil gone abroad.
+Sections are optional but, when present, come in the order the specification
+gives.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from fieldvisit.cases.models import Case
+from fieldvisit.core.calendar import academic_year_start
 from fieldvisit.core.dates import UK_TIME
 from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.ncyear import InvalidYear, expected_year, fits_date_of_birth, nc_year_code
 from fieldvisit.core.upn import InvalidUPN, validate_upn
 from fieldvisit.pupils.models import Contact, Pupil
 from fieldvisit.schools.models import School
 
-CTF_VERSION = "25.0"
 SUPPLIER_ID = "fieldvisit"
-LOST_LEA, LOST_ESTAB = "XXX", "XXXX"
+# The removal ground, short enough for a school system's leaving-reason field.
+LEAVING_REASON = "Reg 9(1)(i): not located after joint enquiries"
 MAX_ADDRESS_LINES = 5
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -48,31 +53,75 @@ _RELATIONSHIPS = {
 }
 
 
+@dataclass(frozen=True)
+class Destination:
+    lea: str
+    estab: str
+    description: str
+
+    @property
+    def code(self) -> str:
+        return self.lea + self.estab
+
+
+LOST = Destination("XXX", "XXXX", "destination unknown")
+ABROAD = Destination("MMM", "MMMM", "moved abroad")
+
+
 class CTFRefused(ValidationFailed):
     """The pupil's record cannot make a valid CTF; the message says what to fix."""
 
 
-def ctf_filename(school: School) -> str:
-    """Name the file LLLEEEE_CTF_XXXXXXX_001.xml: source school, lost destination, serial."""
-    return f"{school.la_code}{school.estab}_CTF_{LOST_LEA}{LOST_ESTAB}_001.xml"
+def ctf_filename(school: School, destination: Destination = LOST, serial: int = 1) -> str:
+    """Name the file LLLEEEE_CTF_XXXXXXX_NNN.xml: source school, destination, serial."""
+    return f"{school.la_code}{school.estab}_CTF_{destination.code}_{serial:03d}.xml"
 
 
 def academic_year(on: date) -> str:
     """Return the academic year a date falls in, as the year it starts: 2026 for 2026/27."""
-    return str(on.year if on.month >= 9 else on.year - 1)
+    return str(academic_year_start(on))
+
+
+def _refuse(what: str, problem: str, field: str) -> CTFRefused:
+    message = (
+        f"The CTF needs {what}: {problem} Correct it on the pupil's record in the school's "
+        "own system and import the roll again (pupils are matched by UPN), then download "
+        "the CTF again."
+    )
+    return CTFRefused(message, fields={field: [problem]})
 
 
 def check_pupil(pupil: Pupil) -> str:
-    """Return the pupil's valid UPN, or refuse saying what to fix."""
+    """Return the pupil's valid, permanent UPN, or refuse saying what to fix."""
     try:
-        return validate_upn(pupil.upn or "")
+        upn = validate_upn(pupil.upn or "")
     except InvalidUPN as error:
-        message = (
-            f"The missing pupil CTF needs a valid UPN, and this pupil's UPN "
-            f"({pupil.upn or 'blank'}) is not valid: {error} Correct the UPN on the pupil's "
-            "record (it is on the pupil's file in the school's MIS), then download the CTF again."
+        problem = f"this pupil's UPN ({pupil.upn or 'blank'}) is not valid: {error}"
+        raise _refuse("a valid UPN", problem, "upn") from None
+    if not upn[-1].isdigit():
+        problem = (
+            f"{upn} is a temporary UPN (it ends in a letter). A CTF carries the permanent "
+            "UPN: find it on the pupil's earlier CTF or ask the LA's UPN contact."
         )
-        raise CTFRefused(message, fields={"upn": [str(error)]}) from None
+        raise _refuse("the pupil's permanent UPN", problem, "upn")
+    return upn
+
+
+def check_year(pupil: Pupil, on: date) -> str:
+    """Return the pupil's national-curriculum year code if it fits the date of birth."""
+    try:
+        code = nc_year_code(pupil.year_group or "")
+    except InvalidYear as error:
+        problem = str(error) if pupil.year_group else "the year group is blank."
+        raise _refuse("a national-curriculum year", problem, "year_group") from None
+    if not fits_date_of_birth(code, pupil.date_of_birth, on):
+        by_age = expected_year(pupil.date_of_birth, on) or "none (below nursery age)"
+        problem = (
+            f"year {code} does not fit the date of birth "
+            f"{pupil.date_of_birth.isoformat()}: by age the pupil is in year {by_age}."
+        )
+        raise _refuse("a year group that fits the date of birth", problem, "year_group")
+    return code
 
 
 def _text(parent: ET.Element, tag: str, value: str | None) -> ET.Element | None:
@@ -130,26 +179,39 @@ def _contact(parent: ET.Element, order: int, contact: Contact) -> None:
     _text(element, "Email", contact.email.strip())
 
 
-def missing_ctf(case: Case, *, left_on: date, leaving_reason: str, now: datetime) -> bytes:
-    """Write the lost-pupil CTF for the case's pupil, left on roll until `left_on`."""
+@dataclass(frozen=True)
+class CtfRequest:
+    """What a leaver's CTF needs beyond the case: when, where to, which version."""
+
+    left_on: date
+    now: datetime
+    version: str
+    destination: Destination = LOST
+    leaving_reason: str = LEAVING_REASON
+
+
+def missing_ctf(case: Case, request: CtfRequest) -> bytes:
+    """Write the leaver's CTF for the case's pupil, on roll until `request.left_on`."""
     pupil, school = case.pupil, case.school
+    made_on = request.now.astimezone(UK_TIME)
     upn = check_pupil(pupil)
+    year = check_year(pupil, made_on.date())
     root = ET.Element("CTfile")
     header = ET.SubElement(root, "Header")
     _text(header, "DocumentName", "Common Transfer File")
-    _text(header, "CTFversion", CTF_VERSION)
-    _text(header, "DateTime", now.astimezone(UK_TIME).strftime("%Y-%m-%dT%H:%M:%S"))
-    _text(header, "DocumentQualifier", "partial")
+    _text(header, "CTFversion", request.version)
+    _text(header, "DateTime", made_on.strftime("%Y-%m-%dT%H:%M:%S"))
+    _text(header, "DocumentQualifier", "full")
     _text(header, "SupplierID", SUPPLIER_ID)
     source = ET.SubElement(header, "SourceSchool")
     _text(source, "LEA", school.la_code)
     _text(source, "Estab", school.estab)
     _text(source, "URN", school.urn)
     _text(source, "SchoolName", school.name)
-    _text(source, "AcademicYear", academic_year(left_on))
+    _text(source, "AcademicYear", academic_year(made_on.date()))
     dest = ET.SubElement(header, "DestSchool")
-    _text(dest, "LEA", LOST_LEA)
-    _text(dest, "Estab", LOST_ESTAB)
+    _text(dest, "LEA", request.destination.lea)
+    _text(dest, "Estab", request.destination.estab)
 
     data = ET.SubElement(root, "CTFpupilData")
     element = ET.SubElement(data, "Pupil")
@@ -158,9 +220,8 @@ def missing_ctf(case: Case, *, left_on: date, leaving_reason: str, now: datetime
     _text(element, "Forename", pupil.forename)
     _text(element, "DOB", pupil.date_of_birth.isoformat())
     _text(element, "Sex", pupil.sex.value)
-    if pupil.year_group:
-        basic = ET.SubElement(element, "BasicDetails")
-        _text(basic, "NCyearActual", pupil.year_group)
+    basic = ET.SubElement(element, "BasicDetails")
+    _text(basic, "NCyearActual", year)
     _address(element, pupil.address_lines, pupil.postcode)
     household = [c for c in pupil.contacts if c.lives_with_pupil]
     _phones(element, [n for c in household for n in c.phones])
@@ -174,10 +235,10 @@ def missing_ctf(case: Case, *, left_on: date, leaving_reason: str, now: datetime
     _text(school_element, "LEA", school.la_code)
     _text(school_element, "Estab", school.estab)
     _text(school_element, "SchoolName", school.name)
-    if pupil.expected_start_on:
-        _text(school_element, "EntryDate", pupil.expected_start_on.isoformat())
-    _text(school_element, "LeavingDate", left_on.isoformat())
-    _text(school_element, "LeavingReason", leaving_reason)
+    if pupil.admitted_on:
+        _text(school_element, "EntryDate", pupil.admitted_on.isoformat())
+    _text(school_element, "LeavingDate", request.left_on.isoformat())
+    _text(school_element, "LeavingReason", request.leaving_reason)
 
     ET.indent(root)
     # Written by hand: ElementTree's own declaration uses single quotes, which some school

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from fieldvisit.cases.schemas import attachment_description
 from fieldvisit.core.schema import Schema
 from fieldvisit.referrals.involvements import EnquiryWith
 
@@ -77,6 +78,7 @@ class EnquirySchema(Schema):
     contacted = _text("Who was contacted", max_length=200)
     result = _text("What they said", max_length=5000)
     occurred_on = _date("the date of the enquiry")
+    attachment_description = attachment_description()
 
 
 class ReassignSchema(Schema):

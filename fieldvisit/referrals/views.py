@@ -5,17 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.engine import Action, actions_for
-from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.cases.models import Case
 from fieldvisit.cases.services import describe_vulnerability, school_day_today
+from fieldvisit.cases.views.attachments import uploaded_attachment, with_attachment
+from fieldvisit.chronology.attachments import attachments_of_entries
 from fieldvisit.core.audit import audit, audited_read
-from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
+from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import (
     DomainError,
@@ -33,11 +43,10 @@ from fieldvisit.letters.models import Letter
 from fieldvisit.referrals import involvements, schemas, services
 from fieldvisit.referrals.content import (
     REMOVAL_GROUND,
-    REMOVAL_GROUND_SHORT,
     build_content,
     suggested_summary,
 )
-from fieldvisit.referrals.ctf import CTFRefused, ctf_filename, missing_ctf
+from fieldvisit.referrals.ctf_files import ctf_destination
 from fieldvisit.referrals.evidence import ENQUIRY, entries_of_kind, gather
 from fieldvisit.referrals.models import Referral
 from fieldvisit.referrals.notify import active_laaos
@@ -200,6 +209,7 @@ def _involvement_page(
         statuses=statuses,
         Action=Action,
         enquiries=enquiries,
+        entry_attachments=attachments_of_entries(db.session, enquiries),
         enquiry_options=[(e.value, e.label) for e in involvements.EnquiryWith],
         laao_options=[(u.id, u.name) for u in others],
         can_decide=current_user.can(P.REFERRALS_DECIDE),
@@ -207,6 +217,7 @@ def _involvement_page(
         can_edit=current_user.can(P.CASES_EDIT),
         vulnerability=describe_vulnerability(case),
         removal_ground=REMOVAL_GROUND,
+        ctf_destination=ctf_destination(case),
         values={
             **date_values("occurred_on", today),
             **date_values("off_roll_on", today),
@@ -261,7 +272,8 @@ def _laao(user_id: int) -> User:
 @login_required
 def log_enquiry(case_id: int) -> Any:
     def call(case: Case, data: dict[str, Any]) -> str:
-        involvements.log_enquiry(
+        checked = uploaded_attachment()  # refused before anything is logged
+        entry = involvements.log_enquiry(
             db.session,
             current_user,
             case,
@@ -270,6 +282,7 @@ def log_enquiry(case_id: int) -> Any:
             result=data["result"],
             occurred_at=involvements.moment_on(data["occurred_on"]),
         )
+        with_attachment(checked, data["attachment_description"], entry)
         return "Enquiry logged on the case."
 
     return _act(
@@ -384,30 +397,4 @@ def record_removal(case_id: int) -> Any:
         permission=P.CASES_EDIT,
         list_fields=("confirm",),
         date_fields=("off_roll_on",),
-    )
-
-
-@bp.get("/cases/<int:case_id>/ctf")
-@login_required
-def ctf(case_id: int) -> Any:
-    case = get_case(db.session, current_user, case_id)
-    require(P.CASES_EDIT)
-    involvement = involvements.latest_involvement(db.session, case)
-    if case.state != CaseState.OFF_ROLL or involvement is None:
-        raise NotFound("The missing pupil CTF is available once the removal from roll is recorded.")
-    try:
-        data = missing_ctf(
-            case,
-            left_on=involvement.removed_from_roll_on or today_in_uk(),
-            leaving_reason=REMOVAL_GROUND_SHORT,
-            now=utcnow(),
-        )
-    except CTFRefused as error:
-        return _involvement_page(case, errors={"_schema": [error.message]}, status=422)
-    audit(db.session, current_user.id, "download", "ctf", case.id)
-    commit()
-    return Response(
-        data,
-        mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{ctf_filename(case.school)}"'},
     )

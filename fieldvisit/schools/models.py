@@ -89,13 +89,18 @@ class School(Base):
 
 
 class Term(Base):
-    """A stretch of school days; half terms and holidays are the gaps between terms."""
+    """A stretch of school days; half terms and holidays are the gaps between terms.
+
+    The LA's terms (no school) apply to every school, except in an academic year for which
+    a school (an academy, say) has terms of its own: those replace the LA's that year.
+    """
 
     __tablename__ = "terms"
     __table_args__ = (CheckConstraint("ends_on >= starts_on", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     local_authority_id: Mapped[int] = mapped_column(ForeignKey("local_authorities.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     starts_on: Mapped[date]
     ends_on: Mapped[date]

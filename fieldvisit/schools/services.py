@@ -8,13 +8,13 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fieldvisit.core.calendar import SchoolCalendar, Term
+from fieldvisit.core.calendar import SchoolCalendar, Term, academic_year_start
 from fieldvisit.schools.models import Closure, School
 from fieldvisit.schools.models import Term as TermRow
 
 
 def calendar_for(session: Session, school: School) -> SchoolCalendar:
-    """Return the school's calendar: the LA's terms and the LA's and school's closures."""
+    """Return the school's calendar: its terms (its own, else the LA's) and closures."""
     return calendars_for_schools(session, [school])[school.id]
 
 
@@ -29,11 +29,22 @@ def calendars_for_schools(session: Session, schools: list[School]) -> dict[int, 
     la_ids = {school.local_authority_id for school in schools}
     if not la_ids:
         return {}
+    school_ids = [school.id for school in schools]
     terms_by_la: dict[int, list[Term]] = {la_id: [] for la_id in la_ids}
+    own_terms: dict[int, list[Term]] = {}
     for row in session.scalars(
-        select(TermRow).where(TermRow.local_authority_id.in_(la_ids)).order_by(TermRow.starts_on)
+        select(TermRow)
+        .where(
+            TermRow.local_authority_id.in_(la_ids),
+            TermRow.school_id.is_(None) | TermRow.school_id.in_(school_ids),
+        )
+        .order_by(TermRow.starts_on)
     ):
-        terms_by_la[row.local_authority_id].append(Term(row.name, row.starts_on, row.ends_on))
+        term = Term(row.name, row.starts_on, row.ends_on)
+        if row.school_id is None:
+            terms_by_la[row.local_authority_id].append(term)
+        else:
+            own_terms.setdefault(row.school_id, []).append(term)
     closures = session.execute(
         select(Closure.local_authority_id, Closure.school_id, Closure.on).where(
             Closure.local_authority_id.in_(la_ids)
@@ -46,5 +57,13 @@ def calendars_for_schools(session: Session, schools: list[School]) -> dict[int, 
             for la_id, school_id, on in closures
             if la_id == school.local_authority_id and school_id in (None, school.id)
         )
-        calendars[school.id] = _build(tuple(terms_by_la[school.local_authority_id]), days)
+        terms = school_terms(terms_by_la[school.local_authority_id], own_terms.get(school.id, []))
+        calendars[school.id] = _build(terms, days)
     return calendars
+
+
+def school_terms(la_terms: list[Term], own: list[Term]) -> tuple[Term, ...]:
+    """Return the terms a school keeps: its own in the academic years it set any, else the LA's."""
+    own_years = {academic_year_start(term.starts_on) for term in own}
+    kept = [t for t in la_terms if academic_year_start(t.starts_on) not in own_years]
+    return tuple(sorted([*kept, *own], key=lambda term: term.starts_on))

@@ -1,6 +1,6 @@
 """The roll pages: list and search, add a pupil by hand, open a case."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -61,10 +61,12 @@ def test_a_search_by_name_never_goes_into_an_address(session, world, signed_in):
 
 def test_add_a_pupil_by_hand(session, world, signed_in):
     client = signed_in(world.school_user)
-    response = client.post("/pupils/new", data=new_pupil())
+    form = new_pupil(year_group="Year 4", **date_fields("admitted_on", date(2021, 9, 6)))
+    response = client.post("/pupils/new", data=form)
     assert response.status_code == 302
     pupil = session.scalar(select(Pupil).where(Pupil.upn == UPN))
     assert (pupil.school_id, pupil.surname, pupil.postcode) == (world.school.id, "Patel", "CB2 1AB")
+    assert (pupil.year_group, pupil.admitted_on) == ("4", date(2021, 9, 6))
     assert pupil.contacts[0].phones == ["07700 900321", "01223 555555"]
     assert pupil.contacts[0].parental_responsibility
     assert "Open a case" in client.get(response.location).get_data(as_text=True)
@@ -76,13 +78,18 @@ def test_a_pupil_with_mistakes_is_refused_and_the_input_kept(session, world, sig
     response = client.post(
         "/pupils/new",
         data=new_pupil(
-            upn=wrong, surname="", **{"date_of_birth-month": ""}, **{"contacts-0-phones": "call me"}
+            upn=wrong,
+            surname="",
+            year_group="Year 4c",
+            **{"date_of_birth-month": ""},
+            **{"contacts-0-phones": "call me"},
         ),
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'href="#upn"' in page and "check letter should be" in page
     assert 'href="#surname"' in page
+    assert 'href="#year_group"' in page and "is not a national-curriculum year" in page
     assert 'href="#date_of_birth"' in page and "must include a month" in page
     assert 'href="#contacts-0-phones"' in page
     assert 'value="Maya"' in page and "call me" in page

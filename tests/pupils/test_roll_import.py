@@ -149,7 +149,7 @@ def test_a_ctf_roll_is_imported(session, world, signed_in):
         <Contact><Order>1</Order><Surname>Nowak</Surname><Forename>Ewa</Forename>
           <Relationship>PAM</Relationship><Responsibility>true</Responsibility>
           <Email>ewa@example.test</Email></Contact>
-      </Contacts>
+      </Contacts><SchoolHistory><School><Estab>1111</Estab><EntryDate>2019-09-04</EntryDate><LeavingDate>2021-07-20</LeavingDate></School><School><Estab>2001</Estab><EntryDate>2021-09-06</EntryDate></School></SchoolHistory>
     </Pupil>
     <Pupil>
       <UPN>{upn(8)}</UPN><Surname>Ahmed</Surname><Forename>Zara</Forename><DOB>2015-13-01</DOB><Gender>F</Gender>
@@ -167,6 +167,8 @@ def test_a_ctf_roll_is_imported(session, world, signed_in):
         "CB4 1AA",
     )
     assert [c.forename for c in pupil.contacts] == ["Ewa", "Ola"]
+    # The admission date is the EntryDate of the school the pupil has not left.
+    assert pupil.admitted_on.isoformat() == "2021-09-06"
     assert pupil.contacts[0].relationship_to_pupil == "Mother"
     assert pupil.contacts[0].kind.value == "parent" and pupil.contacts[1].kind.value == "emergency"
 
@@ -199,3 +201,22 @@ def test_a_big_roll_is_saved_a_part_at_a_time(app, session, world, signed_in):
     assert len(roll(session, world)) == 5000
     again = upload(client, HEADER + rows).get_data(as_text=True)
     assert 'id="count-unchanged">5000<' in again
+
+
+def test_a_csv_admission_date_and_year_written_out_are_read(session, world, signed_in):
+    header = "UPN,Forename,Surname,Date of birth,Sex,Year group,Admission date,Postcode\n"
+    rows = (
+        f"{upn(21)},Amy,Smith,04/03/2016,F,Year 5,03/09/2021,CB1 2AB\n"
+        f"{upn(22)},Ben,Smith,04/03/2020,M,Reception,,CB1 2AB\n"
+        f"{upn(23)},Cat,Smith,04/03/2016,F,Year 5b,,CB1 2AB\n"
+    )
+    page = upload(signed_in(world.school_user), header + rows).get_data(as_text=True)
+    assert 'id="count-added">2<' in page
+    assert "is not a national-curriculum year" in page
+    pupils = roll(session, world)
+    assert (pupils[upn(21)].year_group, pupils[upn(21)].admitted_on.isoformat()) == (
+        "5",
+        "2021-09-03",
+    )
+    assert (pupils[upn(22)].year_group, pupils[upn(22)].admitted_on) == ("R", None)
+    assert upn(23) not in pupils

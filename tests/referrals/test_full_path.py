@@ -198,8 +198,8 @@ def test_referral_to_missing_ctf(client_for, session, world, queued_mail):
     assert root.tag == "CTfile"
     header = root.find("Header")
     assert header.findtext("DocumentName") == "Common Transfer File"
-    assert header.findtext("CTFversion") == "25.0"
-    assert header.findtext("DocumentQualifier") == "partial"
+    assert header.findtext("CTFversion") == "26.0"
+    assert header.findtext("DocumentQualifier") == "full"
     assert header.findtext("SourceSchool/LEA") == "873"
     assert header.findtext("SourceSchool/Estab") == "2001"
     assert header.findtext("SourceSchool/URN") == "110001"

@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("cases", __name__)
 
 from fieldvisit.cases.views import (  # noqa: E402,F401 - each module adds its routes to bp
+    attachments,
     case_page,
     checklist,
     chronology,

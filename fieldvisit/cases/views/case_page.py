@@ -18,6 +18,7 @@ from fieldvisit.cases.engine import Action, ActionStatus, actions_for
 from fieldvisit.cases.models import Case
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.common import form_errors, require, save
+from fieldvisit.chronology.attachments import attachments_of_entries
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk
@@ -39,6 +40,7 @@ ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
     Action.ELECTIVE_HOME_EDUCATION: ("outcomes.record", {"kind": "home-education"}),
     Action.RESIDING_IN_LA: ("outcomes.record", {"kind": "residing-in-la"}),
     Action.CHILD_FOUND: ("outcomes.record", {"kind": "found"}),
+    Action.MOVED_ABROAD: ("outcomes.record", {"kind": "moved-abroad"}),
     Action.SUBMIT_REFERRAL: ("referrals.referral", {}),
     Action.ACCEPT_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
     Action.RETURN_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
@@ -128,6 +130,7 @@ def show(case_id: int) -> Any:
         pupil=case.pupil,
         entries=entries,
         entry_photos=facts.entry_photos.ask(db.session, entries),
+        entry_attachments=attachments_of_entries(db.session, entries),
         statuses=statuses,
         grouped=_grouped(statuses),
         action_url=action_url,

@@ -13,11 +13,13 @@ from fieldvisit.cases.contact_options import OTHER, contact_options
 from fieldvisit.cases.engine import Action
 from fieldvisit.cases.schemas import CONTACT_METHODS, ContactAttemptSchema
 from fieldvisit.cases.views import bp
+from fieldvisit.cases.views.attachments import uploaded_attachment, with_attachment
 from fieldvisit.cases.views.common import errors_context, form_errors, now_fields, require, save
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.audit import audited_read
 from fieldvisit.core.dates import uk_moment
 from fieldvisit.core.db import db
+from fieldvisit.core.errors import DomainError
 from fieldvisit.core.forms import load_form
 
 
@@ -36,7 +38,11 @@ def log_contact(case_id: int) -> Any:
     if request.method == "POST":
         result = load_form(ContactAttemptSchema(), request.form, date_fields=("occurred_on",))
         values, errors = result.raw, result.errors
-        if result.ok:
+        try:
+            attachment = uploaded_attachment()
+        except DomainError as error:
+            attachment, errors = None, {**errors, **form_errors(error)}
+        if result.ok and not errors:
             assert result.data is not None
             data = result.data
             chosen = {o.value: o for o in options}.get(data["target"])
@@ -45,18 +51,22 @@ def log_contact(case_id: int) -> Any:
             else:
                 made = data["contact_made"] == "yes"
                 error = save(
-                    lambda: services.log_contact_attempt(
-                        db.session,
-                        current_user,
-                        case,
-                        method=Method(data["method"]),
-                        target=chosen.target if chosen else data["target_other"].strip(),
-                        contact_name=data["contact_name"].strip()
-                        or (chosen.name if chosen else ""),
-                        occurred_at=uk_moment(data["occurred_on"], data["occurred_time"]),
-                        contact_made=made,
-                        note=data["note"].strip(),
-                        expected_version=data["expected_version"],
+                    lambda: with_attachment(
+                        attachment,
+                        data["attachment_description"],
+                        services.log_contact_attempt(
+                            db.session,
+                            current_user,
+                            case,
+                            method=Method(data["method"]),
+                            target=chosen.target if chosen else data["target_other"].strip(),
+                            contact_name=data["contact_name"].strip()
+                            or (chosen.name if chosen else ""),
+                            occurred_at=uk_moment(data["occurred_on"], data["occurred_time"]),
+                            contact_made=made,
+                            note=data["note"].strip(),
+                            expected_version=data["expected_version"],
+                        ),
                     )
                 )
                 if error is None:

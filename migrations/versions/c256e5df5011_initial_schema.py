@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e8a757355a21
+Revision ID: c256e5df5011
 Revises:
-Create Date: 2026-12-03 10:30:08.178189
+Create Date: 2026-12-03 11:28:56.054059
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "e8a757355a21"
+revision: str = "c256e5df5011"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -133,21 +133,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("urn", name=op.f("uq_schools_urn")),
     )
     op.create_table(
-        "terms",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("local_authority_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("starts_on", sa.Date(), nullable=False),
-        sa.Column("ends_on", sa.Date(), nullable=False),
-        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_terms_ends_after_start")),
-        sa.ForeignKeyConstraint(
-            ["local_authority_id"],
-            ["local_authorities.id"],
-            name=op.f("fk_terms_local_authority_id_local_authorities"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_terms")),
-    )
-    op.create_table(
         "closures",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("local_authority_id", sa.Integer(), nullable=False),
@@ -188,6 +173,7 @@ def upgrade() -> None:
         sa.Column("postcode", sa.String(length=10), nullable=False),
         sa.Column("on_roll", sa.Boolean(), nullable=False),
         sa.Column("expected_start_on", sa.Date(), nullable=True),
+        sa.Column("admitted_on", sa.Date(), nullable=True),
         sa.Column("left_on", sa.Date(), nullable=True),
         sa.Column("leaving_reason", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
@@ -200,6 +186,28 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_pupils_school_surname", ["school_id", "surname", "forename"], unique=False
         )
+
+    op.create_table(
+        "terms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("local_authority_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("ends_on", sa.Date(), nullable=False),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_terms_ends_after_start")),
+        sa.ForeignKeyConstraint(
+            ["local_authority_id"],
+            ["local_authorities.id"],
+            name=op.f("fk_terms_local_authority_id_local_authorities"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_terms_school_id_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_terms")),
+    )
+    with op.batch_alter_table("terms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_terms_school_id"), ["school_id"], unique=False)
 
     op.create_table(
         "users",
@@ -298,6 +306,7 @@ def upgrade() -> None:
                 "elective_home_education",
                 "residing_in_la",
                 "found",
+                "moved_abroad",
                 name="outcome",
                 native_enum=False,
                 create_constraint=True,
@@ -562,6 +571,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "ctf_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("destination", sa.String(length=7), nullable=False),
+        sa.Column("serial", sa.Integer(), nullable=False),
+        sa.Column("made_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("made_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_ctf_files_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["made_by_id"], ["users.id"], name=op.f("fk_ctf_files_made_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_ctf_files_school_id_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ctf_files")),
+        sa.UniqueConstraint(
+            "case_id", "destination", name=op.f("uq_ctf_files_case_id_destination")
+        ),
+        sa.UniqueConstraint(
+            "school_id",
+            "destination",
+            "serial",
+            name=op.f("uq_ctf_files_school_id_destination_serial"),
+        ),
+    )
+    op.create_table(
         "letters",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("reference", sa.String(length=20), nullable=False),
@@ -704,6 +740,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_visit_assignments_case_id"), ["case_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_visit_assignments_officer_id"), ["officer_id"], unique=False
+        )
+
+    op.create_table(
+        "chronology_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=50), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_chronology_attachments_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["chronology_entries.id"],
+            name=op.f("fk_chronology_attachments_entry_id_chronology_entries"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["users.id"],
+            name=op.f("fk_chronology_attachments_uploaded_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chronology_attachments")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_chronology_attachments_storage_key")),
+    )
+    with op.batch_alter_table("chronology_attachments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_chronology_attachments_case_id"), ["case_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_chronology_attachments_entry_id"), ["entry_id"], unique=False
         )
 
     op.create_table(
@@ -852,6 +924,7 @@ def upgrade() -> None:
                 "elective_home_education",
                 "residing_in_la",
                 "found",
+                "moved_abroad",
                 name="outcome",
                 native_enum=False,
                 create_constraint=True,
@@ -958,6 +1031,34 @@ def upgrade() -> None:
         sa.UniqueConstraint("outcome_id", name=op.f("uq_home_education_referrals_outcome_id")),
     )
     op.create_table(
+        "moved_abroad",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outcome_id", sa.Integer(), nullable=False),
+        sa.Column("country", sa.String(length=100), nullable=False),
+        sa.Column(
+            "evidence",
+            sa.Enum(
+                "parent",
+                "new_school",
+                "police_or_home_office",
+                name="abroadevidence",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column("confirmed_by", sa.String(length=300), nullable=False),
+        sa.Column("new_school", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["outcome_id"],
+            ["outcome_records.id"],
+            name=op.f("fk_moved_abroad_outcome_id_outcome_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moved_abroad")),
+        sa.UniqueConstraint("outcome_id", name=op.f("uq_moved_abroad_outcome_id")),
+    )
+    op.create_table(
         "neighbour_enquiries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("visit_id", sa.Integer(), nullable=False),
@@ -979,6 +1080,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("neighbour_enquiries")
+    op.drop_table("moved_abroad")
     op.drop_table("home_education_referrals")
     op.drop_table("destination_confirmations")
     with op.batch_alter_table("outcome_records", schema=None) as batch_op:
@@ -998,6 +1100,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_home_visits_case_id"))
 
     op.drop_table("home_visits")
+    with op.batch_alter_table("chronology_attachments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_chronology_attachments_entry_id"))
+        batch_op.drop_index(batch_op.f("ix_chronology_attachments_case_id"))
+
+    op.drop_table("chronology_attachments")
     with op.batch_alter_table("visit_assignments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_visit_assignments_officer_id"))
         batch_op.drop_index(batch_op.f("ix_visit_assignments_case_id"))
@@ -1015,6 +1122,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_letters_batch_id"))
 
     op.drop_table("letters")
+    op.drop_table("ctf_files")
     with op.batch_alter_table("chronology_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_chronology_case_occurred")
 
@@ -1057,12 +1165,15 @@ def downgrade() -> None:
 
     op.drop_table("agency_workers")
     op.drop_table("users")
+    with op.batch_alter_table("terms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_terms_school_id"))
+
+    op.drop_table("terms")
     with op.batch_alter_table("pupils", schema=None) as batch_op:
         batch_op.drop_index("ix_pupils_school_surname")
 
     op.drop_table("pupils")
     op.drop_table("closures")
-    op.drop_table("terms")
     op.drop_table("schools")
     with op.batch_alter_table("unknown_email_lockouts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unknown_email_lockouts_updated_at"))
