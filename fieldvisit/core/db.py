@@ -190,9 +190,10 @@ def commit_kept_aside(session: Session) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout. Errors never show
+    the statement's values."""
     if url.startswith("sqlite"):
-        kwargs: dict[str, Any] = {"connect_args": {"timeout": 30}}
+        kwargs: dict[str, Any] = {"connect_args": {"timeout": 30}, "hide_parameters": True}
         if url in {"sqlite://", "sqlite:///:memory:"}:
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"]["check_same_thread"] = False
@@ -200,7 +201,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A failed statement's message never carries its values (a child's name, a note) into a log.
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
