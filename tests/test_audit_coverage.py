@@ -22,9 +22,12 @@ from werkzeug.routing import Rule
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
 from fieldvisit.cases.models import OPEN_STATES, Case, ChecklistItem
+from fieldvisit.cases.services import log_contact_attempt
 from fieldvisit.cases.views.triage import STEPS
+from fieldvisit.chronology.attachments import ChronologyAttachment, attach, check_attachment
+from fieldvisit.chronology.models import Method
 from fieldvisit.core.audit import AuditEvent
-from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.errors import DomainError
 from fieldvisit.demo.data import PASSWORD
 from fieldvisit.demo.seeder import Seeder
@@ -87,6 +90,9 @@ def _candidates(session: Session, rule: Rule) -> list[dict[str, Any]]:
         return _one(select(ChecklistItem.case_id, ChecklistItem.id.label("item_id")), session)
     if names == {"case_id", "letter_id"}:
         return _one(select(Letter.case_id, Letter.id.label("letter_id")), session)
+    if names == {"case_id", "attachment_id"}:
+        attachment_id = ChronologyAttachment.id.label("attachment_id")
+        return _one(select(ChronologyAttachment.case_id, attachment_id), session)
     if names == {"visit_uuid", "sha256"}:
         return _one(select(VisitPhoto.visit_uuid, VisitPhoto.sha256), session)
     cases = [{"case_id": i} for i in session.scalars(select(Case.id).order_by(Case.id))]
@@ -128,8 +134,21 @@ def _first_page_shown(
 
 
 def _add_what_the_demo_lacks(session: Session) -> None:
-    """Print a batch of letters and upload a written notice of home education."""
+    """Print a batch of letters, keep an attachment with a contact attempt and upload a
+    written notice of home education."""
     school = session.scalar(select(User).where(User.email == "school@demo.test"))
+    first = session.scalar(cases_for(school).order_by(Case.id).limit(1))
+    contact = log_contact_attempt(
+        session,
+        school,
+        first,
+        method=Method.EMAIL,
+        target="parent@example.invalid",
+        contact_name="Pat Parent",
+        occurred_at=utcnow(),
+        contact_made=False,
+    )
+    attach(session, school, contact, check_attachment(b"Voicemail left at 9:05."), "Voicemail")
     absence = letters.kind_named("absence")
     due = [case for case, is_due in letters.cases_with_letter_due(session, school, absence)]
     letters.generate_batch(session, school, due[:1], "absence", delivery=Delivery.POST)

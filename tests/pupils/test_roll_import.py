@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from fieldvisit.core.calendar import academic_year_start
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.upn import make_upn
 from fieldvisit.pupils.models import Pupil
@@ -205,10 +206,11 @@ def test_a_big_roll_is_saved_a_part_at_a_time(app, session, world, signed_in):
 
 def test_a_csv_admission_date_and_year_written_out_are_read(session, world, signed_in):
     header = "UPN,Forename,Surname,Date of birth,Sex,Year group,Admission date,Postcode\n"
+    start = academic_year_start(today_in_uk())  # born in March: in year 5 and in reception
     rows = (
-        f"{upn(21)},Amy,Smith,04/03/2016,F,Year 5,03/09/2021,CB1 2AB\n"
-        f"{upn(22)},Ben,Smith,04/03/2020,M,Reception,,CB1 2AB\n"
-        f"{upn(23)},Cat,Smith,04/03/2016,F,Year 5b,,CB1 2AB\n"
+        f"{upn(21)},Amy,Smith,04/03/{start - 9},F,Year 5,03/09/2021,CB1 2AB\n"
+        f"{upn(22)},Ben,Smith,04/03/{start - 4},M,Reception,,CB1 2AB\n"
+        f"{upn(23)},Cat,Smith,04/03/{start - 9},F,Year 5b,,CB1 2AB\n"
     )
     page = upload(signed_in(world.school_user), header + rows).get_data(as_text=True)
     assert 'id="count-added">2<' in page
