@@ -4,6 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.schema import Schema
+from fieldvisit.schools.models import PeriodUnit
 
 ROLE_CHOICES = [role.value for role in Role]
 
@@ -128,6 +129,12 @@ class SettingsSchema(Schema):
         required=True,
         validate=validate.Range(min=1, max=365),
         error_messages={"invalid": "Enter a whole number.", "required": "Enter a number of days."},
+    )
+    removal_after_unit = fields.Enum(
+        PeriodUnit,
+        by_value=True,
+        load_default=None,  # left as it is when the form does not send it
+        error_messages={"unknown": "Choose calendar days or school days."},
     )
     office_idle_minutes = fields.Integer(
         load_default=None,  # left as it is when the form does not send it

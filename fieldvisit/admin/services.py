@@ -183,7 +183,9 @@ def save_settings(
 
 
 # Settings a form that does not send them leaves as they are.
-KEPT_WHEN_NOT_SENT = frozenset({*SESSION_DEFAULTS, "officer_access_days", "retention_years"})
+KEPT_WHEN_NOT_SENT = frozenset(
+    {*SESSION_DEFAULTS, "officer_access_days", "retention_years", "removal_after_unit"}
+)
 
 
 def current_la(session: Session) -> LocalAuthority | None:

@@ -22,7 +22,7 @@ from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionRefused
 from fieldvisit.core.permissions import Permission as P
-from fieldvisit.schools.services import calendar_for
+from fieldvisit.schools.services import calendar_for, waiting_period, waiting_period_ends
 
 S = CaseState
 
@@ -194,14 +194,17 @@ def removal_period_elapsed(ctx: GuardContext) -> Blocked | None:
     involvement = facts.open_involvement.ask(ctx.session, ctx.case.id)
     if involvement is None:
         return Blocked("removal_period_elapsed", "There is no open CME involvement on this case.")
-    days = ctx.case.school.local_authority.removal_after_days
-    unlocks_on = uk_date(involvement.opened_at) + timedelta(days=days)
+    la = ctx.case.school.local_authority
+    try:
+        unlocks_on = waiting_period_ends(ctx.calendar, la, uk_date(involvement.opened_at))
+    except ValueError as missing_terms:
+        return Blocked("removal_period_elapsed", str(missing_terms))
     if ctx.today >= unlocks_on:
         return None
     return Blocked(
         "removal_period_elapsed",
-        f"Removal from roll can be agreed {_weeks(days)} after the LA accepted the referral, "
-        f"from {format_date(unlocks_on)}.",
+        f"Removal from roll can be agreed {waiting_period(la)} after the LA accepted the "
+        f"referral, from {format_date(unlocks_on)}.",
         unlocks_on,
     )
 
@@ -261,13 +264,6 @@ def agreed_by_actor(ctx: GuardContext) -> Blocked | None:
         "agreed_by_actor",
         "Only the LA attendance officer who agreed the removal can withdraw it.",
     )
-
-
-def _weeks(days: int) -> str:
-    if days % 7 == 0:
-        weeks = days // 7
-        return f"{weeks} week{'s' if weeks != 1 else ''}"
-    return f"{days} days"
 
 
 @dataclass(frozen=True)

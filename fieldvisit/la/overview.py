@@ -33,7 +33,7 @@ from fieldvisit.core.db import UTCDateTime
 from fieldvisit.la.queries import Laao, Ref, state_conditions
 from fieldvisit.referrals.models import Involvement
 from fieldvisit.schools.models import LocalAuthority, School
-from fieldvisit.schools.services import calendars_for_schools
+from fieldvisit.schools.services import calendars_for_schools, waiting_period_ended_if_accepted_by
 
 PRE_REFERRAL = (CaseState.FIRST_DAY, CaseState.NO_CONTACT, CaseState.LOCATING)
 WEEKS = 52
@@ -166,7 +166,7 @@ def build_overview(session: Session, *, today: date) -> Overview:
         ):
             lines[school_id]["past_deadline"] = n
 
-    waiting, overdue = _overdue(session, las, today)
+    waiting, overdue = _overdue(session, calendars, las, schools, today)
     return Overview(
         schools=[SchoolLine(**line) for line in lines.values()],
         overdue=overdue,
@@ -197,19 +197,46 @@ def _median_bucket(delays: dict[int, int]) -> str | None:
 
 
 def _overdue(
-    session: Session, las: dict[int, LocalAuthority], today: date
+    session: Session,
+    calendars: dict[int, SchoolCalendar],
+    las: dict[int, LocalAuthority],
+    schools: list[School],
+    today: date,
 ) -> tuple[int, list[OverdueInvolvement]]:
-    """Count the open involvements past their clock with no removal agreed, and list the oldest.
+    """Count the open involvements past their waiting period with no removal agreed.
 
-    fieldvisit serves one LA (product.md); with several, the shortest clock is used.
+    Each school's period is counted on its own calendar (the LA's setting may be in
+    school days); schools sharing a calendar share the cut-off date.
     """
-    days = min((la.removal_after_days for la in las.values()), default=28)
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for school in schools:
+        groups[(id(calendars[school.id]), school.local_authority_id)].append(school.id)
+    clauses = []
+    for (_, la_id), school_ids in groups.items():
+        cutoff = waiting_period_ended_if_accepted_by(calendars[school_ids[0]], las[la_id], today)
+        if cutoff is not None:
+            clauses.append(
+                and_(
+                    Case.school_id.in_(school_ids),
+                    Involvement.opened_at < _start_of(cutoff + timedelta(days=1)),
+                )
+            )
+    if not clauses:
+        return 0, []
     waiting = and_(
         Involvement.closed_at.is_(None),
         Involvement.removal_agreed_at.is_(None),
-        Involvement.opened_at < _start_of(today - timedelta(days=days - 1)),
+        or_(*clauses),
     )
-    total = session.scalar(select(func.count()).select_from(Involvement).where(waiting)) or 0
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(Involvement)
+            .join(Case, Case.id == Involvement.case_id)
+            .where(waiting)
+        )
+        or 0
+    )
     rows = session.execute(
         select(Involvement.case_id, School.name, Laao.name, Involvement.opened_at)
         .join(Case, Case.id == Involvement.case_id)

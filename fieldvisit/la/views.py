@@ -168,9 +168,14 @@ def accept(referral_id: int) -> Any:
             db.session, current_user, referral, laao=laao, expected_version=data["version"]
         )
         clock = involvements.involvement_clock(referral.case, involvement)
+        when = (
+            f"from {format_date(clock.removal_from)}"
+            if clock.removal_from
+            else f"after {clock.period} of enquiries"
+        )
         return (
             f"Referral {referral.reference} accepted: CME involvement opened, assigned to "
-            f"{laao.name}. Removal can be agreed from {format_date(clock.removal_from)}.",
+            f"{laao.name}. Removal can be agreed {when}.",
             url_for("referrals.involvement", case_id=referral.case_id),
         )
 

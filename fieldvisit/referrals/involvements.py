@@ -30,7 +30,7 @@ from fieldvisit.letters.services import generate_letter, revoke_link
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.content import REMOVAL_GROUND_SHORT
 from fieldvisit.referrals.models import Involvement, flush_or_conflict, open_involvement
-from fieldvisit.schools.services import calendar_for
+from fieldvisit.schools.services import calendar_for, waiting_period, waiting_period_ends
 
 REMOVAL_CONFIRMATION = "removal_confirmation"  # the letters domain's kind
 __all__ = ["MINIMUM_ABSENCE_SCHOOL_DAYS"]  # regulation 9(1)(i), from the engine's table
@@ -157,44 +157,59 @@ def reassign_laao(
 
 @dataclass(frozen=True)
 class Clock:
-    """The four-week clock of joint enquiries, counted in calendar days from acceptance."""
+    """Where the joint enquiries stand on the LA's waiting period (the engine's guard's rule).
+
+    `removal_from` is None when the period is counted in school days and the calendar
+    has no term dates that far ahead; `missing_terms` then says what to add.
+    """
 
     opened_on: date
-    removal_from: date
-    days_open: int
-    period_days: int
+    removal_from: date | None
+    today: date
+    period: str  # "4 weeks", "20 school days"
     # The waiting period in the school's calendar: how many school days of enquiries it holds
     # (four weeks over Christmas hold far fewer than four in term), and how many have passed.
     school_days_held: int
     school_days_so_far: int
+    missing_terms: str | None = None
+
+    @property
+    def days_open(self) -> int:
+        return (self.today - self.opened_on).days
 
     @property
     def elapsed(self) -> bool:
-        return self.days_open >= self.period_days
+        return self.removal_from is not None and self.today >= self.removal_from
 
     @property
-    def days_left(self) -> int:
-        return max(self.period_days - self.days_open, 0)
+    def days_left(self) -> int | None:
+        if self.removal_from is None:
+            return None
+        return max((self.removal_from - self.today).days, 0)
 
 
 def involvement_clock(case: Case, involvement: Involvement, today: date | None = None) -> Clock:
     """Return where the involvement stands on its clock (the engine's guard uses the same rule)."""
-    days = case.school.local_authority.removal_after_days
+    la = case.school.local_authority
     opened_on = uk_date(involvement.opened_at)
-    removal_from = opened_on + timedelta(days=days)
     today = today or today_in_uk()
     session = object_session(case)
     assert session is not None
     calendar = calendar_for(session, case.school)
+    try:
+        removal_from: date | None = waiting_period_ends(calendar, la, opened_on)
+        missing_terms = None
+    except ValueError as missing:
+        removal_from, missing_terms = None, str(missing)
+    last_day = (removal_from or today + timedelta(days=1)) - timedelta(days=1)
     return Clock(
         opened_on=opened_on,
         removal_from=removal_from,
-        days_open=(today - opened_on).days,
-        period_days=days,
-        school_days_held=calendar.school_day_number(opened_on, removal_from - timedelta(days=1)),
-        school_days_so_far=calendar.school_day_number(
-            opened_on, min(today, removal_from - timedelta(days=1))
-        ),
+        today=today,
+        period=waiting_period(la),
+        school_days_held=calendar.school_day_number(opened_on, last_day),
+        school_days_so_far=calendar.school_day_number(opened_on, min(today, last_day)),
+        missing_terms=missing_terms,
     )
 
 

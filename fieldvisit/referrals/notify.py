@@ -12,6 +12,7 @@ from fieldvisit.core.dates import format_date
 from fieldvisit.core.mail import SIGN_OFF, Recipient, link
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Involvement, Referral
+from fieldvisit.schools.services import waiting_period
 
 
 def active_laaos(session: Session) -> list[User]:
@@ -74,7 +75,7 @@ def referral_returned(session: Session, referral: Referral) -> None:
 
 def referral_accepted(session: Session, referral: Referral, involvement: Involvement) -> None:
     case = referral.case
-    days = case.school.local_authority.removal_after_days
+    period = waiting_period(case.school.local_authority)
     mail.queue(
         session,
         "referral_accepted",
@@ -83,7 +84,7 @@ def referral_accepted(session: Session, referral: Referral, involvement: Involve
         f"The local authority has accepted CME referral {referral.reference} for case "
         f"{case.reference} at {case.school.name}. A CME involvement is open, assigned to "
         f"{involvement.laao.name}.\n\nSchool and LA now make enquiries together. Removal from "
-        f"roll can be considered {days} days after acceptance if the child is not found.\n\n"
+        f"roll can be considered {period} after acceptance if the child is not found.\n\n"
         f"{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
     )
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldvisit.core.db import Base
+from fieldvisit.core.db import Base, str_enum
 
 # How long a sign-in lasts until the LA changes it (the admin settings page).
 SESSION_DEFAULTS = {
@@ -20,6 +21,13 @@ SESSION_DEFAULTS = {
 OFFICER_ACCESS_DAYS = 14
 # How many years a closed case is kept before `fieldvisit apply-retention` deletes it.
 RETENTION_YEARS = 6
+
+
+class PeriodUnit(enum.StrEnum):
+    """How the LA counts the waiting period of joint enquiries before removal from roll."""
+
+    CALENDAR_DAYS = "calendar_days"
+    SCHOOL_DAYS = "school_days"
 
 
 class LocalAuthority(Base):
@@ -39,6 +47,11 @@ class LocalAuthority(Base):
     referral_school_day: Mapped[int] = mapped_column(default=10)
     vulnerable_referral_school_day: Mapped[int] = mapped_column(default=5)
     removal_after_days: Mapped[int] = mapped_column(default=28)
+    # The seed counts four calendar weeks; an LA may count school days instead, so that
+    # Christmas or the summer does not shorten the enquiries (schools/services.py).
+    removal_after_unit: Mapped[PeriodUnit] = str_enum(
+        PeriodUnit, default=PeriodUnit.CALENDAR_DAYS, server_default=PeriodUnit.CALENDAR_DAYS.value
+    )
     calendar_version: Mapped[int] = mapped_column(default=1)
     # How long a sign-in lasts (accounts/sessions.py): in the office, and on an officer's phone.
     office_idle_minutes: Mapped[int] = mapped_column(

@@ -1,15 +1,15 @@
-"""Look up schools' calendars."""
+"""Look up schools' calendars, and count the LA's waiting period on them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fieldvisit.core.calendar import SchoolCalendar, Term, academic_year_start
-from fieldvisit.schools.models import Closure, School
+from fieldvisit.schools.models import Closure, LocalAuthority, PeriodUnit, School
 from fieldvisit.schools.models import Term as TermRow
 
 
@@ -67,3 +67,49 @@ def school_terms(la_terms: list[Term], own: list[Term]) -> tuple[Term, ...]:
     own_years = {academic_year_start(term.starts_on) for term in own}
     kept = [t for t in la_terms if academic_year_start(t.starts_on) not in own_years]
     return tuple(sorted([*kept, *own], key=lambda term: term.starts_on))
+
+
+def waiting_period(la: LocalAuthority) -> str:
+    """Name the LA's waiting period of joint enquiries: "4 weeks", "30 days", "20 school days"."""
+    n = la.removal_after_days
+    if la.removal_after_unit == PeriodUnit.SCHOOL_DAYS:
+        return f"{n} school day{'s' if n != 1 else ''}"
+    if n % 7 == 0:
+        return f"{n // 7} week{'s' if n != 7 else ''}"
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def waiting_period_ends(calendar: SchoolCalendar, la: LocalAuthority, accepted_on: date) -> date:
+    """Return the first date removal from roll can be agreed after the LA accepted on a date.
+
+    In calendar days: that many days after acceptance (four weeks: the same weekday), the
+    day of acceptance being the first of them. In school days: the day after that many
+    school days of enquiries by the school's calendar, the day of acceptance counting if it
+    is one; a ValueError names the missing term dates if the calendar runs out.
+    """
+    n = la.removal_after_days
+    if la.removal_after_unit == PeriodUnit.SCHOOL_DAYS:
+        return calendar.date_of_school_day(accepted_on, n) + timedelta(days=1)
+    return accepted_on + timedelta(days=n)
+
+
+def waiting_period_ended_if_accepted_by(
+    calendar: SchoolCalendar, la: LocalAuthority, today: date
+) -> date | None:
+    """Return the latest acceptance date whose waiting period has ended by today.
+
+    The reverse of waiting_period_ends, for a list that asks it in SQL of many involvements;
+    None when no acceptance in the calendar's reach qualifies.
+    """
+    n = la.removal_after_days
+    if la.removal_after_unit != PeriodUnit.SCHOOL_DAYS:
+        return today - timedelta(days=n)
+    # Ended when n school days lie between acceptance (counted) and yesterday.
+    day, seen = today - timedelta(days=1), 0
+    for _ in range(n * 7 + 120):
+        if calendar.is_school_day(day):
+            seen += 1
+            if seen == n:
+                return day
+        day -= timedelta(days=1)
+    return None

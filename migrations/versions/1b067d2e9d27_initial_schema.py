@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c256e5df5011
+Revision ID: 1b067d2e9d27
 Revises:
-Create Date: 2026-12-03 11:28:56.054059
+Create Date: 2026-12-03 23:18:50.310349
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "c256e5df5011"
+revision: str = "1b067d2e9d27"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -35,6 +35,19 @@ def upgrade() -> None:
         sa.Column("referral_school_day", sa.Integer(), nullable=False),
         sa.Column("vulnerable_referral_school_day", sa.Integer(), nullable=False),
         sa.Column("removal_after_days", sa.Integer(), nullable=False),
+        sa.Column(
+            "removal_after_unit",
+            sa.Enum(
+                "calendar_days",
+                "school_days",
+                name="periodunit",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            server_default="calendar_days",
+            nullable=False,
+        ),
         sa.Column("calendar_version", sa.Integer(), nullable=False),
         sa.Column("office_idle_minutes", sa.Integer(), nullable=False),
         sa.Column("office_absolute_hours", sa.Integer(), nullable=False),
