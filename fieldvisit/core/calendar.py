@@ -107,6 +107,14 @@ class SchoolCalendar:
             )
         return self._school_days[i]
 
+    def school_day_back(self, on: date, n: int) -> date | None:
+        """Return the n-th school day counting back from a date (the date counts if it is one).
+
+        None when the calendar holds fewer than n school days up to that date.
+        """
+        i = bisect_right(self._school_days, on) - n
+        return self._school_days[i] if n >= 1 and i >= 0 else None
+
     def next_school_day(self, d: date) -> date:
         """Return the first school day after the given date."""
         i = bisect_right(self._school_days, d)

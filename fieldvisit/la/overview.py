@@ -86,18 +86,6 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), UK_TIME).astimezone(UTC)
 
 
-def nth_school_day_back(calendar: SchoolCalendar, today: date, n: int) -> date | None:
-    """Return the date of the n-th school day counting back from today (today counts)."""
-    day, seen = today, 0
-    for _ in range(400):
-        if calendar.is_school_day(day):
-            seen += 1
-            if seen == n:
-                return day
-        day -= timedelta(days=1)
-    return None
-
-
 def past_deadline_condition(
     calendars: dict[int, SchoolCalendar],
     las: dict[int, LocalAuthority],
@@ -116,8 +104,8 @@ def past_deadline_condition(
     clauses = []
     for (_, la_id), school_ids in groups.items():
         calendar, la = calendars[school_ids[0]], las[la_id]
-        usual = nth_school_day_back(calendar, today, la.referral_school_day + 1)
-        early = nth_school_day_back(calendar, today, la.vulnerable_referral_school_day + 1)
+        usual = calendar.school_day_back(today, la.referral_school_day + 1)
+        early = calendar.school_day_back(today, la.vulnerable_referral_school_day + 1)
         late = []
         if usual:
             late.append(Case.first_day_of_absence <= usual)

@@ -105,11 +105,4 @@ def waiting_period_ended_if_accepted_by(
     if la.removal_after_unit != PeriodUnit.SCHOOL_DAYS:
         return today - timedelta(days=n)
     # Ended when n school days lie between acceptance (counted) and yesterday.
-    day, seen = today - timedelta(days=1), 0
-    for _ in range(n * 7 + 120):
-        if calendar.is_school_day(day):
-            seen += 1
-            if seen == n:
-                return day
-        day -= timedelta(days=1)
-    return None
+    return calendar.school_day_back(today - timedelta(days=1), n)

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fieldvisit.core.calendar import SchoolCalendar, Term
+from fieldvisit.schools.models import LocalAuthority, PeriodUnit
+from fieldvisit.schools.services import waiting_period_ended_if_accepted_by, waiting_period_ends
 
 START = date(2025, 9, 1)
 
@@ -61,3 +63,26 @@ def test_the_next_school_day_is_a_school_day_after_the_date(calendar, day):
     assert following > day and calendar.is_school_day(following)
     gap = (following - day).days
     assert not any(calendar.is_school_day(day + timedelta(days=d)) for d in range(1, gap))
+
+
+@given(calendars(), offset_dates(), offset_dates(), st.integers(1, 40), st.booleans())
+def test_the_waiting_periods_reverse_agrees_with_it(calendar, accepted, today, n, school_days):
+    """The LA overview asks in SQL "accepted by the cut-off"; the engine asks "ended by today"."""
+    unit = PeriodUnit.SCHOOL_DAYS if school_days else PeriodUnit.CALENDAR_DAYS
+    la = LocalAuthority(removal_after_days=n, removal_after_unit=unit)
+    try:
+        ended = waiting_period_ends(calendar, la, accepted) <= today
+    except ValueError:
+        return  # past the last term: the pages say which term dates to add
+    cutoff = waiting_period_ended_if_accepted_by(calendar, la, today)
+    assert ended == (cutoff is not None and accepted <= cutoff)
+
+
+@given(calendars(), offset_dates(), st.integers(1, 150))
+def test_counting_back_finds_the_day_counting_forward_reaches(calendar, on, n):
+    back = calendar.school_day_back(on, n)
+    if back is None:
+        assert calendar.school_day_number(START - timedelta(days=31), on) < n
+    else:
+        assert calendar.is_school_day(back) and back <= on
+        assert calendar.school_day_number(back, on) == n

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from fieldvisit.core.dates import today_in_uk
-from fieldvisit.la.overview import build_overview, nth_school_day_back
+from fieldvisit.la.overview import build_overview
 from fieldvisit.la.queries import age_on, queue_page
 from fieldvisit.referrals import services as referrals
 from fieldvisit.schools.services import calendar_for
@@ -70,10 +70,10 @@ def test_overview_counts_by_school_and_deadline(session, world):
     assert dict(data.delays)["11 to 15"] == 2
 
 
-def test_nth_school_day_back(session, world):
+def test_school_day_back(session, world):
     calendar = calendar_for(session, world.school)
     today = today_in_uk()
-    day = nth_school_day_back(calendar, today, 11)
+    day = calendar.school_day_back(today, 11)
     assert calendar.school_day_number(day, today) == 11
     assert calendar.school_day_number(day + timedelta(days=1), today) <= 10
 
