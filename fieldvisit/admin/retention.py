@@ -20,7 +20,6 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
-from fieldvisit.admin.services import current_la
 from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
@@ -28,6 +27,7 @@ from fieldvisit.letters.models import Letter
 from fieldvisit.models import metadata
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.schools.models import RETENTION_YEARS
+from fieldvisit.schools.services import current_la
 from fieldvisit.visits.models import HomeVisit, VisitPhoto
 
 # The columns that name a file in the store.

@@ -188,11 +188,6 @@ KEPT_WHEN_NOT_SENT = frozenset(
 )
 
 
-def current_la(session: Session) -> LocalAuthority | None:
-    """Return the local authority this installation serves."""
-    return session.scalar(select(LocalAuthority).order_by(LocalAuthority.id).limit(1))
-
-
 def add_term(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Term:
     _require(admin, Permission.ADMIN_CALENDAR)
     school = _school(session, data["school_id"])

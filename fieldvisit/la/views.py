@@ -31,6 +31,7 @@ from fieldvisit.referrals.models import Referral, ReferralStatus
 from fieldvisit.referrals.notify import active_laaos
 from fieldvisit.referrals.schemas import AcceptSchema, ReturnSchema
 from fieldvisit.referrals.views import form_errors, require, summary_items
+from fieldvisit.schools.services import current_la
 
 bp = Blueprint("la", __name__, url_prefix="/la")
 
@@ -233,6 +234,7 @@ def overview() -> Any:
     return render_template(
         "la/overview.html",
         data=data,
+        la=current_la(db.session),
         weekly_chart=charts.column_chart(
             chart_id="open-weekly",
             title="Open CME involvements at the end of each week, last 52 weeks",

@@ -13,6 +13,11 @@ from fieldvisit.schools.models import Closure, LocalAuthority, PeriodUnit, Schoo
 from fieldvisit.schools.models import Term as TermRow
 
 
+def current_la(session: Session) -> LocalAuthority | None:
+    """Return the local authority this installation serves (product.md: one LA)."""
+    return session.scalar(select(LocalAuthority).order_by(LocalAuthority.id).limit(1))
+
+
 def calendar_for(session: Session, school: School) -> SchoolCalendar:
     """Return the school's calendar: its terms (its own, else the LA's) and closures."""
     return calendars_for_schools(session, [school])[school.id]
