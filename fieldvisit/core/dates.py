@@ -24,9 +24,20 @@ def parse_iso_date(value: str) -> date:
         raise ValueError(f"{value!r} is not a real date.") from None
 
 
-def format_date(d: date) -> str:
-    """Return the date as GOV.UK writes it, like '1 September 2026'."""
+def format_date(d: date | str) -> str:
+    """Return the date as GOV.UK writes it, like '1 September 2026'.
+
+    A saved snapshot (a referral's content) keeps dates as ISO text; they read the same.
+    """
+    if isinstance(d, str):
+        d = date.fromisoformat(d)
     return f"{d.day} {d:%B %Y}"
+
+
+def format_due(d: date, today: date | None = None) -> str:
+    """Return a due date as an office plans by it: 'Friday 4 December' (the year if not this one)."""
+    today = today or today_in_uk()
+    return f"{d:%A} {d.day} {d:%B}" + ("" if d.year == today.year else f" {d.year}")
 
 
 def format_datetime(dt: datetime) -> str:

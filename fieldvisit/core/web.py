@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from fieldvisit.core.api import signed_out
-from fieldvisit.core.dates import format_date, format_datetime
+from fieldvisit.core.dates import format_date, format_datetime, format_due
 from fieldvisit.core.db import MAX_ID, commit_kept_aside, db
 from fieldvisit.core.errors import CaseChanged, DomainError
 from fieldvisit.core.permissions import Permission, Role
@@ -155,6 +155,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["due"] = format_due
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["https_needed"] = https_needed
     app.jinja_env.globals["https_needed_message"] = HTTPS_NEEDED

@@ -63,6 +63,10 @@ def test_prefilled_with_what_regulation_13_asks(client_for, session, world):
         assert text in page
     assert "Pat Parent" in page and "07700 900001" in page  # parent lived with, and a number
     assert "Phone contact attempt" in page  # the drafted summary of enquiries
+    # Dates read as GOV.UK writes them, never as ISO text.
+    assert format_date(pupil.date_of_birth) in page
+    assert format_date(case.first_day_of_absence) in page
+    assert pupil.date_of_birth.isoformat() not in page
 
 
 def test_submission_snapshots_the_case(session, world):

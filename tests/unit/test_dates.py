@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from fieldvisit.core.dates import format_date, format_datetime, parse_iso_date, utcnow
+from fieldvisit.core.dates import format_date, format_datetime, format_due, parse_iso_date, utcnow
 
 
 def test_utcnow_is_timezone_aware_utc():
@@ -65,3 +65,8 @@ def test_format_date(d, expected):
 )
 def test_format_datetime(dt, expected):
     assert format_datetime(dt) == expected
+
+
+def test_a_due_date_reads_as_an_office_plans_by_it():
+    assert format_due(date(2026, 12, 4), today=date(2026, 12, 2)) == "Friday 4 December"
+    assert format_due(date(2027, 1, 5), today=date(2026, 12, 2)) == "Tuesday 5 January 2027"
