@@ -28,6 +28,7 @@ from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 from fieldvisit.core.permissions import Permission, Role
 from fieldvisit.core.web import commit, permission_required
 from fieldvisit.schools.models import Closure, School, Term
+from fieldvisit.schools.services import current_la
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -61,7 +62,7 @@ def _schools() -> list[School]:
 
 
 def _la() -> Any:
-    la = services.current_la(db.session)
+    la = current_la(db.session)
     if la is None:
         flash("Set up the local authority first.", "info")
     return la
@@ -70,7 +71,7 @@ def _la() -> Any:
 @bp.get("/")
 @permission_required(Permission.ADMIN_USERS)
 def index() -> Any:
-    return render_template("admin/index.html", la=services.current_la(db.session))
+    return render_template("admin/index.html", la=current_la(db.session))
 
 
 @bp.get("/users")
@@ -183,7 +184,7 @@ def edit_school(school_id: int | None) -> Any:
 @bp.route("/settings", methods=["GET", "POST"])
 @permission_required(Permission.ADMIN_CALENDAR)
 def settings() -> Any:
-    la = services.current_la(db.session)
+    la = current_la(db.session)
     values = {name: getattr(la, name) for name in SettingsSchema().fields} if la else {}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

@@ -15,6 +15,14 @@ class ItemSpec:
     text: str
     vulnerable_only: bool
     window: str  # "first_day", "until_referral" or "referral_day"
+    # A step a vulnerable child's checklist already has earlier: one home visit per case,
+    # due on the first day for a vulnerable child, by the referral day otherwise.
+    ordinary_only: bool = False
+
+    def applies_to(self, case: Case) -> bool:
+        if case.vulnerable:
+            return not self.ordinary_only
+        return not self.vulnerable_only
 
 
 FIRST_DAY = "First day response"
@@ -69,6 +77,7 @@ SPECS: tuple[ItemSpec, ...] = (
         "Do a home visit and leave a letter if there is no response (keep a copy).",
         False,
         "until_referral",
+        ordinary_only=True,
     ),
     ItemSpec(
         "health",
@@ -226,7 +235,7 @@ def sync_checklist(case: Case, referral_day: int) -> None:
     """
     existing = {item.key: item for item in case.checklist}
     for position, spec in enumerate(SPECS):
-        applies = case.vulnerable or not spec.vulnerable_only
+        applies = spec.applies_to(case)
         from_day, due_day = _days(spec, referral_day)
         section = spec.section.format(due=referral_day)
         item = existing.get(spec.key)

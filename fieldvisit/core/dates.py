@@ -35,7 +35,7 @@ def format_date(d: date | str) -> str:
 
 
 def format_due(d: date, today: date | None = None) -> str:
-    """Return a due date as an office plans by it: 'Friday 4 December' (the year if not this one)."""
+    """Return a due date as an office plans by it: 'Friday 4 December' (a year if not this one)."""
     today = today or today_in_uk()
     return f"{d:%A} {d.day} {d:%B}" + ("" if d.year == today.year else f" {d.year}")
 

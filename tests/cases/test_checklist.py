@@ -47,10 +47,11 @@ def test_a_vulnerable_child_adds_the_vulnerable_steps_and_moves_to_day_five(sess
     checklist = keys(case)
     for key in ("vulnerable_home_visit", "vulnerable_agencies", "vulnerable_locate"):
         assert checklist[key] == (1, 1, True)
-    for key in ("continue_checks", "home_visit", "health", "named_worker", "police"):
+    for key in ("continue_checks", "health", "named_worker", "police"):
         assert checklist[key] == (2, 5, True)
+    assert "home_visit" not in checklist  # one home visit, due on the first day
     assert checklist["referral"] == (5, 5, True)
-    assert len(checklist) == 14
+    assert len(checklist) == 13
 
 
 def test_changing_the_triage_keeps_what_was_ticked(session, world):
