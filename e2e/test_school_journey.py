@@ -74,6 +74,9 @@ def log_failed_call(page: Page, axe_check, width: int, number: str) -> None:
     page.get_by_role("link", name="Log a contact attempt").click()
     expect(page.get_by_role("heading", name="Log a contact attempt")).to_be_visible()
     check(page, axe_check, width)
+    # An email cannot reach a number: the numbers step aside until a call or text is chosen.
+    page.get_by_label("Email", exact=True).check()
+    expect(page.get_by_label(re.compile(number))).to_be_hidden()
     page.get_by_label("Phone call").check()
     page.get_by_label(re.compile(number)).check()
     page.get_by_label("No contact").check()

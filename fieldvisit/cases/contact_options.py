@@ -9,6 +9,44 @@ from fieldvisit.chronology.models import Method
 
 OTHER = "other"
 
+# What a way of contact can reach: a call or text a number, an email an address ending in a
+# domain, a letter or a knock at the door a postal address; an agency, a sibling's school or
+# staff any of them.
+NUMBER, EMAIL, POSTAL = "number", "email", "postal"
+REACHES: dict[Method, frozenset[str]] = {
+    Method.PHONE: frozenset({NUMBER}),
+    Method.TEXT: frozenset({NUMBER}),
+    Method.EMAIL: frozenset({EMAIL}),
+    Method.LETTER: frozenset({POSTAL}),
+    Method.IN_PERSON: frozenset({POSTAL}),
+}
+ANY = frozenset({NUMBER, EMAIL, POSTAL})
+
+
+def reaches(method: Method) -> frozenset[str]:
+    """Say which kinds of target a way of contact can use."""
+    return REACHES.get(method, ANY)
+
+
+def kind_of(target: str) -> str:
+    """Tell a typed target's kind: an email has an @, a number is mostly digits."""
+    if "@" in target:
+        return EMAIL
+    digits = sum(ch.isdigit() for ch in target)
+    return NUMBER if digits >= 6 and digits >= len(target.replace(" ", "")) * 0.6 else POSTAL
+
+
+def mismatch(method: Method, target: str) -> str | None:
+    """Return what is wrong when a target cannot be reached this way, else None."""
+    kind = kind_of(target)
+    if kind in reaches(method):
+        return None
+    if method in (Method.PHONE, Method.TEXT):
+        return "A call or a text needs a phone number: choose or type a number"
+    if method == Method.EMAIL:
+        return "An email needs an email address: choose or type one, like name@example.com"
+    return "A letter or a visit needs a postal address: choose or type one"
+
 
 @dataclass(frozen=True)
 class ContactOption:
@@ -17,6 +55,10 @@ class ContactOption:
     target: str
     name: str
     method: Method
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.target)
 
 
 def _address(lines: list[str], postcode: str) -> str:

@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from fieldvisit.cases.contact_options import kind_of
 from fieldvisit.cases.models import CaseState
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.dates import UK_TIME, utcnow
@@ -366,3 +368,60 @@ def test_another_schools_case_forms_are_not_found(session, world, signed_in):
     theirs = make_case(session, world, school=world.other_school)
     client = signed_in(world.school_user)
     assert client.post(f"/cases/{theirs.id}/concern", data={"concern": "x"}).status_code == 404
+
+
+def test_the_way_of_contact_decides_what_it_can_reach(session, world, signed_in):
+    """A phone call to an email address, or an email to a number, is refused with the fix."""
+    case = case_on_day(session, world, 1)
+    contact = case.pupil.contacts[0]
+    client = signed_in(world.school_user)
+    form = client.get(f"/cases/{case.id}/contacts/new").get_data(as_text=True)
+    assert 'data-fv-kind="number"' in form and "data-fv-reaches=" in form
+    tries = (
+        ("phone", "other", "pat@example.invalid", "target_other", "needs a phone number"),
+        ("email", f"c{contact.id}-p0", "", "target", "needs an email address"),
+        ("letter", "other", "07700 900123", "target_other", "needs a postal address"),
+    )
+    for method, target, typed, field, message in tries:
+        answer = client.post(
+            f"/cases/{case.id}/contacts/new",
+            data={
+                "expected_version": case.version,
+                "method": method,
+                "target": target,
+                "target_other": typed,
+                "contact_made": "no",
+                **now_fields(),
+            },
+        )
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and message in page, method
+        assert f'id="{field}-error"' in page, method
+    assert [e for e in entries(session, case) if e.kind == "log_contact"] == []
+    # An agency can be reached by any means.
+    answer = client.post(
+        f"/cases/{case.id}/contacts/new",
+        data={
+            "expected_version": case.version,
+            "method": "agency",
+            "target": "other",
+            "target_other": "duty.team@example.invalid",
+            "contact_made": "no",
+            **now_fields(),
+        },
+    )
+    assert answer.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "typed, kind",
+    [
+        ("07700 900123", "number"),
+        ("+44 1223 555 000", "number"),
+        ("pat@example.invalid", "email"),
+        ("1 High Street, Ely, CB7 4AA", "postal"),
+        ("Flat 2, 10 Mill Road", "postal"),
+    ],
+)
+def test_a_typed_target_is_told_apart(typed, kind):
+    assert kind_of(typed) == kind

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from fieldvisit.cases import services
 from fieldvisit.cases.access import get_case
-from fieldvisit.cases.contact_options import OTHER, contact_options
+from fieldvisit.cases.contact_options import OTHER, REACHES, contact_options, mismatch
 from fieldvisit.cases.engine import Action
 from fieldvisit.cases.schemas import CONTACT_METHODS, ContactAttemptSchema
 from fieldvisit.cases.views import bp
@@ -46,8 +46,12 @@ def log_contact(case_id: int) -> Any:
             assert result.data is not None
             data = result.data
             chosen = {o.value: o for o in options}.get(data["target"])
+            target = chosen.target if chosen else data["target_other"].strip()
+            wrong = mismatch(Method(data["method"]), target)
             if data["target"] != OTHER and chosen is None:
                 errors = {"target": ["Select the number or address you tried, or type it"]}
+            elif wrong:
+                errors = {"target" if chosen else "target_other": [wrong]}
             else:
                 made = data["contact_made"] == "yes"
                 error = save(
@@ -59,7 +63,7 @@ def log_contact(case_id: int) -> Any:
                             current_user,
                             case,
                             method=Method(data["method"]),
-                            target=chosen.target if chosen else data["target_other"].strip(),
+                            target=target,
                             contact_name=data["contact_name"].strip()
                             or (chosen.name if chosen else ""),
                             occurred_at=uk_moment(data["occurred_on"], data["occurred_time"]),
@@ -81,6 +85,7 @@ def log_contact(case_id: int) -> Any:
         case=case,
         options=options,
         methods=list(CONTACT_METHODS.items()),
+        reaches={method.value: sorted(kinds) for method, kinds in REACHES.items()},
         values=values,
         **errors_context(errors),
     ), (400 if errors else 200)
