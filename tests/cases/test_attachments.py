@@ -22,13 +22,14 @@ EMAIL = (
 
 
 def post_contact(client, case, attachment, description="Email from the mother"):
-    contact = case.pupil.contacts[0]
+    contact = case.pupil.contacts[0]  # the mother emailed back: her address, typed
     return client.post(
         f"/cases/{case.id}/contacts/new",
         data={
             "expected_version": case.version,
             "method": "email",
-            "target": f"c{contact.id}-p0",
+            "target": "other",
+            "target_other": contact.email or "parent@example.invalid",
             "contact_made": "no",
             **now_fields(),
             "attachment": (io.BytesIO(attachment[0]), attachment[1]),
