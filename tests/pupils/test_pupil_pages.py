@@ -69,7 +69,7 @@ def test_add_a_pupil_by_hand(session, world, signed_in):
     assert (pupil.year_group, pupil.admitted_on) == ("4", date(2021, 9, 6))
     assert pupil.contacts[0].phones == ["07700 900321", "01223 555555"]
     assert pupil.contacts[0].parental_responsibility
-    assert "Open a case" in client.get(response.location).get_data(as_text=True)
+    assert "Start a new case" in client.get(response.location).get_data(as_text=True)
 
 
 def test_a_pupil_with_mistakes_is_refused_and_the_input_kept(session, world, signed_in):
@@ -119,6 +119,13 @@ def test_open_a_case_for_a_pupil(session, world, signed_in):
     assert response.location.endswith(f"/cases/{case.id}")
     again = client.get(f"/pupils/{pupil.id}/open-case")
     assert again.status_code == 302 and again.location.endswith(f"/cases/{case.id}")
+    # Going to the open case and starting a new one read and look different on the roll.
+    other = make_pupil(session, world.school)
+    roll = client.get("/pupils").get_data(as_text=True)
+    go = f'href="/cases/{case.id}">Go to the open case<span class="govuk-visually-hidden">'
+    start = f'href="/pupils/{other.id}/open-case">Start a new case<span'
+    assert go in roll and 'class="govuk-link" ' + go in roll
+    assert start in roll and "govuk-button--secondary" in roll.split(start)[0].rsplit("<a", 1)[1]
 
 
 def test_a_case_cannot_open_in_the_future(session, world, signed_in):
