@@ -44,7 +44,7 @@ def test_laao_reviews_the_evidence_and_accepts(page, sign_in, axe_check):
     page.get_by_role("button", name="Accept the referral").click()
     expect(page).to_have_url(re.compile(r"/cases/\d+/involvement$"))
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("accepted")
-    expect(page.get_by_text("Four-week clock")).to_be_visible()
+    expect(page.get_by_text("Waiting period (4 weeks)")).to_be_visible()
     axe_check(page)
 
 

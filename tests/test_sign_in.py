@@ -113,3 +113,30 @@ def test_successful_sign_ins_from_one_address_are_not_throttled(app, world):
     for _ in range(throttle.MAX_FAILURES_PER_ADDRESS + 5):
         client = app.test_client()
         assert sign_in(client, world.school_user).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "who, home, heading",
+    [
+        ("school_user", "/", "Open cases"),
+        ("laao", "/la/referrals", "Referrals"),
+        ("officer", "/visits/", "Your home visits"),
+        ("admin", "/admin/", None),
+    ],
+)
+def test_each_role_lands_on_its_own_home(app, world, who, home, heading):
+    """The school office on its cases, the LAAO on the queue, the officer on their visits."""
+    client = app.test_client()
+    user = getattr(world, who)
+    answer = sign_in(client, user)
+    assert answer.status_code == 302 and answer.location == home
+    # "/" and the service name in the header lead to the same home.
+    root = client.get("/")
+    if home == "/":
+        assert root.status_code == 200
+    else:
+        assert root.status_code == 302 and root.location == home
+    page = client.get(home).get_data(as_text=True)
+    assert f'href="{home}" class="govuk-header__link govuk-header__link--homepage"' in page
+    if heading:
+        assert f">{heading}" in page

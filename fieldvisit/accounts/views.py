@@ -26,8 +26,7 @@ from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
-from fieldvisit.core.permissions import Role
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, home_url
 
 bp = Blueprint("accounts", __name__)
 bp.record_once(lambda state: sessions.init_app(state.app))
@@ -35,17 +34,10 @@ bp.record_once(lambda state: sessions.init_app(state.app))
 PENDING_SECONDS = 300
 
 
-def home_for(user: Any) -> str:
-    """Send administrators without a case role to the admin pages, everyone else to cases."""
-    if user.roles == {Role.ADMIN}:
-        return url_for("admin.index")
-    return url_for("cases.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(home_for(current_user))
+        return redirect(home_url(current_user))
     errors: dict[str, list[str]] = {}
     raw: dict[str, Any] = {}
     if request.method == "POST":
@@ -85,7 +77,7 @@ def _finish_sign_in(user: User, next_url: str | None) -> Any:
     session.pop("pending_sign_in", None)
     login_user(user)
     sessions.start()
-    return redirect(next_url or home_for(user))
+    return redirect(next_url or home_url(user))
 
 
 def _pending_user() -> User | None:

@@ -20,7 +20,7 @@ from fieldvisit.core.api import signed_out
 from fieldvisit.core.dates import format_date, format_datetime, format_due
 from fieldvisit.core.db import MAX_ID, commit_kept_aside, db
 from fieldvisit.core.errors import CaseChanged, DomainError
-from fieldvisit.core.permissions import Permission, Role
+from fieldvisit.core.permissions import Permission
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,10 +66,32 @@ def commit() -> None:
         raise
 
 
+# Where each person lands after signing in, from the service name in the header and from
+# "/": the first of these their roles allow. The school office works from its cases, the LAAO
+# from the referral queue, the officer from their visits, the administrator from the settings.
+HOMES: tuple[tuple[Permission, str], ...] = (
+    (Permission.CASES_OPEN, "cases.index"),
+    (Permission.REFERRALS_DECIDE, "la.queue"),
+    (Permission.VISITS_RECORD, "visits.index"),
+    (Permission.ADMIN_USERS, "admin.index"),
+)
+
+
+def home_endpoint(user: Any) -> str:
+    """Return the endpoint of the user's home page (HOMES)."""
+    return next(
+        (endpoint for permission, endpoint in HOMES if user.can(permission)), "account.account"
+    )
+
+
+def home_url(user: Any) -> str:
+    return url_for(home_endpoint(user))
+
+
 def _nav_items() -> list[dict[str, Any]]:
     """Return the service navigation for the signed-in user's roles."""
     items = []
-    if not current_user.roles <= {Role.ADMIN}:
+    if current_user.can(Permission.CASES_OPEN):
         items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
     if current_user.can(Permission.PUPILS_MANAGE):
         items.append(
@@ -157,6 +179,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["due"] = format_due
     app.jinja_env.globals["nav_items"] = _nav_items
+    app.jinja_env.globals["home_url"] = lambda: home_url(current_user)
     app.jinja_env.globals["https_needed"] = https_needed
     app.jinja_env.globals["https_needed_message"] = HTTPS_NEEDED
 

@@ -15,6 +15,7 @@ from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.listing import list_query
 from fieldvisit.core.permissions import Permission
+from fieldvisit.core.web import home_url
 
 
 def _filters() -> tuple[Filters, dict[str, str]]:
@@ -45,6 +46,8 @@ def _filters() -> tuple[Filters, dict[str, str]]:
 @audited_read("case_list", detail=searched, methods=("GET", "POST"))
 @login_required
 def index() -> Any:
+    if not current_user.can(Permission.CASES_OPEN):
+        return redirect(home_url(current_user))  # the LA's, the officer's or the admin's home
     filters, args = _filters()
     if request.method == "POST" and not filters.search:
         return redirect(url_for("cases.index", **args))  # without a name, filters can be linked
