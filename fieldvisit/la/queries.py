@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -12,10 +13,11 @@ from sqlalchemy.orm import Session, aliased
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import visible_to
 from fieldvisit.cases.models import Case
+from fieldvisit.core.dates import uk_date
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
 from fieldvisit.schools.models import School
-from fieldvisit.schools.services import calendars_for_schools
+from fieldvisit.schools.services import calendars_for_schools, waiting_period_ends
 
 PAGE_SIZE = 50
 QUEUE_STATES = {"new": "New", "returned": "Returned", "open": "Open", "closed": "Closed"}
@@ -55,6 +57,8 @@ class QueueRow:
     vulnerability: str
     laao_name: str | None
     opened_at: datetime | None
+    # An open involvement's end of the waiting period: removal can be agreed from this day.
+    removal_from: date | None = None
 
     @property
     def reference(self) -> str:
@@ -89,6 +93,73 @@ def vulnerability_label(vulnerabilities: list[str] | None, social_care: bool) ->
     return "Vulnerable" if vulnerabilities else "Not vulnerable"
 
 
+# How the queue can be ordered: the LAAO's working order first.
+SORTS = {
+    "priority": "New and returned first, safeguarding on top",
+    "school_day": "Longest absent first",
+    "received": "Most recently referred first",
+    "school": "School",
+    "name": "Pupil's surname",
+}
+_REFERENCE = re.compile(r"^([RC])0*(\d{1,9})$")
+
+
+def search_condition(q: str) -> ColumnElement[bool]:
+    """Say, in SQL, which referrals a search matches: the pupil's name or UPN, the referral's
+    or the case's reference (R000012, C000034), or the school's name."""
+    text = q.strip()
+    like = f"%{text.lower()}%"
+    own_pupil = aliased(Pupil)
+    own_case = aliased(Case)
+    own_school = aliased(School)
+    name = func.lower(own_pupil.forename + " " + own_pupil.surname)
+    pupil = (
+        select(own_case.id)
+        .join(own_pupil, own_pupil.id == own_case.pupil_id)
+        .where(
+            own_case.id == Ref.case_id,
+            or_(
+                name.like(like),
+                func.lower(own_pupil.surname).like(like),
+                own_pupil.upn == text.upper(),
+            ),
+        )
+        .exists()
+    )
+    school = (
+        select(own_school.id)
+        .where(own_school.id == Ref.school_id, func.lower(own_school.name).like(like))
+        .exists()
+    )
+    matches = [pupil, school]
+    reference = _REFERENCE.match(text.upper().replace(" ", ""))
+    if reference:
+        number = int(reference.group(2))
+        matches.append(Ref.id == number if reference.group(1) == "R" else Ref.case_id == number)
+    return or_(*matches)
+
+
+def _order(sort: str, priority: ColumnElement[int]) -> list[ColumnElement[Any]]:
+    """Return the ORDER BY of a sort, always ending in the referral id so pages are stable."""
+    if sort == "school_day":
+        first_day = select(Case.first_day_of_absence).where(Case.id == Ref.case_id)
+        return [first_day.scalar_subquery(), Ref.id]
+    if sort == "received":
+        return [Ref.submitted_at.desc(), Ref.id.desc()]
+    if sort == "school":
+        school = select(School.name).where(School.id == Ref.school_id).scalar_subquery()
+        return [school, priority, Ref.submitted_at, Ref.id]
+    if sort == "name":
+        surname = (
+            select(Pupil.surname + " " + Pupil.forename)
+            .join(Case, Case.pupil_id == Pupil.id)
+            .where(Case.id == Ref.case_id)
+            .scalar_subquery()
+        )
+        return [surname, Ref.id]
+    return [priority, safeguarding_first(), Ref.submitted_at, Ref.id]
+
+
 def safeguarding_first() -> ColumnElement[int]:
     """Order key: 0 for a referral made at once for social care or CP involvement, else 1."""
     own = aliased(Case)
@@ -102,6 +173,8 @@ def queue_page(
     *,
     states: tuple[str, ...] = ACTIVE_STATES,
     school_id: int | None = None,
+    search: str = "",
+    sort: str = "priority",
     page: int = 1,
     today: date,
 ) -> CountedPage[QueueRow]:
@@ -115,6 +188,8 @@ def queue_page(
     scope = [Ref.latest.is_(True)]
     if school_id is not None:
         scope.append(Ref.school_id == school_id)
+    if search:
+        scope.append(search_condition(search))
     state_of = case(*[(cond, name) for name, cond in conditions.items()], else_="other")
     counts = {name: 0 for name in QUEUE_STATES}
     counted = select(state_of, func.count()).where(*scope).group_by(state_of)
@@ -124,7 +199,7 @@ def queue_page(
         session.scalars(
             select(Ref.id)
             .where(*scope, or_(*[conditions[s] for s in states]))
-            .order_by(priority, safeguarding_first(), Ref.submitted_at, Ref.id)
+            .order_by(*_order(sort, priority))
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         )
@@ -152,10 +227,23 @@ def queue_page(
         .outerjoin(Involvement, Involvement.referral_id == Ref.id)
         .outerjoin(Laao, Laao.id == Involvement.laao_id)
         .where(Ref.id.in_(ids), visible_to(user))
-        .order_by(priority, safeguarding_first(), Ref.submitted_at, Ref.id)
     ).all()
-    schools = list(session.scalars(select(School).where(School.id.in_({r[4] for r in rows}))))
-    calendars = calendars_for_schools(session, schools)
+    rows.sort(key=lambda r: ids.index(r[0]))  # the page's order, chosen above
+    schools = {
+        school.id: school
+        for school in session.scalars(select(School).where(School.id.in_({r[4] for r in rows})))
+    }
+    calendars = calendars_for_schools(session, list(schools.values()))
+
+    def removal_from(school_id: int, opened_at: datetime | None) -> date | None:
+        if opened_at is None:
+            return None
+        try:
+            la = schools[school_id].local_authority
+            return waiting_period_ends(calendars[school_id], la, uk_date(opened_at))
+        except ValueError:
+            return None  # term dates missing: the involvement's page says which
+
     return CountedPage(
         rows=[
             QueueRow(
@@ -170,6 +258,7 @@ def queue_page(
                 school_name=r[11],
                 laao_name=r[12],
                 opened_at=r[13],
+                removal_from=removal_from(r[4], r[13]) if r[1] == "open" else None,
             )
             for r in rows
         ],

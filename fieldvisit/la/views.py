@@ -11,7 +11,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import Action, actions_for
 from fieldvisit.cases.services import describe_vulnerability, school_day_today
-from fieldvisit.core.audit import audit, audited_read
+from fieldvisit.core.audit import audit, audited_read, searched
 from fieldvisit.core.dates import format_date, today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
@@ -22,7 +22,7 @@ from fieldvisit.core.web import commit
 from fieldvisit.la import charts
 from fieldvisit.la.forms import FORM_KINDS, forms_page
 from fieldvisit.la.overview import build_overview
-from fieldvisit.la.queries import ACTIVE_STATES, QUEUE_STATES, queue_page, school_choices
+from fieldvisit.la.queries import ACTIVE_STATES, QUEUE_STATES, SORTS, queue_page, school_choices
 from fieldvisit.letters.kinds import KINDS
 from fieldvisit.letters.services import letters_for_case
 from fieldvisit.referrals import involvements, services
@@ -36,31 +36,61 @@ from fieldvisit.schools.services import current_la
 bp = Blueprint("la", __name__, url_prefix="/la")
 
 
-@bp.get("/referrals")
-@audited_read("referral_queue")
+@bp.route("/referrals", methods=["GET", "POST"])
+@audited_read("referral_queue", detail=searched, methods=("GET", "POST"))
 @login_required
 def queue() -> Any:
+    """The LAAO's home: new and returned referrals first, then open involvements, then closed.
+
+    A search by name, UPN, reference or school is posted, never put in the address.
+    """
     require(P.REFERRALS_DECIDE)
-    state = request.args.get("state", "")
+    source = request.form if request.method == "POST" else request.args
+    state = source.get("state", "")
     state = state if state in QUEUE_STATES else ""
+    sort = source.get("sort", "priority")
+    sort = sort if sort in SORTS else "priority"
     schools, school_id = _school_filter()
+    search = list_query(ids=("school",))["q"]
+    if request.method == "POST" and not search:
+        # Without a search the filters can be linked: back to an address that holds them.
+        filters = {"state": state or None, "school": school_id, "sort": _sorted(sort)}
+        return redirect(url_for(".queue", **filters))
     page = queue_page(
         db.session,
         current_user,
         states=(state,) if state else ACTIVE_STATES,
         school_id=school_id,
+        search=search,
+        sort=sort,
         page=_page_number(),
         today=today_in_uk(),
     )
+    fields = {"state": state, "school": school_id or "", "sort": _sorted(sort) or ""}
     return render_template(
         "la/queue.html",
         queue=page,
-        page_url=lambda n: url_for(".queue", page=n, state=state or None, school=school_id),
+        page_url=lambda n: url_for(
+            ".queue", page=n, state=state or None, school=school_id, sort=_sorted(sort)
+        ),
+        search=search,
+        search_post={
+            "action": url_for(".queue"),
+            "fields": {**{k: v for k, v in fields.items() if v}, "q": search},
+        }
+        if search
+        else None,
         state=state,
         states=QUEUE_STATES,
+        sort=sort,
+        sorts=SORTS,
         schools=schools,
         school_id=school_id,
     )
+
+
+def _sorted(sort: str) -> str | None:
+    return None if sort == "priority" else sort
 
 
 def _school_filter() -> tuple[list[tuple[int, str]], int | None]:

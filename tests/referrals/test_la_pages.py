@@ -88,3 +88,51 @@ def test_overview_page_has_charts_with_tables(client_for, session, world):
     assert len(re.findall(r'<rect class="fv-chart__bar"', page)) == 52 + 6
     assert "Referrals by school days taken" in page
     assert "style=" not in page  # the CSP allows no inline styles
+
+
+def test_the_queue_searches_by_name_upn_reference_and_school(session, world):
+    new, returned, opened = _mixed_queue(session, world)
+    today = today_in_uk()
+
+    def found(q: str) -> list[int]:
+        return [r.case_id for r in queue_page(session, world.laao, search=q, today=today).rows]
+
+    assert found(new.pupil.surname.upper()) == [new.id]
+    assert found(f"{opened.pupil.forename} {opened.pupil.surname}") == [opened.id]
+    assert found(returned.pupil.upn.lower()) == [returned.id]
+    assert found(f"C{opened.id:06d}") == [opened.id]
+    referral_id = queue_page(session, world.laao, search=f"C{new.id}", today=today).rows[0]
+    assert found(referral_id.reference) == [new.id]
+    assert found(world.other_school.name[:6].lower()) == [returned.id]
+    assert found("nobody at all") == []
+
+
+def test_the_queue_sorts_and_dates_the_waiting_period(session, world):
+    new, returned, opened = _mixed_queue(session, world)
+    today = today_in_uk()
+
+    def order(sort: str) -> list[int]:
+        return [r.case_id for r in queue_page(session, world.laao, sort=sort, today=today).rows]
+
+    assert order("priority") == [new.id, returned.id, opened.id]
+    assert order("school_day") == [opened.id, returned.id, new.id]  # longest absent first
+    assert order("received")[0] != order("received")[-1]
+    by_school = order("school")
+    assert by_school.index(returned.id) == (0 if world.other_school.name < world.school.name else 2)
+    row = next(r for r in queue_page(session, world.laao, today=today).rows if r.state == "open")
+    assert row.removal_from is not None and row.removal_from <= today  # accepted 30 days ago
+
+
+def test_the_queue_page_posts_its_search(client_for, session, world):
+    new, returned, opened = _mixed_queue(session, world)
+    session.commit()
+    laao = client_for(world.laao)
+    page = laao.post("/la/referrals", data={"q": new.pupil.surname, "sort": "name"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and new.pupil.full_name in html
+    assert opened.pupil.full_name not in html and "1 referral match the search" in html
+    assert new.pupil.surname not in page.request.url
+    home = laao.get("/la/referrals").get_data(as_text=True)
+    assert "Removal can be agreed from" in home
+    cleared = laao.post("/la/referrals", data={"q": "", "sort": "name"})
+    assert cleared.status_code == 302 and cleared.location.endswith("/la/referrals?sort=name")
