@@ -35,10 +35,10 @@ def test_admins_see_waiting_and_failed_emails_without_their_body(session, world,
     session.commit()
 
     page = signed_in(world.admin).get("/admin/emails").get_data(as_text=True)
-    assert f'<td class="govuk-table__cell">{waiting.id}</td>' in page
+    assert f'<td class="govuk-table__cell" data-label="Id">{waiting.id}</td>' in page
     assert f'Send again<span class="govuk-visually-hidden"> email {failed.id}<' in page
     assert f"email {waiting.id}<" not in page  # a waiting email is on its way already
-    assert f'<td class="govuk-table__cell">{sent.id}</td>' not in page
+    assert f'<td class="govuk-table__cell" data-label="Id">{sent.id}</td>' not in page
     assert "DSL, LAAO" in page and "concern_raised" in page
     assert "ConnectionRefusedError" in page
     assert "1 waiting" in page and "1 failed" in page

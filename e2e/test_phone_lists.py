@@ -1,0 +1,57 @@
+"""At 360 px each role lands on its own home, and every list reads as cards: each row a card,
+every field visible under its column's name, nothing scrolling sideways."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+# (who signs in, where they land, the lists they work from)
+ROLES = [
+    ("school@demo.test", "/", ["/", "/pupils"]),
+    ("laao@demo.test", "/la/referrals", ["/la/referrals", "/la/overview"]),
+    ("officer@demo.test", "/visits/", ["/visits/"]),
+    (
+        "admin@demo.test",
+        "/admin/",
+        ["/admin/users", "/admin/schools", "/admin/calendar", "/admin/audit"],
+    ),
+]
+
+# Each labelled cell of the first card: its label drawn before it, and the cell on screen.
+FIRST_CARD = """() => {
+  const row = document.querySelector("table.fv-cards tbody tr");
+  if (!row) return null;
+  const box = row.getBoundingClientRect();
+  return [...row.querySelectorAll("[data-label]")].map(cell => {
+    const r = cell.getBoundingClientRect();
+    return {
+      label: cell.dataset.label,
+      drawn: getComputedStyle(cell, "::before").content,
+      visible: r.width > 0 && r.height > 0 && r.right <= window.innerWidth + 1,
+      inCard: r.top >= box.top - 1 && r.bottom <= box.bottom + 1,
+    };
+  });
+}"""
+
+
+@pytest.mark.parametrize("email, home, lists", ROLES, ids=[r[0].split("@")[0] for r in ROLES])
+def test_each_role_lands_home_and_its_lists_are_cards_at_360_px(
+    browser: Browser, base_url: str, sign_in, axe_check, email: str, home: str, lists: list[str]
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=base_url)
+    page = context.new_page()
+    sign_in(page, email)
+    assert page.url == base_url.rstrip("/") + home
+    for path in lists:
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        expect(page.locator("table.fv-cards").first).to_be_visible()
+        expect(page.locator("table.fv-cards thead").first).to_have_css("position", "absolute")
+        cells = page.evaluate(FIRST_CARD)
+        assert cells, f"{path}: no rows to show as cards"
+        for cell in cells:
+            assert cell["drawn"] == f'"{cell["label"]}"', (path, cell)
+            assert cell["visible"] and cell["inCard"], (path, cell)
+        axe_check(page)
+    context.close()
