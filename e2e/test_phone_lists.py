@@ -54,4 +54,16 @@ def test_each_role_lands_home_and_its_lists_are_cards_at_360_px(
             assert cell["drawn"] == f'"{cell["label"]}"', (path, cell)
             assert cell["visible"] and cell["inCard"], (path, cell)
         axe_check(page)
+    if email.startswith("admin"):
+        # A term is changed on its own page and removed only after "Are you sure".
+        page.goto("/admin/calendar")
+        page.get_by_role("link", name="Change").first.click()
+        expect(page.get_by_role("button", name="Save the term")).to_be_visible()
+        axe_check(page)
+        page.get_by_role("link", name="Remove this term").click()
+        expect(page.get_by_role("button", name="Yes, remove the term")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        axe_check(page)
+        page.get_by_role("link", name="No, keep it").click()
+        expect(page.get_by_role("heading", name="Term dates and INSET days")).to_be_visible()
     context.close()

@@ -188,21 +188,32 @@ KEPT_WHEN_NOT_SENT = frozenset(
 )
 
 
-def add_term(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Term:
-    _require(admin, Permission.ADMIN_CALENDAR)
+def _term_overlap(
+    session: Session, la: LocalAuthority, data: dict[str, Any], except_id: int | None = None
+) -> School | None:
+    """Refuse dates that overlap another term of the same calendar; return the term's school.
+
+    The LA's terms may not overlap each other, nor one school's; a school's may overlap the LA's.
+    """
     school = _school(session, data["school_id"])
-    # The LA's terms may not overlap each other, nor one school's; a school's may overlap the LA's.
     overlap = session.scalar(
         select(Term).where(
             Term.local_authority_id == la.id,
             Term.school_id.is_(None) if school is None else Term.school_id == school.id,
             Term.starts_on <= data["ends_on"],
             Term.ends_on >= data["starts_on"],
+            Term.id != (except_id or 0),
         )
     )
     if overlap:
         message = f"These dates overlap {overlap.name}: change them or remove that term first."
         raise ValidationFailed(message, fields={"starts_on": [message]})
+    return school
+
+
+def add_term(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Term:
+    _require(admin, Permission.ADMIN_CALENDAR)
+    school = _term_overlap(session, la, data)
     term = Term(
         local_authority_id=la.id,
         school_id=school.id if school else None,
@@ -217,6 +228,20 @@ def add_term(session: Session, admin: User, la: LocalAuthority, data: dict[str, 
     return term
 
 
+def edit_term(
+    session: Session, admin: User, la: LocalAuthority, term: Term, data: dict[str, Any]
+) -> Term:
+    """Change a term's name, dates or school; every clock counts by the new dates."""
+    _require(admin, Permission.ADMIN_CALENDAR)
+    school = _term_overlap(session, la, data, except_id=term.id)
+    term.name, term.starts_on, term.ends_on = data["name"], data["starts_on"], data["ends_on"]
+    term.school_id = school.id if school else None
+    la.calendar_version += 1
+    session.flush()
+    audit(session, admin.id, "update", "term", term.id)
+    return term
+
+
 def remove_term(session: Session, admin: User, la: LocalAuthority, term: Term) -> None:
     _require(admin, Permission.ADMIN_CALENDAR)
     session.delete(term)
@@ -224,19 +249,28 @@ def remove_term(session: Session, admin: User, la: LocalAuthority, term: Term) -
     audit(session, admin.id, "delete", "term", term.id)
 
 
-def add_closure(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Closure:
-    _require(admin, Permission.ADMIN_CALENDAR)
+def _closure_school(
+    session: Session, la: LocalAuthority, data: dict[str, Any], except_id: int | None = None
+) -> School | None:
+    """Refuse a second closure on the same day for the same schools; return its school."""
     school = _school(session, data["school_id"])
     exists = session.scalar(
         select(Closure.id).where(
             Closure.local_authority_id == la.id,
             Closure.on == data["on"],
             Closure.school_id.is_(None) if school is None else Closure.school_id == school.id,
+            Closure.id != (except_id or 0),
         )
     )
     if exists:
         message = "That day is already a closure."
         raise ValidationFailed(message, fields={"on": [message]})
+    return school
+
+
+def add_closure(session: Session, admin: User, la: LocalAuthority, data: dict[str, Any]) -> Closure:
+    _require(admin, Permission.ADMIN_CALENDAR)
+    school = _closure_school(session, la, data)
     closure = Closure(
         local_authority_id=la.id,
         on=data["on"],
@@ -247,6 +281,19 @@ def add_closure(session: Session, admin: User, la: LocalAuthority, data: dict[st
     la.calendar_version += 1
     session.flush()
     audit(session, admin.id, "create", "closure", closure.id)
+    return closure
+
+
+def edit_closure(
+    session: Session, admin: User, la: LocalAuthority, closure: Closure, data: dict[str, Any]
+) -> Closure:
+    _require(admin, Permission.ADMIN_CALENDAR)
+    school = _closure_school(session, la, data, except_id=closure.id)
+    closure.on, closure.reason = data["on"], data["reason"]
+    closure.school_id = school.id if school else None
+    la.calendar_version += 1
+    session.flush()
+    audit(session, admin.id, "update", "closure", closure.id)
     return closure
 
 

@@ -12,11 +12,9 @@ from sqlalchemy import func, select
 from fieldvisit.accounts.models import User
 from fieldvisit.admin import services
 from fieldvisit.admin.schemas import (
-    ClosureSchema,
     NewUserSchema,
     SchoolSchema,
     SettingsSchema,
-    TermSchema,
     UserSchema,
 )
 from fieldvisit.core.audit import AuditEvent
@@ -27,7 +25,7 @@ from fieldvisit.core.listing import list_query
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 from fieldvisit.core.permissions import Permission, Role
 from fieldvisit.core.web import commit, permission_required
-from fieldvisit.schools.models import Closure, School, Term
+from fieldvisit.schools.models import School
 from fieldvisit.schools.services import current_la
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -201,93 +199,6 @@ def settings() -> Any:
     return _page("admin/settings.html", values=values, errors=errors, la=la)
 
 
-@bp.route("/calendar", methods=["GET"])
-@permission_required(Permission.ADMIN_CALENDAR)
-def calendar() -> Any:
-    return _calendar_page({}, {}, {}, {})
-
-
-def _calendar_page(
-    term_values: dict, term_errors: dict, closure_values: dict, closure_errors: dict
-) -> Any:
-    la = _la()
-    if la is None:
-        return redirect(url_for("admin.settings"))
-    terms = db.session.scalars(
-        select(Term).where(Term.local_authority_id == la.id).order_by(Term.starts_on)
-    ).all()
-    closures = db.session.scalars(
-        select(Closure).where(Closure.local_authority_id == la.id).order_by(Closure.on)
-    ).all()
-    errors = {**term_errors, **closure_errors}
-    return _page(
-        "admin/calendar.html",
-        la=la,
-        terms=terms,
-        closures=closures,
-        schools={s.id: s for s in _schools()},
-        term_values=term_values,
-        term_errors=term_errors,
-        closure_values=closure_values,
-        closure_errors=closure_errors,
-        errors=errors,
-    )
-
-
-@bp.post("/calendar/terms")
-@permission_required(Permission.ADMIN_CALENDAR)
-def add_term() -> Any:
-    la = _la() or abort(404)
-    result = load_form(TermSchema(), request.form, date_fields=("starts_on", "ends_on"))
-    done, errors = _save(
-        result,
-        lambda data: services.add_term(db.session, current_user, la, data),
-        "Term added.",
-        url_for("admin.calendar"),
-    )
-    if done:
-        return done
-    return _calendar_page(result.raw, errors, {}, {})
-
-
-@bp.post("/calendar/terms/<int:term_id>/delete")
-@permission_required(Permission.ADMIN_CALENDAR)
-def remove_term(term_id: int) -> Any:
-    la = _la() or abort(404)
-    term = db.session.get(Term, term_id) or abort(404)
-    services.remove_term(db.session, current_user, la, term)
-    commit()
-    flash("Term removed.", "success")
-    return redirect(url_for("admin.calendar"))
-
-
-@bp.post("/calendar/closures")
-@permission_required(Permission.ADMIN_CALENDAR)
-def add_closure() -> Any:
-    la = _la() or abort(404)
-    result = load_form(ClosureSchema(), request.form, date_fields=("on",))
-    done, errors = _save(
-        result,
-        lambda data: services.add_closure(db.session, current_user, la, data),
-        "Closure added.",
-        url_for("admin.calendar"),
-    )
-    if done:
-        return done
-    return _calendar_page({}, {}, result.raw, errors)
-
-
-@bp.post("/calendar/closures/<int:closure_id>/delete")
-@permission_required(Permission.ADMIN_CALENDAR)
-def remove_closure(closure_id: int) -> Any:
-    la = _la() or abort(404)
-    closure = db.session.get(Closure, closure_id) or abort(404)
-    services.remove_closure(db.session, current_user, la, closure)
-    commit()
-    flash("Closure removed.", "success")
-    return redirect(url_for("admin.calendar"))
-
-
 @bp.get("/audit")
 @permission_required(Permission.ADMIN_AUDIT)
 def audit_log() -> Any:
@@ -367,3 +278,7 @@ def retry_email(email_id: int) -> Any:
     commit()
     flash(f"Email {email_id} will be sent at the worker's next round.", "success")
     return redirect(url_for("admin.emails"))
+
+
+# The calendar's pages attach to this blueprint from their own module.
+from fieldvisit.admin import calendar_views  # noqa: E402, F401
