@@ -32,6 +32,7 @@ class Action(enum.StrEnum):
     RECORD_NO_CONTACT = "record_no_contact"
     TRIAGE = "triage"
     TICK_CHECKLIST = "tick_checklist"
+    UNTICK_CHECKLIST = "untick_checklist"
     ASSIGN_VISIT = "assign_visit"
     CHILD_RETURNED = "child_returned"
     ATTENDING_OTHER_SCHOOL = "attending_other_school"
@@ -62,6 +63,7 @@ ACTION_LABELS = {
     Action.RECORD_NO_CONTACT: "Record that no contact was made",
     Action.TRIAGE: "Triage vulnerability",
     Action.TICK_CHECKLIST: "Tick a checklist item",
+    Action.UNTICK_CHECKLIST: "Untick a checklist item ticked by mistake",
     Action.ASSIGN_VISIT: "Assign a home visit",
     Action.CHILD_RETURNED: "Child returned to school",
     Action.ATTENDING_OTHER_SCHOOL: "Attending another school",
@@ -307,6 +309,8 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     # Activity that keeps the case where it is.
     stay(Action.LOG_CONTACT, ACTIVE, frozenset({P.CONTACT_LOG}))
     stay(Action.TICK_CHECKLIST, ACTIVE, SCHOOL)
+    # A tick made by mistake is taken back with a reason; both stay in the chronology.
+    stay(Action.UNTICK_CHECKLIST, ACTIVE, SCHOOL)
     stay(Action.ASSIGN_VISIT, OPEN, frozenset({P.VISITS_ASSIGN}))
     stay(Action.TRIAGE, (S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES), SCHOOL)
     stay(Action.LOG_ENQUIRY, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), SCHOOL_OR_LA)

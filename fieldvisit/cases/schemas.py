@@ -142,6 +142,14 @@ class TickSchema(CaseFormSchema):
     note = fields.String(validate=NOTE, load_default="")
 
 
+class UntickSchema(CaseFormSchema):
+    reason = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, error="Say why the tick was a mistake"), NOTE],
+        error_messages={"required": "Say why the tick was a mistake"},
+    )
+
+
 class ConcernSchema(Schema):
     concern = fields.String(
         required=True,

@@ -336,6 +336,46 @@ def tick_checklist_item(
     )
 
 
+def untick_checklist_item(
+    session: Session,
+    user: User,
+    case: Case,
+    item_id: int,
+    *,
+    reason: str,
+    expected_version: int | None = None,
+) -> ChronologyEntry:
+    """Take back a tick made by mistake: the item is due again, and the chronology keeps both
+    the tick and why it was taken back."""
+    item = session.get(ChecklistItem, item_id)
+    if item is None or item.case_id != case.id:
+        raise NotFound("That checklist item is not on this case.")
+    if expected_version is not None and expected_version != case.version:
+        raise CaseChanged()
+    if not item.done:
+        raise ValidationFailed("That checklist item is not ticked.")
+    if not reason.strip():
+        message = "Say why the tick was a mistake"
+        raise ValidationFailed(message, fields={"reason": [message]})
+    assert item.done_at is not None
+    details = {
+        "checklist_key": item.key,
+        "ticked_at": item.done_at.isoformat(),
+        "ticked_by_id": item.done_by_id,
+    }
+    item.done_at, item.done_by_id, item.note = None, None, ""
+    return apply(
+        session,
+        case,
+        Action.UNTICK_CHECKLIST,
+        user,
+        summary=f"Checklist item unticked: {item.text}",
+        note=reason.strip(),
+        details=details,
+        expected_version=expected_version,
+    )
+
+
 def raise_concern(
     session: Session,
     user: User,

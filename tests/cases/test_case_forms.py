@@ -425,3 +425,40 @@ def test_the_way_of_contact_decides_what_it_can_reach(session, world, signed_in)
 )
 def test_a_typed_target_is_told_apart(typed, kind):
     assert kind_of(typed) == kind
+
+
+def test_a_tick_made_by_mistake_is_taken_back_with_a_reason(session, world, signed_in):
+    case = case_on_day(session, world, 1)
+    item = next(i for i in case.checklist if i.key == "siblings")
+    client = signed_in(world.school_user)
+    client.post(
+        f"/cases/{case.id}/checklist/{item.id}",
+        data={"expected_version": case.version, "note": "Rang the sibling's school."},
+    )
+    fresh(session, case)
+    session.refresh(item)
+    assert item.done
+    page = client.get(f"/cases/{case.id}/checklist/{item.id}").get_data(as_text=True)
+    assert "Untick this item" in page
+    untick = f"/cases/{case.id}/checklist/{item.id}/untick"
+    refused = client.post(untick, data={"expected_version": case.version, "reason": " "})
+    assert refused.status_code == 400 and "Say why the tick was a mistake" in refused.get_data(
+        as_text=True
+    )
+    done = client.post(
+        untick, data={"expected_version": case.version, "reason": "Ticked on the wrong case."}
+    )
+    assert done.status_code == 302
+    session.refresh(item)
+    assert not item.done and item.note == ""
+    kinds = [e.kind for e in entries(session, case)]
+    assert kinds[-2:] == ["tick_checklist", "untick_checklist"]  # both kept, in order
+    last = entries(session, case)[-1]
+    assert last.note == "Ticked on the wrong case." and last.details["checklist_key"] == "siblings"
+    again = client.post(
+        untick, data={"expected_version": fresh(session, case).version, "reason": "x"}
+    )
+    assert again.status_code == 400 and "not ticked" in again.get_data(as_text=True)
+    # Other people may not take a tick back.
+    officer = signed_in(world.laao)
+    assert officer.post(untick, data={"reason": "x"}).status_code in (403, 404)

@@ -50,7 +50,11 @@ ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
     Action.RECORD_REMOVAL: ("referrals.involvement", {"_anchor": "removal"}),
 }
 # Shown in their own part of the page rather than as a link.
-IN_PAGE = {Action.TICK_CHECKLIST: "#checklist", Action.RECORD_NO_CONTACT: "#no-contact"}
+IN_PAGE = {
+    Action.TICK_CHECKLIST: "#checklist",
+    Action.UNTICK_CHECKLIST: "#checklist",
+    Action.RECORD_NO_CONTACT: "#no-contact",
+}
 
 
 def action_url(case: Case, action: Action) -> str | None:
