@@ -1,4 +1,5 @@
-"""At 360 px, a school office takes back a checklist tick made by mistake."""
+"""At 360 px, a school office takes back a checklist tick made by mistake and corrects a
+chronology entry."""
 
 from __future__ import annotations
 
@@ -30,4 +31,17 @@ def test_a_tick_is_taken_back_with_a_reason(browser: Browser, base_url: str, sig
     item = page.locator(".govuk-task-list__item", has_text=text).first
     expect(item.locator(".govuk-task-list__status")).not_to_have_text("Done")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The untick's own entry was wrong too: correct it; both stay, the first marked corrected.
+    page.locator(".moj-timeline .moj-timeline__item").first.get_by_role(
+        "link", name="Correct this entry"
+    ).click()
+    axe_check(page)
+    page.get_by_label("What is the correct record?").fill("The item was unticked on the 2nd.")
+    page.get_by_role("button", name="Add the correction").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Correction added")
+    expect(page.locator(".moj-timeline .govuk-tag", has_text="Corrected")).to_have_count(1)
+    expect(page.get_by_role("link", name="Corrects an earlier entry")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    axe_check(page)
     context.close()

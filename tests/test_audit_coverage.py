@@ -25,7 +25,7 @@ from fieldvisit.cases.models import OPEN_STATES, Case, ChecklistItem
 from fieldvisit.cases.services import log_contact_attempt
 from fieldvisit.cases.views.triage import STEPS
 from fieldvisit.chronology.attachments import ChronologyAttachment, attach, check_attachment
-from fieldvisit.chronology.models import Method
+from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.errors import DomainError
@@ -92,6 +92,11 @@ def _candidates(session: Session, rule: Rule) -> list[dict[str, Any]]:
         return [{}]
     if names == {"case_id", "item_id"}:
         return _one(select(ChecklistItem.case_id, ChecklistItem.id.label("item_id")), session)
+    if names == {"case_id", "entry_id"}:
+        entry_id = ChronologyEntry.id.label("entry_id")
+        return _one(
+            select(ChronologyEntry.case_id, entry_id).order_by(entry_id).limit(200), session
+        )
     if names == {"case_id", "letter_id"}:
         return _one(select(Letter.case_id, Letter.id.label("letter_id")), session)
     if names == {"case_id", "attachment_id"}:

@@ -33,6 +33,7 @@ class Action(enum.StrEnum):
     TRIAGE = "triage"
     TICK_CHECKLIST = "tick_checklist"
     UNTICK_CHECKLIST = "untick_checklist"
+    CORRECT_ENTRY = "correct_entry"
     ASSIGN_VISIT = "assign_visit"
     CHILD_RETURNED = "child_returned"
     ATTENDING_OTHER_SCHOOL = "attending_other_school"
@@ -64,6 +65,7 @@ ACTION_LABELS = {
     Action.TRIAGE: "Triage vulnerability",
     Action.TICK_CHECKLIST: "Tick a checklist item",
     Action.UNTICK_CHECKLIST: "Untick a checklist item ticked by mistake",
+    Action.CORRECT_ENTRY: "Correct a chronology entry",
     Action.ASSIGN_VISIT: "Assign a home visit",
     Action.CHILD_RETURNED: "Child returned to school",
     Action.ATTENDING_OTHER_SCHOOL: "Attending another school",
@@ -315,6 +317,9 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     stay(Action.TRIAGE, (S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES), SCHOOL)
     stay(Action.LOG_ENQUIRY, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), SCHOOL_OR_LA)
     stay(Action.REASSIGN_LAAO, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), LA)
+    # The chronology is append-only: a wrong entry is corrected by a new one that points at
+    # it, in any state, by the school or the LA, whose records it is.
+    stay(Action.CORRECT_ENTRY, tuple(CaseState), SCHOOL_OR_LA)
     # Footnotes 1 and 2 of the seed: a concern is never gated, in any state.
     stay(Action.RAISE_CONCERN, tuple(CaseState), frozenset({P.CONCERN_RAISE}))
     # With social care or CP involvement the seed asks for these, each logged.
@@ -428,6 +433,7 @@ def apply(
     details: dict[str, Any] | None = None,
     expected_version: int | None = None,
     today: date | None = None,
+    corrects: ChronologyEntry | None = None,
 ) -> ChronologyEntry:
     """Apply one action: check state, permission and guards, move the case, log it."""
     if expected_version is not None and expected_version != case.version:
@@ -467,4 +473,5 @@ def apply(
         target=target,
         note=note,
         details=entry_details,
+        corrects=corrects,
     )

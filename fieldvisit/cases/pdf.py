@@ -50,6 +50,12 @@ def chronology_pdf(session: Session, case: Case) -> bytes:
         "entries": entries,
         "entry_photos": photos,
         "entry_attachments": attachments_of_entries(session, entries),
+        "seq_of": {entry.id: entry.seq for entry in entries},
+        "corrected_by": {
+            entry.corrects_id: [c.seq for c in entries if c.corrects_id == entry.corrects_id]
+            for entry in entries
+            if entry.corrects_id is not None
+        },
         "images": images,
         "school_day": calendar.school_day_number(case.first_day_of_absence, today_in_uk()),
         "referral_day": referral_day_for(case),

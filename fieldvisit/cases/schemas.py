@@ -142,6 +142,14 @@ class TickSchema(CaseFormSchema):
     note = fields.String(validate=NOTE, load_default="")
 
 
+class CorrectionSchema(CaseFormSchema):
+    correction = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, error="Write what the correct record is"), NOTE],
+        error_messages={"required": "Write what the correct record is"},
+    )
+
+
 class UntickSchema(CaseFormSchema):
     reason = fields.String(
         required=True,

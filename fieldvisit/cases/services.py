@@ -28,7 +28,7 @@ from fieldvisit.cases.models import (
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core import mail
-from fieldvisit.core.dates import format_date, today_in_uk, utcnow
+from fieldvisit.core.dates import format_date, format_datetime, today_in_uk, utcnow
 from fieldvisit.core.errors import CaseChanged, NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Permission
 from fieldvisit.pupils.models import AgencyWorker, Pupil
@@ -373,6 +373,38 @@ def untick_checklist_item(
         note=reason.strip(),
         details=details,
         expected_version=expected_version,
+    )
+
+
+def correct_entry(
+    session: Session,
+    user: User,
+    case: Case,
+    entry_id: int,
+    *,
+    correction: str,
+    expected_version: int | None = None,
+) -> ChronologyEntry:
+    """Correct a chronology entry by a new one that points at it; nothing is rewritten, and
+    both show, the corrected one marked as such."""
+    entry = session.get(ChronologyEntry, entry_id)
+    if entry is None or entry.case_id != case.id:
+        raise NotFound("That chronology entry is not on this case.")
+    if not correction.strip():
+        message = "Write what the correct record is"
+        raise ValidationFailed(message, fields={"correction": [message]})
+    return apply(
+        session,
+        case,
+        Action.CORRECT_ENTRY,
+        user,
+        summary=f"Correction to the entry of {format_datetime(entry.occurred_at)}: {entry.summary}"[
+            :500
+        ],
+        note=correction.strip(),
+        details={"corrects_seq": entry.seq},
+        expected_version=expected_version,
+        corrects=entry,
     )
 
 

@@ -12,6 +12,7 @@ from fieldvisit.cases.views import (  # noqa: E402,F401 - each module adds its r
     chronology,
     concern,
     contacts,
+    corrections,
     dashboard,
     open_case,
     pupils,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -53,6 +54,7 @@ ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
 IN_PAGE = {
     Action.TICK_CHECKLIST: "#checklist",
     Action.UNTICK_CHECKLIST: "#checklist",
+    Action.CORRECT_ENTRY: "#chronology",
     Action.RECORD_NO_CONTACT: "#no-contact",
 }
 
@@ -112,6 +114,15 @@ def _grouped(statuses: list[ActionStatus]) -> dict[str, list[ActionStatus]]:
     }
 
 
+def _corrections(entries: Sequence[ChronologyEntry]) -> dict[int, list[ChronologyEntry]]:
+    """Map each corrected entry's id to the entries that correct it."""
+    corrected: dict[int, list[ChronologyEntry]] = {}
+    for entry in entries:
+        if entry.corrects_id is not None:
+            corrected.setdefault(entry.corrects_id, []).append(entry)
+    return corrected
+
+
 @bp.get("/cases/<int:case_id>")
 @login_required
 def show(case_id: int) -> Any:
@@ -140,6 +151,8 @@ def show(case_id: int) -> Any:
         action_url=action_url,
         checklist=checklist_rows(case, calendar, clock["school_day"]),
         can_tick=any(s.action == Action.TICK_CHECKLIST for s in statuses),
+        can_correct=any(s.action == Action.CORRECT_ENTRY for s in statuses),
+        corrected_by=_corrections(entries),
         can_raise_concern=any(s.action == Action.RAISE_CONCERN for s in statuses),
         vulnerability=services.describe_vulnerability(case),
         social_worker=services.social_worker_of(case.pupil),
