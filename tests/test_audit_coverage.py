@@ -39,7 +39,7 @@ from fieldvisit.outcomes.uploads import check_notice
 from fieldvisit.outcomes.views import KINDS as OUTCOME_KINDS
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.referrals.models import Referral
-from fieldvisit.visits.models import VisitPhoto
+from fieldvisit.visits.models import VisitAssignment, VisitPhoto
 from tests.conftest import sign_in
 
 NO_CHILD_DATA = {
@@ -97,6 +97,9 @@ def _candidates(session: Session, rule: Rule) -> list[dict[str, Any]]:
         return _one(
             select(ChronologyEntry.case_id, entry_id).order_by(entry_id).limit(200), session
         )
+    if names == {"case_id", "assignment_id"}:
+        assignment_id = VisitAssignment.id.label("assignment_id")
+        return _one(select(VisitAssignment.case_id, assignment_id), session)
     if names == {"case_id", "letter_id"}:
         return _one(select(Letter.case_id, Letter.id.label("letter_id")), session)
     if names == {"case_id", "attachment_id"}:

@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     UNTICK_CHECKLIST = "untick_checklist"
     CORRECT_ENTRY = "correct_entry"
     ASSIGN_VISIT = "assign_visit"
+    CANCEL_VISIT = "cancel_visit"
     CHILD_RETURNED = "child_returned"
     ATTENDING_OTHER_SCHOOL = "attending_other_school"
     ELECTIVE_HOME_EDUCATION = "elective_home_education"
@@ -67,6 +68,7 @@ ACTION_LABELS = {
     Action.UNTICK_CHECKLIST: "Untick a checklist item ticked by mistake",
     Action.CORRECT_ENTRY: "Correct a chronology entry",
     Action.ASSIGN_VISIT: "Assign a home visit",
+    Action.CANCEL_VISIT: "Cancel or reassign a home visit",
     Action.CHILD_RETURNED: "Child returned to school",
     Action.ATTENDING_OTHER_SCHOOL: "Attending another school",
     Action.ELECTIVE_HOME_EDUCATION: "Elective home education",
@@ -314,6 +316,7 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     # A tick made by mistake is taken back with a reason; both stay in the chronology.
     stay(Action.UNTICK_CHECKLIST, ACTIVE, SCHOOL)
     stay(Action.ASSIGN_VISIT, OPEN, frozenset({P.VISITS_ASSIGN}))
+    stay(Action.CANCEL_VISIT, ACTIVE, frozenset({P.VISITS_ASSIGN}))
     stay(Action.TRIAGE, (S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES), SCHOOL)
     stay(Action.LOG_ENQUIRY, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), SCHOOL_OR_LA)
     stay(Action.REASSIGN_LAAO, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), LA)

@@ -148,6 +148,10 @@ class VisitAssignment(Base):
     # When the visit was made: the officer sees the case for a few days more (cases/access.py).
     done_at: Mapped[datetime | None]
     instructions: Mapped[str] = mapped_column(Text, default="")
+    # Cancelled (or moved to another officer): the phone drops it at its next contact, but a
+    # visit it recorded before this moment is still taken in (visits/sync.py).
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     officer: Mapped[User] = relationship(foreign_keys=[officer_id])
 

@@ -235,3 +235,16 @@ class AssignVisitFormSchema(Schema):
         error_messages={"invalid": "Enter a real date, for example 14 9 2026."},
     )
     instructions = Text(load_default="", validate=validate.Length(max=2000))
+
+
+class CancelAssignmentSchema(Schema):
+    expected_version = fields.Integer(load_default=None)
+    reason = Text(
+        required=True,
+        validate=validate.Length(min=1, max=2000, error="Say why the visit is cancelled or moved"),
+        error_messages={"required": "Say why the visit is cancelled or moved"},
+    )
+    # Blank: cancel only; an officer's id: move the visit to them.
+    reassign_to = fields.Integer(
+        load_default=None, allow_none=True, error_messages={"invalid": "Select an officer."}
+    )

@@ -13,8 +13,9 @@ from fieldvisit.cases.access import cases_for
 from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import Case
 from fieldvisit.core import mail
+from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
-from fieldvisit.core.errors import ValidationFailed
+from fieldvisit.core.errors import NotFound, ValidationFailed
 from fieldvisit.core.permissions import Role
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment
 
@@ -80,6 +81,71 @@ def assign_visit(
         f"See your visits: {link}\nOr open the phone app to download them for offline use.",
     )
     return assignment
+
+
+def cancel_assignment(
+    session: Session,
+    user: User,
+    case: Case,
+    assignment_id: int,
+    *,
+    reason: str,
+    reassign_to: int | None = None,
+    expected_version: int | None = None,
+) -> VisitAssignment | None:
+    """Cancel an open visit assignment, or move it to another officer; return the new one.
+
+    The officer's phone drops the visit at its next contact; a visit it recorded before now
+    still arrives and is kept. Both officers are told by email, without the child's name.
+    """
+    assignment = session.get(VisitAssignment, assignment_id)
+    if assignment is None or assignment.case_id != case.id:
+        raise NotFound("That visit assignment is not on this case.")
+    if assignment.status != AssignmentStatus.OPEN:
+        raise ValidationFailed("That visit has already been made or cancelled.")
+    if not reason.strip():
+        message = "Say why the visit is cancelled or moved"
+        raise ValidationFailed(message, fields={"reason": [message]})
+    new_officer = None
+    if reassign_to is not None:
+        new_officer = next((o for o in officers_for(session, case) if o.id == reassign_to), None)
+        if new_officer is None or new_officer.id == assignment.officer_id:
+            message = "Select another officer who can visit for this school."
+            raise ValidationFailed(message, fields={"reassign_to": [message]})
+    old = assignment.officer
+    moved = f", moved to {new_officer.name}" if new_officer else ""
+    apply(
+        session,
+        case,
+        Action.CANCEL_VISIT,
+        user,
+        summary=f"Home visit assigned to {old.name} cancelled{moved}",
+        note=reason.strip(),
+        details={"assignment_id": assignment.id, "officer_id": old.id},
+        expected_version=expected_version,
+    )
+    assignment.status = AssignmentStatus.CANCELLED
+    assignment.cancelled_at, assignment.cancelled_by_id = utcnow(), user.id
+    mail.queue(
+        session,
+        "visit_cancelled",
+        [mail.Recipient("officer", old.email)],
+        "A home visit assigned to you has been cancelled",
+        f"{user.name} has cancelled the home visit for case {case.reference}. Your phone "
+        "removes it at its next contact; a visit you have already recorded is still sent "
+        f"and kept.\n\nSee your visits: {mail.link('visits.index')}",
+    )
+    audit(session, user.id, "cancel", "visit_assignment", assignment.id)
+    if new_officer is None:
+        return None
+    return assign_visit(
+        session,
+        user,
+        case,
+        officer_id=new_officer.id,
+        due_on=assignment.due_on,
+        instructions=assignment.instructions,
+    )
 
 
 def assigned_visits(session: Session, officer: User) -> list[dict[str, Any]]:

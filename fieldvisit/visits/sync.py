@@ -111,6 +111,44 @@ def _case_not_open(case: Case) -> CaseNotOpen:
     )
 
 
+def _cancelled_after_visit(
+    session: Session, officer: User, valid: list[dict[str, Any]], seen: dict[int, Case]
+) -> tuple[dict[int, Case], set[uuid.UUID]]:
+    """Find the visits the officer made before their assignment was cancelled or moved: they
+    no longer see the case, but a visit recorded at the door before then is still taken in.
+
+    Return those visits' cases and their client UUIDs.
+    """
+    late = [d for d in valid if d["case_id"] not in seen]
+    if not late:
+        return {}, set()
+    cancelled: dict[int, list[datetime]] = {}
+    for assignment in session.scalars(
+        select(VisitAssignment).where(
+            VisitAssignment.officer_id == officer.id,
+            VisitAssignment.status == AssignmentStatus.CANCELLED,
+            VisitAssignment.cancelled_at.is_not(None),
+            VisitAssignment.case_id.in_({d["case_id"] for d in late}),
+        )
+    ):
+        assert assignment.cancelled_at is not None
+        cancelled.setdefault(assignment.case_id, []).append(_aware(assignment.cancelled_at))
+    made_before = {
+        d["client_uuid"]
+        for d in late
+        if any(_aware(d["arrived_at"]) <= at for at in cancelled.get(d["case_id"], []))
+    }
+    ids = {d["case_id"] for d in late if d["client_uuid"] in made_before}
+    if not ids:
+        return {}, set()
+    cases = session.scalars(select(Case).where(Case.id.in_(ids)).options(joinedload(Case.pupil)))
+    return {c.id: c for c in cases.unique()}, made_before
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class BatchRace(DomainError):
     code = "try_again"
     status = 409
@@ -145,6 +183,7 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             .options(joinedload(Case.pupil))
         ).unique()
     }
+    late_cases, made_before = _cancelled_after_visit(session, officer, valid, cases)
     letters = _letters_named(session, valid)
     answers: list[tuple[str, HomeVisit] | DomainError] = []
     created: list[HomeVisit] = []
@@ -154,7 +193,10 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             answers.append(error)
         elif (visit := stored.get(data["client_uuid"])) is not None:
             answers.append(("duplicate", visit) if _same(visit, officer, data) else _conflict())
-        elif (case := cases.get(data["case_id"])) is None:
+        elif (
+            case := cases.get(data["case_id"])
+            or (late_cases.get(data["case_id"]) if data["client_uuid"] in made_before else None)
+        ) is None:
             answers.append(
                 ValidationFailed(
                     "There is no case with that number that you can see: ask the school "
@@ -183,7 +225,7 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
             raise BatchRace(
                 "Some of these visits arrived twice at the same moment. Send them again."
             ) from None
-        _into_cases(session, officer, {c.id: c for c in cases.values()}, created)
+        _into_cases(session, officer, {**late_cases, **cases}, created)
     received = received_photos(session, uuids, officer.id)
     results = []
     for index, answer in enumerate(answers):

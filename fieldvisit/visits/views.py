@@ -16,7 +16,7 @@ from fieldvisit.cases.engine import TRANSITIONS, Action
 from fieldvisit.cases.models import Case
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import NotFound, ValidationFailed
+from fieldvisit.core.errors import DomainError, NotFound, ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.storage import storage
@@ -24,7 +24,7 @@ from fieldvisit.core.web import commit
 from fieldvisit.visits import services
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment, VisitPhoto
 from fieldvisit.visits.photos import photos_of
-from fieldvisit.visits.schemas import SHA256_HEX, AssignVisitFormSchema
+from fieldvisit.visits.schemas import SHA256_HEX, AssignVisitFormSchema, CancelAssignmentSchema
 
 bp = Blueprint("visits", __name__)
 
@@ -44,6 +44,7 @@ class VisitPanel:
     assignments: list[VisitAssignment]
     officers: list[User] = field(default_factory=list)
     can_assign: bool = False
+    can_cancel: bool = False
 
 
 @bp.app_template_global()
@@ -64,7 +65,11 @@ def visit_panel(case: Case) -> VisitPanel:
         and (case.state, Action.ASSIGN_VISIT) in TRANSITIONS
     )
     officers = services.officers_for(session, case) if can_assign else []
-    return VisitPanel(rows, list(assignments), officers, can_assign)
+    can_cancel = (
+        current_user.can(Permission.VISITS_ASSIGN)
+        and (case.state, Action.CANCEL_VISIT) in TRANSITIONS
+    )
+    return VisitPanel(rows, list(assignments), officers, can_assign, can_cancel)
 
 
 @bp.get("/visits/")
@@ -112,6 +117,53 @@ def assign(case_id: int) -> Any:
         error_list=error_list(errors),
         assign_values=result.raw,
     ), 400
+
+
+@bp.route("/cases/<int:case_id>/visits/<int:assignment_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(case_id: int, assignment_id: int) -> Any:
+    """Cancel a visit assignment or move it to another officer, after saying why."""
+    case = get_case(db.session, current_user, case_id)
+    if not current_user.can(Permission.VISITS_ASSIGN):
+        abort(403, "Your role does not allow cancelling home visits.")
+    assignment = db.session.get(VisitAssignment, assignment_id)
+    if assignment is None or assignment.case_id != case.id:
+        raise NotFound("That visit assignment is not on this case.")
+    values: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(CancelAssignmentSchema(), request.form)
+        values, errors = result.raw, result.errors
+        if result.ok:
+            assert result.data is not None
+            try:
+                moved = services.cancel_assignment(
+                    db.session, current_user, case, assignment.id, **result.data
+                )
+            except DomainError as error:
+                db.session.rollback()
+                errors = error.fields or {"reason": [error.message]}
+            else:
+                commit()
+                flash(
+                    f"Home visit moved to {moved.officer.name}."
+                    if moved
+                    else "Home visit cancelled.",
+                    "success",
+                )
+                return redirect(url_for("cases.show", case_id=case.id, _anchor="visits-heading"))
+    audit(db.session, current_user.id, "view", "case", case.id)
+    commit()
+    officers = services.officers_for(db.session, case)
+    return render_template(
+        "visits/cancel.html",
+        case=case,
+        assignment=assignment,
+        officer_options=[(o.id, o.name) for o in officers if o.id != assignment.officer_id],
+        values=values,
+        errors=errors,
+        error_list=error_list(errors),
+    ), (400 if errors else 200)
 
 
 def _photo(visit_uuid: uuid.UUID, sha256: str) -> VisitPhoto:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.models import CaseState
 from fieldvisit.chronology.models import Method
-from fieldvisit.core.dates import format_date, today_in_uk, utcnow
+from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.letters import services
 from fieldvisit.letters.models import Letter
@@ -51,7 +51,10 @@ def test_the_final_letter_names_only_the_attempts_recorded(
     reference = case_letter(session, world, case)
     client.post("/logout")
     signed_in(world.officer)
-    assert send(client, visit_item(case, letter_reference=reference)).status_code == 200
+    arrived = utcnow() - timedelta(minutes=1)  # the visit's day, even just after midnight
+    visit = visit_item(case, letter_reference=reference, arrived_at=arrived.isoformat())
+    assert send(client, visit).status_code == 200
+    visited = format_date(uk_date(arrived))
     client.post("/logout")
     school = signed_in(world.school_user)
     assert _make(school, case, "final").status_code == 302
@@ -62,7 +65,7 @@ def test_the_final_letter_names_only_the_attempts_recorded(
     # The first final letter went by post, so it counts as writing to the family.
     assert (
         f"To reach you, we phoned you on {today}; we wrote to you on {today}; "
-        f"we called at your home on {today} and left a letter." in text
+        f"we called at your home on {visited} and left a letter." in text
     )
 
 

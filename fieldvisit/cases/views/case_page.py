@@ -34,6 +34,7 @@ ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
     Action.TRIAGE: ("cases.triage", {}),
     Action.RAISE_CONCERN: ("cases.concern", {}),
     Action.ASSIGN_VISIT: ("visits.case_visits", {}),
+    Action.CANCEL_VISIT: ("visits.case_visits", {}),
     Action.INFORM_SOCIAL_WORKER: ("cases.safeguarding_step", {"step": "social-worker"}),
     Action.REQUEST_POLICE_CHECK: ("cases.safeguarding_step", {"step": "police"}),
     Action.CHILD_RETURNED: ("outcomes.record", {"kind": "returned"}),

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1b067d2e9d27
+Revision ID: 2e33d2366697
 Revises:
-Create Date: 2026-12-03 23:18:50.310349
+Create Date: 2026-12-04 00:24:28.052261
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "1b067d2e9d27"
+revision: str = "2e33d2366697"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -738,8 +738,15 @@ def upgrade() -> None:
         ),
         sa.Column("done_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("instructions", sa.Text(), nullable=False),
+        sa.Column("cancelled_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["assigned_by_id"], ["users.id"], name=op.f("fk_visit_assignments_assigned_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["cancelled_by_id"],
+            ["users.id"],
+            name=op.f("fk_visit_assignments_cancelled_by_id_users"),
         ),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_visit_assignments_case_id_cases")
