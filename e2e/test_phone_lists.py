@@ -55,6 +55,15 @@ def test_each_role_lands_home_and_its_lists_are_cards_at_360_px(
             assert cell["visible"] and cell["inCard"], (path, cell)
         axe_check(page)
     if email.startswith("admin"):
+        # The audit log searched by person and date range, and the search kept on the page.
+        page.goto("/admin/audit")
+        page.get_by_label("Person").fill("laao")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_text("match the filters")).to_be_visible()
+        expect(page.get_by_label("Person")).to_have_value("laao")
+        expect(page.get_by_role("link", name="Download these as CSV")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        axe_check(page)
         # A term is changed on its own page and removed only after "Are you sure".
         page.goto("/admin/calendar")
         page.get_by_role("link", name="Change").first.click()

@@ -65,6 +65,7 @@ NO_CHILD_DATA = {
     "admin.edit_closure": "a closure's date",
     "admin.remove_closure": "asks before removing a closure",
     "admin.audit_log": "the audit log holds ids and actions, never names",
+    "admin.audit_export": "the audit log as CSV; the export itself is audited",
     "admin.emails": "queued emails by kind and recipient role, never their text",
     "letters.wording_index": "the LA's letter wordings",
     "letters.wording_edit": "a letter wording, previewed on a made-up child",

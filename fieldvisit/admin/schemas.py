@@ -219,3 +219,24 @@ class ClosureSchema(Schema):
     )
     reason = fields.String(load_default="INSET day", validate=validate.Length(max=100))
     school_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class AuditFilterSchema(Schema):
+    """The audit log's filters, from the address (no child's data is ever in them)."""
+
+    who = fields.String(load_default="", validate=validate.Length(max=100))
+    action = fields.String(load_default="", validate=validate.Length(max=50))
+    object_type = fields.String(load_default="", validate=validate.Length(max=50))
+    object_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=2**31 - 1, error="Enter a record number."),
+        error_messages={"invalid": "Enter a record number, like 42."},
+    )
+    user_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    since = fields.Date(load_default=None, error_messages={"invalid": "Enter a real date."})
+    until = fields.Date(load_default=None, error_messages={"invalid": "Enter a real date."})
+
+    @validates_schema
+    def _in_order(self, data: dict, **_: object) -> None:
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise ValidationError("The end date must be on or after the start date.", "until")

@@ -17,11 +17,9 @@ from fieldvisit.admin.schemas import (
     SettingsSchema,
     UserSchema,
 )
-from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import FormResult, error_list, load_form
-from fieldvisit.core.listing import list_query
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 from fieldvisit.core.permissions import Permission, Role
 from fieldvisit.core.web import commit, permission_required
@@ -30,7 +28,6 @@ from fieldvisit.schools.services import current_la
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-AUDIT_PAGE = 100
 EMAILS_SHOWN = 200
 
 
@@ -199,38 +196,6 @@ def settings() -> Any:
     return _page("admin/settings.html", values=values, errors=errors, la=la)
 
 
-@bp.get("/audit")
-@permission_required(Permission.ADMIN_AUDIT)
-def audit_log() -> Any:
-    listed = list_query(ids=("user_id", "object_id"))
-    page = listed["page"]
-    query = select(AuditEvent)
-    filters = {
-        "user_id": listed["user_id"],
-        "object_type": request.args.get("object_type") or None,
-        "object_id": listed["object_id"],
-    }
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(AuditEvent, name) == value)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    events = db.session.scalars(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(AUDIT_PAGE)
-        .offset((page - 1) * AUDIT_PAGE)
-    ).all()
-    emails = dict(db.session.execute(select(User.id, User.email)).all())
-    return render_template(
-        "admin/audit.html",
-        events=events,
-        emails=emails,
-        page=page,
-        pages=max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1),
-        filters=filters,
-        total=total,
-    )
-
-
 @bp.get("/emails")
 @permission_required(Permission.ADMIN_MAIL)
 def emails() -> Any:
@@ -280,5 +245,5 @@ def retry_email(email_id: int) -> Any:
     return redirect(url_for("admin.emails"))
 
 
-# The calendar's pages attach to this blueprint from their own module.
-from fieldvisit.admin import calendar_views  # noqa: E402, F401
+# The calendar's and the audit log's pages attach to this blueprint from their own modules.
+from fieldvisit.admin import audit_views, calendar_views  # noqa: E402, F401
