@@ -110,7 +110,9 @@ def test_a_visit_recorded_offline_reaches_the_case_and_unlocks_the_referral(
     page.goto(f"/cases/{case_id}")
     expect(page.locator(".fv-actions")).to_contain_text("Submit the CME referral")
     expect(page.locator("#blocked-actions li", has_text="Submit the CME referral")).to_have_count(0)
-    expect(page.locator(".moj-timeline")).to_contain_text("The family moved out last weekend.")
+    expect(page.locator(".moj-timeline").first).to_contain_text(
+        "The family moved out last weekend."
+    )
     school.close()
 
 

@@ -151,7 +151,9 @@ def test_school_journey(page: Page, axe_check, tmp_path: Path, screen: str) -> N
     expect(locked).to_contain_text("Submit the CME referral")
     expect(locked).to_contain_text("A CME referral needs a completed home visit")
     expect(locked).to_contain_text("Unlocks on")
-    timeline = page.locator(".moj-timeline")
+    if page.locator("#older-entries").count():  # older entries are folded: open them
+        page.locator("#older-entries summary").click()
+    timeline = page.locator("main")
     expect(timeline).to_contain_text("Phone contact attempt (Kemi Journey): no contact")
     expect(timeline).to_contain_text("Triaged as vulnerable")
     expect(timeline).to_contain_text("Rang every number on file.")

@@ -57,6 +57,8 @@ class OpenInvolvement(Protocol):
 officer_has_visit: Question[Callable[[Any, int, datetime], Any]] = Question("officer_has_visit")
 # visits: the case has a completed home visit (HomeVisit.completed).
 completed_home_visit: Question[Callable[[Any], Any]] = Question("completed_home_visit")
+# visits: the case has an open visit assignment or a completed home visit.
+visit_arranged: Question[Callable[[Any], Any]] = Question("visit_arranged")
 # visits: by chronology entry id, the photos taken at the visits among `entries`.
 entry_photos: Question[Callable[[Session, Sequence[Any]], dict[int, Any]]] = Question(
     "entry_photos"

@@ -181,6 +181,14 @@ def _completed_home_visit(case_id: Any) -> Any:
     return exists().where(HomeVisit.case_id == case_id, HomeVisit.completed)
 
 
+@facts.visit_arranged.answered_by
+def _visit_arranged(case_id: Any) -> Any:
+    assigned = exists().where(
+        VisitAssignment.case_id == case_id, VisitAssignment.status == AssignmentStatus.OPEN
+    )
+    return or_(assigned, _completed_home_visit(case_id))
+
+
 @facts.officer_has_visit.answered_by
 def _officer_has_visit(case_id: Any, officer_id: int, since: datetime) -> Any:
     return exists().where(

@@ -17,6 +17,7 @@ from fieldvisit.cases.access import get_case
 from fieldvisit.cases.checklist import is_overdue, referral_day_for
 from fieldvisit.cases.engine import Action, ActionStatus, actions_for
 from fieldvisit.cases.models import Case
+from fieldvisit.cases.primary import Lead, lead_for
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.common import form_errors, require, save
 from fieldvisit.chronology.attachments import attachments_of_entries
@@ -51,6 +52,8 @@ ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
     Action.AGREE_REMOVAL: ("referrals.involvement", {"_anchor": "removal"}),
     Action.RECORD_REMOVAL: ("referrals.involvement", {"_anchor": "removal"}),
 }
+# The chronology shows this many entries, newest first; the rest open under "Show all".
+RECENT_ENTRIES = 5
 # Shown in their own part of the page rather than as a link.
 IN_PAGE = {
     Action.TICK_CHECKLIST: "#checklist",
@@ -108,9 +111,25 @@ def _clock(case: Case, calendar: Any, today: date) -> dict[str, Any]:
     }
 
 
-def _grouped(statuses: list[ActionStatus]) -> dict[str, list[ActionStatus]]:
+# Offered where their object is (a tick, an entry, an assignment) or as the page's own red
+# button, so not listed again among the actions.
+IN_CONTEXT = frozenset(
+    {
+        Action.UNTICK_CHECKLIST,
+        Action.CORRECT_ENTRY,
+        Action.CANCEL_VISIT,
+        Action.RAISE_CONCERN,
+    }
+)
+
+
+def _grouped(statuses: list[ActionStatus], lead: Lead | None) -> dict[str, list[ActionStatus]]:
+    """The actions besides the lead: the others the user may take, and the locked ones."""
+    led = lead.action if lead else None
     return {
-        "allowed": [s for s in statuses if s.allowed],
+        "allowed": [
+            s for s in statuses if s.allowed and s.action != led and s.action not in IN_CONTEXT
+        ],
         "blocked": [s for s in statuses if not s.allowed],
     }
 
@@ -138,6 +157,13 @@ def show(case_id: int) -> Any:
     calendar = calendar_for(db.session, case.school)
     clock = _clock(case, calendar, today)
     statuses = actions_for(db.session, case, current_user, today)
+    checklist = checklist_rows(case, calendar, clock["school_day"])
+    lead = lead_for(
+        case.state,
+        statuses,
+        overdue_items=[row.item for row in checklist if row.overdue],
+        visit_arranged=bool(db.session.scalar(select(facts.visit_arranged.ask(case.id)))),
+    )
     audit(db.session, current_user.id, "view", "case", case.id)
     commit()
     return render_template(
@@ -148,9 +174,11 @@ def show(case_id: int) -> Any:
         entry_photos=facts.entry_photos.ask(db.session, entries),
         entry_attachments=attachments_of_entries(db.session, entries),
         statuses=statuses,
-        grouped=_grouped(statuses),
+        grouped=_grouped(statuses, lead),
+        lead=lead,
+        recent=RECENT_ENTRIES,
         action_url=action_url,
-        checklist=checklist_rows(case, calendar, clock["school_day"]),
+        checklist=checklist,
         can_tick=any(s.action == Action.TICK_CHECKLIST for s in statuses),
         can_correct=any(s.action == Action.CORRECT_ENTRY for s in statuses),
         corrected_by=_corrections(entries),
