@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from fieldvisit.config import load_settings
+from fieldvisit.core import observe
 from fieldvisit.core.paths import PACKAGE_DIR, find_folder
 
 
@@ -30,7 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    observe.configure_logging(settings["LOG_FORMAT"])
     for noisy in ("alembic.runtime.plugins", "alembic.autogenerate", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)  # registered first, so it runs last, on the finished answer
     static.init_app(app)
     web.init_app(app)
+    observe.init_app(app)
     _register_blueprints(app)
     return app
 

@@ -51,6 +51,10 @@ def default_settings() -> dict[str, Any]:
         # The CTF version written in files fieldvisit makes: DfE publishes one a year, valid from
         # September. Set it to the version the schools' systems import.
         "CTF_VERSION": "26.0",
+        # Logs: one JSON object a line with the request id ("json"), or plain lines ("text").
+        "LOG_FORMAT": "json",
+        # GET /metrics (Prometheus) answers only with "Authorization: Bearer <this>"; unset: 404.
+        "METRICS_TOKEN": None,
     }
 
 

@@ -45,6 +45,7 @@ POLICY: dict[str, object] = {
     "pwa.service_worker": (PUBLIC, "the phone app's service worker"),
     "api.openapi": (PUBLIC, "the API's description"),
     "api.session": (PUBLIC, "says whether the phone is signed in, and as whom"),
+    "observe_metrics": (PUBLIC, "Prometheus counts, only with the metrics token (404 without)"),
     "accounts.logout": ANYONE,
     "account.*": ANYONE,
     "cases.index": ANYONE,  # each role's home

@@ -45,6 +45,7 @@ from tests.conftest import sign_in
 NO_CHILD_DATA = {
     "static": "the app's own files",
     "health.healthz": "the service's health",
+    "observe_metrics": "counts by endpoint and state, never a record",
     "accounts.login": "the sign-in form",
     "accounts.second_factor": "the authenticator code form",
     "account.account": "the user's own account",

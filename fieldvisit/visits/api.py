@@ -21,6 +21,7 @@ from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotAllowed, NotFound
+from fieldvisit.core.observe import SYNC_ITEMS
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.web import commit
 from fieldvisit.visits import services, sync
@@ -85,6 +86,8 @@ def batch() -> Any:
     officer = current_user._get_current_object()
     results = sync.receive_batch(db.session, officer, envelope["visits"])
     commit()
+    for result in results:
+        SYNC_ITEMS.labels(result["status"]).inc()
     return jsonify(BatchResultSchema().dump({"results": results}))
 
 

@@ -13,6 +13,7 @@ def test_once_the_app_is_made_every_question_the_case_rules_ask_is_answered(app)
         "officer_has_visit",
         "open_involvement",
         "referred",
+        "visit_arranged",
     ]
     assert all(callable(q.ask) for q in questions)
 
