@@ -47,7 +47,9 @@ node_modules/.stamp-npm: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-$(VENDOR_BUILT): node_modules/.stamp-npm scripts/build_assets.py | $(BIN)/python
+# The stylesheets are purged to the classes the app writes: rebuild when its markup changes.
+MARKUP := $(shell find templates fieldvisit -path fieldvisit/static/vendor -prune -o \( -name '*.html' -o -name '*.js' -o -name '*.py' \) -print)
+$(VENDOR_BUILT): node_modules/.stamp-npm scripts/build_assets.py scripts/purge_css.py $(MARKUP) | $(BIN)/python
 	$(BIN)/python scripts/build_assets.py
 
 assets: $(VENDOR_BUILT)

@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from purge_css import purge, used_names
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 VENDOR = ROOT / "fieldvisit" / "static" / "vendor"
@@ -58,9 +60,26 @@ def copy_text(source: Path, target: Path, transform=None) -> None:
     target.write_text(text, encoding="utf-8")
 
 
-def copy_stylesheet(source: Path, target: Path) -> None:
-    """Copy a restyled stylesheet and the asset files it points at."""
+# Where the office pages and the phone app write or set classes. The office pages load the
+# packages' scripts, which set classes at run time; the phone app loads none of them.
+OFFICE_MARKUP = (
+    ROOT / "templates",
+    ROOT / "fieldvisit",
+    GOVUK / "govuk-frontend.min.js",
+    MOJ / "moj-frontend.min.js",
+)
+APP_MARKUP = (
+    ROOT / "templates" / "visits" / "app.html",
+    ROOT / "templates" / "visits" / "sw.js",
+    ROOT / "fieldvisit" / "static" / "pwa",
+)
+
+
+def copy_stylesheet(source: Path, target: Path, markup: tuple[Path, ...] = OFFICE_MARKUP) -> None:
+    """Copy a restyled stylesheet, purged of what the markup never uses, and its asset files."""
     copy_text(source, target, restyle_css)
+    words, prefixes = used_names(markup, skip=[VENDOR])
+    target.write_text(purge(target.read_text(encoding="utf-8"), words, prefixes), encoding="utf-8")
     for name in sorted(set(ASSET_URL.findall(target.read_text(encoding="utf-8")))):
         (target.parent / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source.parent / name, target.parent / name)
@@ -83,6 +102,10 @@ def build(out: Path) -> None:
     """Write every vendored file under out."""
     govuk = out / "govuk-frontend"
     copy_stylesheet(GOVUK / "govuk-frontend.min.css", govuk / "govuk-frontend.min.css")
+    # The phone app's own, smaller copy: its shell is precached on every officer's phone.
+    copy_stylesheet(
+        GOVUK / "govuk-frontend.min.css", govuk / "govuk-frontend.app.min.css", APP_MARKUP
+    )
     copy_text(GOVUK / "govuk-frontend.min.js", govuk / "govuk-frontend.min.js")
 
     moj = out / "moj-frontend"

@@ -15,7 +15,7 @@ bp = Blueprint("pwa", __name__, url_prefix="/app")
 # Static files the service worker precaches, with the page and manifest: the whole app
 # shell. The service worker never caches anything else (no API answer, no photo).
 SHELL_STATIC = (
-    "vendor/govuk-frontend/govuk-frontend.min.css",
+    "vendor/govuk-frontend/govuk-frontend.app.min.css",
     "pwa/app.css",
     "pwa/app.js",
     "pwa/record.js",

@@ -83,7 +83,7 @@ const LINK_WAIT_MS = 8000;
 const NOT_ON_PHONE = `<!doctype html><html lang="en-GB"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Letter not on this phone - fieldvisit</title>
-<link rel="stylesheet" href="{{ url_for('static', filename='vendor/govuk-frontend/govuk-frontend.min.css') }}">
+<link rel="stylesheet" href="{{ url_for('static', filename='vendor/govuk-frontend/govuk-frontend.app.min.css') }}">
 <body class="govuk-template__body"><main class="govuk-main-wrapper govuk-width-container" id="main-content">
 <h1 class="govuk-heading-l">This letter is not on this phone</h1>
 <p class="govuk-body">There is no connection, and the letter is not one of the visits downloaded to this phone.</p>
