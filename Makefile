@@ -71,7 +71,8 @@ setup-test: system $(VENV)/.stamp-test assets
 demo: setup
 	$(BIN)/fieldvisit db upgrade
 	$(BIN)/fieldvisit seed-demo
-	$(BIN)/fieldvisit serve --host $(HOST) --port $(PORT)
+	# Plain log lines for a person watching the terminal (production logs JSON).
+	FIELDVISIT_LOG_FORMAT=$${FIELDVISIT_LOG_FORMAT:-text} $(BIN)/fieldvisit serve --host $(HOST) --port $(PORT)
 
 # --- tests ------------------------------------------------------------------
 

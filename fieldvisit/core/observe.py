@@ -63,12 +63,13 @@ class JsonFormatter(logging.Formatter):
     EXTRAS = ("endpoint", "method", "status", "ms", "user_id")
 
     def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", "-")
         entry: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None),
+            "request_id": None if request_id == "-" else request_id,
         }
         entry.update({k: getattr(record, k) for k in self.EXTRAS if hasattr(record, k)})
         if record.exc_info:
@@ -81,7 +82,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = g.get("request_id") if has_request_context() else None
+            record.request_id = (g.get("request_id") if has_request_context() else None) or "-"
         return True
 
 
@@ -122,7 +123,11 @@ def init_app(app: Flask) -> None:
         LATENCY.labels(endpoint).observe(seconds)
         user_id = current_user.id if current_user and current_user.is_authenticated else None
         log.info(
-            "request",
+            "%s %s %s %.1f ms",
+            request.method,
+            endpoint,
+            response.status_code,
+            seconds * 1000,
             extra={
                 "endpoint": endpoint,
                 "method": request.method,
