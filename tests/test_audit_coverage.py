@@ -183,16 +183,22 @@ def _add_what_the_demo_lacks(session: Session) -> None:
             continue
 
 
-def test_every_page_that_shows_a_child_writes_an_audit_row(app, session):
+def demo_clients(app: Flask, session: Session, network: str) -> list[FlaskClient]:
+    """Load the demo with what it lacks, and sign every demo user in from their own address."""
     Seeder(session).run()
     _add_what_the_demo_lacks(session)
     session.commit()
     clients = []
     for n, user in enumerate(session.scalars(select(User).order_by(User.id))):
         client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"10.12.0.{n + 1}"
+        client.environ_base["REMOTE_ADDR"] = f"{network}.{n + 1}"
         assert sign_in(client, user, PASSWORD).status_code == 302
         clients.append(client)
+    return clients
+
+
+def test_every_page_that_shows_a_child_writes_an_audit_row(app, session):
+    clients = demo_clients(app, session, "10.12.0")
     routes = [r for r in app.url_map.iter_rules() if "GET" in (r.methods or ())]
     stale = set(NO_CHILD_DATA) - {r.endpoint for r in routes}
     assert not stale, f"declared but no longer routes: {sorted(stale)}"

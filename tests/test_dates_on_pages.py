@@ -10,13 +10,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from sqlalchemy import select
-
-from fieldvisit.accounts.models import User
-from fieldvisit.demo.data import PASSWORD
-from fieldvisit.demo.seeder import Seeder
-from tests.conftest import sign_in
-from tests.test_audit_coverage import NO_CHILD_DATA, _add_what_the_demo_lacks, _candidates
+from tests.test_audit_coverage import NO_CHILD_DATA, _candidates, demo_clients
 
 ISO_DATE = re.compile(r"\b(19|20)\d\d-[01]\d-[0-3]\d\b")
 # Files and data, not pages a person reads.
@@ -49,15 +43,7 @@ def _words(html: str) -> str:
 
 
 def test_no_page_shows_a_date_as_iso_text(app, session):
-    Seeder(session).run()
-    _add_what_the_demo_lacks(session)
-    session.commit()
-    clients = []
-    for n, user in enumerate(session.scalars(select(User).order_by(User.id))):
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"10.13.0.{n + 1}"
-        assert sign_in(client, user, PASSWORD).status_code == 302
-        clients.append(client)
+    clients = demo_clients(app, session, "10.13.0")
     iso = []
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or rule.endpoint.startswith(NOT_PAGES):

@@ -16,7 +16,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.admin.schemas import AuditFilterSchema
 from fieldvisit.admin.views import bp
 from fieldvisit.core.audit import AuditEvent, audit
-from fieldvisit.core.dates import UK_TIME, format_datetime
+from fieldvisit.core.dates import UK_TIME, format_datetime, today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.listing import list_query
@@ -136,7 +136,7 @@ def audit_export() -> Any:
         )
     audit(db.session, current_user.id, "export", "audit_log", None)
     commit()
-    stamp = date.today().isoformat()
+    stamp = today_in_uk().isoformat()
     return Response(
         out.getvalue(),
         mimetype="text/csv",

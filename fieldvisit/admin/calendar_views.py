@@ -105,8 +105,10 @@ def edit_term(term_id: int) -> Any:
         if done:
             return done
     return _page(
-        "admin/term_edit.html",
+        "admin/calendar_edit.html",
+        title=f"Change {term.name}",
         term=term,
+        remove_url=url_for("admin.remove_term", term_id=term.id),
         values=values,
         errors=errors,
         schools={s.id: s for s in _schools()},
@@ -179,8 +181,10 @@ def edit_closure(closure_id: int) -> Any:
         if done:
             return done
     return _page(
-        "admin/closure_edit.html",
+        "admin/calendar_edit.html",
+        title=f"Change the closure on {format_date(closure.on)}",
         closure=closure,
+        remove_url=url_for("admin.remove_closure", closure_id=closure.id),
         values=values,
         errors=errors,
         schools={s.id: s for s in _schools()},

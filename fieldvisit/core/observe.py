@@ -91,7 +91,8 @@ def configure_logging(log_format: str) -> None:
     root = logging.getLogger()
     if root.handlers:
         for handler in root.handlers:
-            handler.addFilter(RequestIdFilter())
+            if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+                handler.addFilter(RequestIdFilter())
         return
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
