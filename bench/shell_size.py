@@ -16,7 +16,7 @@ from fieldvisit import create_app  # noqa: E402
 from fieldvisit.visits.shell import shell_urls  # noqa: E402
 
 BUDGET = 150 * 1024
-AIM = 60 * 1024
+AIM = 35 * 1024
 
 
 def main() -> int:

@@ -210,8 +210,8 @@ def test_a_visit_the_server_refuses_is_kept_and_fixed_by_the_officer(
     # An older version of the app let an enquiry through without saying which neighbour.
     page.evaluate(
         """async () => {
-            const outbox = await import("/static/pwa/outbox.js");
-            const [assignment] = await (await import("/static/pwa/db.js")).allAssignments();
+            const outbox = await import("/static/vendor/pwa/outbox.js");
+            const [assignment] = await (await import("/static/vendor/pwa/db.js")).allAssignments();
             await outbox.save({ assignment, photos: [], payload: {
                 case_id: assignment.case_id,
                 arrived_at: new Date(Date.now() - 3600000).toISOString(),
@@ -248,7 +248,7 @@ def test_a_letters_qr_link_or_reference_opens_the_visit_with_that_letter(
     letter = {"reference": "FV-2026-000123", "title": "Sorry we missed you", "qr_token": "t0k-EN_1"}
     matches = page.evaluate(
         """async (letter) => {
-            const { matchLetter } = await import("/static/pwa/scan.js");
+            const { matchLetter } = await import("/static/vendor/pwa/scan.js");
             return [
                 `${location.origin}/l/${letter.qr_token}`, letter.reference, "https://x.test/l/other",
             ].map((value) => matchLetter(value, [letter])?.reference ?? null);
@@ -259,7 +259,7 @@ def test_a_letters_qr_link_or_reference_opens_the_visit_with_that_letter(
     # The letters domain fills each visit's letters; give the first visit one, as it would.
     page.evaluate(
         """async (letter) => {
-            const db = await import("/static/pwa/db.js");
+            const db = await import("/static/vendor/pwa/db.js");
             const visits = await db.allAssignments();
             visits[0].letters = [letter];
             await db.replaceAssignments(visits);
@@ -322,7 +322,7 @@ def test_a_qr_code_is_read_where_the_browser_has_no_barcode_detector(
     qrcode.make(link).save(image, "PNG")
     read = page.evaluate(
         """async (png) => {
-            const { qrDetector } = await import("/static/pwa/scan.js");
+            const { qrDetector } = await import("/static/vendor/pwa/scan.js");
             const detector = await qrDetector();
             const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
             const blob = new Blob([bytes], { type: "image/png" });

@@ -102,8 +102,8 @@ def test_a_big_visit_is_stopped_in_the_form_and_many_visits_all_arrive(
     count = limits["manifest_max_visits"] + 1
     page.evaluate(
         """async (count) => {
-            const outbox = await import("/static/pwa/outbox.js");
-            const db = await import("/static/pwa/db.js");
+            const outbox = await import("/static/vendor/pwa/outbox.js");
+            const db = await import("/static/vendor/pwa/db.js");
             const assignments = await db.allAssignments();
             const assignment = assignments[assignments.length - 1];
             const arrived = new Date(Date.now() - 3 * 3600_000).toISOString();
@@ -132,7 +132,7 @@ def test_a_big_visit_is_stopped_in_the_form_and_many_visits_all_arrive(
     )
     statuses = page.evaluate(
         """async () => {
-            const outbox = await import("/static/pwa/outbox.js");
+            const outbox = await import("/static/vendor/pwa/outbox.js");
             return (await outbox.all()).map((r) => r.status);
         }"""
     )
@@ -250,8 +250,8 @@ def test_a_disabled_officers_phone_forgets_the_children_and_keeps_the_visit(
         expect(page.locator("#visit-list .fv-card")).to_have_count(0)
         kept = page.evaluate(
             """async () => {
-                const outbox = await import("/static/pwa/outbox.js");
-                const db = await import("/static/pwa/db.js");
+                const outbox = await import("/static/vendor/pwa/outbox.js");
+                const db = await import("/static/vendor/pwa/db.js");
                 const records = await outbox.all();
                 return {
                     visits: records.map((r) => r.payload.notes),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -33,6 +34,8 @@ SOURCE_MAP = re.compile(r"\n?/[*/]# sourceMappingURL=\S+(?: \*/)?\s*$")
 ASSET_URL = re.compile(r"url\((assets/[^)?#]+)")
 RELATIVE_IMPORT = re.compile(r"""(?:\bfrom|\bimport)\s*["'](\.{1,2}/[^"']+)["']""")
 
+ESBUILD = NODE_MODULES / ".bin" / "esbuild"
+APP_SCRIPTS = ROOT / "fieldvisit" / "static" / "pwa"
 GOVUK = NODE_MODULES / "govuk-frontend" / "dist" / "govuk"
 MOJ = NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"
 IDB = NODE_MODULES / "idb" / "build"
@@ -98,6 +101,28 @@ def copy_module(entry: Path, source_root: Path, target_root: Path) -> None:
             pending.append(module.parent / name)
 
 
+def minify_modules(folder: Path) -> None:
+    """Minify every ES module in the folder in place, file by file (esbuild, no bundling: the
+    modules keep importing one another by path, and the syntax is left as written)."""
+    files = [str(path) for path in sorted(folder.rglob("*.js"))]
+    subprocess.run(
+        [str(ESBUILD), *files, "--minify", f"--outdir={folder}", f"--outbase={folder}"]
+        + ["--allow-overwrite", "--log-level=warning"],
+        check=True,
+    )
+
+
+def copy_app_scripts(out: Path) -> None:
+    """The phone app's own scripts, minified: they are precached on every officer's phone.
+    The source in fieldvisit/static/pwa/ is what people read, lint and change."""
+    for source in sorted(APP_SCRIPTS.glob("*.js")):
+        # From vendor/pwa/ the vendored idb is one folder up, not in a vendor/ of its own.
+        copy_text(
+            source, out / source.name, lambda text, _: text.replace("../vendor/idb/", "../idb/")
+        )
+    minify_modules(out)
+
+
 def build(out: Path) -> None:
     """Write every vendored file under out."""
     govuk = out / "govuk-frontend"
@@ -113,6 +138,8 @@ def build(out: Path) -> None:
     copy_text(MOJ / "moj-frontend.min.js", moj / "moj-frontend.min.js")
 
     copy_module(IDB / "index.js", IDB, out / "idb")
+    minify_modules(out / "idb")
+    copy_app_scripts(out / "pwa")
 
     scanner = out / "barcode-detector"
     copy_text(BARCODE_DETECTOR / "ponyfill.js", scanner / "ponyfill.js")
@@ -120,8 +147,8 @@ def build(out: Path) -> None:
 
 
 def main() -> None:
-    for package in (GOVUK, MOJ, IDB, BARCODE_DETECTOR, ZXING_READER):
-        if not package.is_dir():
+    for package in (GOVUK, MOJ, IDB, BARCODE_DETECTOR, ZXING_READER, ESBUILD):
+        if not package.exists():
             sys.exit(f"build_assets: {package} is missing; run `npm ci` first")
     VENDOR.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and swap it in, so a failed build leaves no half folder.

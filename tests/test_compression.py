@@ -65,7 +65,7 @@ def test_gzip_when_the_brotli_package_is_missing(client, monkeypatch):
     ("url", "mimetype"),
     [
         (CSS, "text/css"),
-        ("/static/pwa/app.js", "text/javascript"),
+        ("/static/vendor/pwa/app.js", "text/javascript"),
         ("/app/", "text/html"),
         ("/app/sw.js", "text/javascript"),
         ("/app/manifest.webmanifest", "application/manifest+json"),

@@ -29,16 +29,16 @@ def _version(name: str) -> str:
 
 def test_url_for_static_adds_the_content_hash(app):
     with app.test_request_context():
-        url = url_for("static", filename="pwa/db.js")
+        url = url_for("static", filename="vendor/pwa/db.js")
     parts = urlsplit(url)
-    assert parts.path == "/static/pwa/db.js"
-    assert parse_qs(parts.query) == {"v": [_version("pwa/db.js")]}
+    assert parts.path == "/static/vendor/pwa/db.js"
+    assert parse_qs(parts.query) == {"v": [_version("vendor/pwa/db.js")]}
 
 
 def test_hashed_vendor_and_app_files_are_cached_for_a_year(app, client):
     for name in (
         "vendor/govuk-frontend/govuk-frontend.min.css",
-        "pwa/app.js",
+        "vendor/pwa/app.js",
         "vendor/idb/index.js",
     ):
         with app.test_request_context():
@@ -49,7 +49,7 @@ def test_hashed_vendor_and_app_files_are_cached_for_a_year(app, client):
 
 
 def test_without_the_hash_or_with_an_old_one_the_file_is_revalidated(client):
-    for url in ("/static/pwa/db.js", "/static/pwa/db.js?v=000000000000"):
+    for url in ("/static/vendor/pwa/db.js", "/static/vendor/pwa/db.js?v=000000000000"):
         response = _get(client, url)
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "no-cache", url
@@ -76,9 +76,9 @@ def test_the_service_worker_precaches_hashed_urls_and_finds_bare_module_imports(
     assert "BY_PATH.has(url.pathname)" in body
     assert "!url.search" not in body
     # its own imports are hashed too, so a changed module changes the worker's bytes
-    assert f'from "/static/pwa/db.js?v={_version("pwa/db.js")}"' in body
+    assert f'from "/static/vendor/pwa/db.js?v={_version("vendor/pwa/db.js")}"' in body
 
 
 def test_the_app_page_loads_its_hashed_files(client):
     page = client.get("/app/").get_data(as_text=True)
-    assert f'src="/static/pwa/app.js?v={_version("pwa/app.js")}"' in page
+    assert f'src="/static/vendor/pwa/app.js?v={_version("vendor/pwa/app.js")}"' in page

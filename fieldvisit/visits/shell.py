@@ -13,22 +13,24 @@ from fieldvisit.visits.models import VISIT_OUTCOME_LABELS
 bp = Blueprint("pwa", __name__, url_prefix="/app")
 
 # Static files the service worker precaches, with the page and manifest: the whole app
-# shell. The service worker never caches anything else (no API answer, no photo).
+# shell. The scripts are the minified copies scripts/build_assets.py makes of
+# fieldvisit/static/pwa/*.js. The service worker never caches anything else (no API
+# answer, no photo).
 SHELL_STATIC = (
     "vendor/govuk-frontend/govuk-frontend.app.min.css",
     "pwa/app.css",
-    "pwa/app.js",
-    "pwa/record.js",
-    "pwa/outbox.js",
-    "pwa/outbox-view.js",
-    "pwa/sync.js",
-    "pwa/schedule.js",
-    "pwa/update.js",
-    "pwa/api.js",
-    "pwa/db.js",
-    "pwa/photos.js",
-    "pwa/scan.js",
-    "pwa/ui.js",
+    "vendor/pwa/app.js",
+    "vendor/pwa/record.js",
+    "vendor/pwa/outbox.js",
+    "vendor/pwa/outbox-view.js",
+    "vendor/pwa/sync.js",
+    "vendor/pwa/schedule.js",
+    "vendor/pwa/update.js",
+    "vendor/pwa/api.js",
+    "vendor/pwa/db.js",
+    "vendor/pwa/photos.js",
+    "vendor/pwa/scan.js",
+    "vendor/pwa/ui.js",
     "vendor/idb/index.js",
     "pwa/icons/icon-192.png",
 )

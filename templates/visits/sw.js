@@ -3,8 +3,8 @@
 // photos always go to the network. With Background Sync it sends the outbox. A new version
 // installs beside the old one and takes over only when the page says it is safe.
 
-import { letterByToken } from "{{ url_for('static', filename='pwa/db.js') }}";
-import { SYNC_TAG, syncOutbox } from "{{ url_for('static', filename='pwa/sync.js') }}";
+import { letterByToken } from "{{ url_for('static', filename='vendor/pwa/db.js') }}";
+import { SYNC_TAG, syncOutbox } from "{{ url_for('static', filename='vendor/pwa/sync.js') }}";
 
 const VERSION = {{ version|tojson }};
 const SHELL = {{ shell|tojson }};
