@@ -76,3 +76,32 @@ def test_each_role_lands_home_and_its_lists_are_cards_at_360_px(
         page.get_by_role("link", name="No, keep it").click()
         expect(page.get_by_role("heading", name="Term dates and INSET days")).to_be_visible()
     context.close()
+
+
+# The layout shifts the page has made so far (Chromium's Layout Instability API).
+LAYOUT_SHIFT = """() => new Promise(resolve => {
+  let total = 0;
+  new PerformanceObserver(list => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+  }).observe({ type: "layout-shift", buffered: true });
+  setTimeout(() => resolve(total), 500);
+})"""
+
+
+def test_the_menu_is_folded_from_the_start_on_a_phone(
+    browser: Browser, base_url: str, sign_in
+) -> None:
+    """GOV.UK Frontend folds the service navigation once its script runs; drawn folded from
+    the start, the page does not move when it does, and the menu still opens."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=base_url)
+    page = context.new_page()
+    sign_in(page, "school@demo.test")
+    for path in ("/", "/pupils"):
+        page.goto(path)
+        assert page.evaluate(LAYOUT_SHIFT) < 0.01, path
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_be_visible()
+    expect(page.get_by_role("link", name="Pupils")).to_be_hidden()
+    menu.click()
+    expect(page.get_by_role("link", name="Pupils")).to_be_visible()
+    context.close()
