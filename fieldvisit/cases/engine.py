@@ -13,11 +13,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
-from fieldvisit.cases import facts
+from fieldvisit.cases import effects, facts
 from fieldvisit.cases.checklist import referral_day_for
 from fieldvisit.cases.models import Case, CaseState, Outcome
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.chronology.services import Chains, NewEntry
 from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionRefused
@@ -54,6 +55,11 @@ class Action(enum.StrEnum):
     INFORM_SOCIAL_WORKER = "inform_social_worker"
     REQUEST_POLICE_CHECK = "request_police_check"
     WITHDRAW_REMOVAL = "withdraw_removal"
+    # Recorded from their own pages or the phone, without moving the case (RECORDS below).
+    OPEN_CASE = "case_opened"
+    MAKE_LETTER = "letter"
+    STOP_LETTER_LINK = "letter_link_revoked"
+    RECORD_VISIT = "home_visit"
 
     @property
     def label(self) -> str:
@@ -87,6 +93,10 @@ ACTION_LABELS = {
     Action.INFORM_SOCIAL_WORKER: "Record that the social worker was informed",
     Action.REQUEST_POLICE_CHECK: "Record a police safe-and-well check request",
     Action.WITHDRAW_REMOVAL: "Withdraw the agreement to remove from roll",
+    Action.OPEN_CASE: "Open a case",
+    Action.MAKE_LETTER: "Make a letter",
+    Action.STOP_LETTER_LINK: "Stop a letter's QR link",
+    Action.RECORD_VISIT: "Record a home visit",
 }
 
 # Regulation 9(1)(i) of the School Attendance (Pupil Registration) (England) Regulations 2024
@@ -293,7 +303,8 @@ OPEN = (*BEFORE_REMOVAL, S.EHE_NOTICE_AWAITED)
 ACTIVE = (*OPEN, S.OFF_ROLL)
 SCHOOL = frozenset({P.CASES_EDIT})
 SCHOOL_OR_LA = frozenset({P.CASES_EDIT, P.INVOLVEMENT_MANAGE})
-LA = frozenset({P.REFERRALS_DECIDE})
+LA_DECIDES = P.REFERRALS_DECIDE
+LA = frozenset({LA_DECIDES})
 
 _OUTCOMES = {
     Action.CHILD_RETURNED: Outcome.RETURNED,
@@ -372,6 +383,25 @@ TRANSITIONS: dict[tuple[CaseState, Action], Rule] = _build_table()
 
 
 @dataclass(frozen=True)
+class Record:
+    """An action that records something without moving the case, from its own page."""
+
+    states: frozenset[CaseState]
+    who: frozenset[P]
+
+
+# Checked like a transition (state, then permission) and published like one by `record`.
+# A letter kind narrows its own states and permission further (letters/kinds.py).
+RECORDS: dict[Action, Record] = {
+    Action.OPEN_CASE: Record(frozenset({S.FIRST_DAY}), frozenset({P.CASES_OPEN})),
+    Action.MAKE_LETTER: Record(frozenset(CaseState), frozenset({P.LETTERS_PRINT, LA_DECIDES})),
+    Action.STOP_LETTER_LINK: Record(frozenset(CaseState), frozenset({P.LETTERS_PRINT, LA_DECIDES})),
+    # A visit to a closed or removed case is refused, alone, with the reason (visits/sync.py).
+    Action.RECORD_VISIT: Record(frozenset(OPEN), frozenset({P.VISITS_RECORD})),
+}
+
+
+@dataclass(frozen=True)
 class ActionStatus:
     action: Action
     rule: Rule
@@ -443,15 +473,7 @@ def apply(
         raise CaseChanged()
     rule = TRANSITIONS.get((case.state, action))
     if rule is None:
-        raise TransitionRefused(
-            action.value,
-            [
-                Blocked(
-                    "state",
-                    f"'{action.label}' is not possible while the case is '{case.state.label}'.",
-                )
-            ],
-        )
+        raise not_possible(case, action)
     if not may(actor, rule):
         raise NotAllowed(f"Your role does not allow '{action.label}'.")
     blocked = blockers(GuardContext(session, case, today or today_in_uk(), actor=actor), action)
@@ -465,9 +487,7 @@ def apply(
         case.closed_at = utcnow()
     entry_details = {"action": action.value, "from": before.value, "to": rule.to.value}
     entry_details.update(details or {})
-    return chronology.append(
-        session,
-        case,
+    entry = NewEntry(
         kind=action.value,
         summary=summary or action.label,
         actor=actor,
@@ -478,3 +498,50 @@ def apply(
         details=entry_details,
         corrects=corrects,
     )
+    return _write(session, case, action, before, actor, [entry])[0]
+
+
+def record(
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: User,
+    entries: list[NewEntry],
+    chains: Chains | None = None,
+) -> list[ChronologyEntry]:
+    """Record a non-moving action (RECORDS): check state and permission, log it, publish it.
+
+    A batch (a phone's visits) passes its `chains` and flushes once itself.
+    """
+    rule = RECORDS[action]
+    if case.state not in rule.states:
+        raise not_possible(case, action)
+    if not any(actor.can(p) for p in rule.who):
+        raise NotAllowed(f"Your role does not allow '{action.label}'.")
+    return _write(session, case, action, case.state, actor, entries, chains)
+
+
+def not_possible(case: Case, action: Action) -> TransitionRefused:
+    """The one refusal for an action the case's state does not allow."""
+    message = f"'{action.label}' is not possible while the case is '{case.state.label}'."
+    return TransitionRefused(action.value, [Blocked("state", message)])
+
+
+def _write(
+    session: Session,
+    case: Case,
+    action: Action,
+    before: CaseState,
+    actor: User,
+    new: list[NewEntry],
+    chains: Chains | None = None,
+) -> list[ChronologyEntry]:
+    """Append the action's entries to the chronology, then publish what happened."""
+    if chains is None:
+        written = chronology.append_all(session, case, new)
+    else:
+        written = chains.append(case, new)
+    effects.publish(
+        session, effects.Happened(case, action.value, before, case.state, actor, written)
+    )
+    return written

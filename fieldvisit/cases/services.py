@@ -17,7 +17,7 @@ from fieldvisit.cases.checklist import (
     sync_checklist,
     sync_social_worker_item,
 )
-from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.engine import Action, apply, record
 from fieldvisit.cases.models import (
     OPEN_STATES,
     VULNERABILITIES,
@@ -25,8 +25,8 @@ from fieldvisit.cases.models import (
     ChecklistItem,
     implies_social_care,
 )
-from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core import mail
 from fieldvisit.core.dates import format_date, format_datetime, today_in_uk, utcnow
 from fieldvisit.core.errors import CaseChanged, NotAllowed, NotFound, ValidationFailed
@@ -110,10 +110,8 @@ def open_case(
     session.add(case)
     session.flush()
     sync_checklist(case, referral_day_for(case))
-    chronology.append(
-        session,
-        case,
-        kind="case_opened",
+    opened = NewEntry(
+        kind=Action.OPEN_CASE.value,
         actor=user,
         summary=(
             "Case opened: pupil did not arrive after allocation of a place"
@@ -122,6 +120,7 @@ def open_case(
         ),
         details={"first_day_of_absence": first_day_of_absence.isoformat()},
     )
+    record(session, case, Action.OPEN_CASE, user, [opened])
     return case
 
 

@@ -17,9 +17,10 @@ from weasyprint.text.fonts import FontConfiguration
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for, visible_to
+from fieldvisit.cases.engine import Action, record
 from fieldvisit.cases.models import Case, CaseState
-from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
+from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
@@ -133,10 +134,8 @@ def _keep(
     letter.size = len(pdf)
     session.add(letter)
     session.flush()
-    chronology.append(
-        session,
-        case,
-        kind="letter",
+    made = NewEntry(
+        kind=Action.MAKE_LETTER.value,
         method=Method.LETTER,
         actor=user,
         occurred_at=at,
@@ -150,6 +149,7 @@ def _keep(
             "sha256": letter.sha256,
         },
     )
+    record(session, case, Action.MAKE_LETTER, user, [made])
     audit(session, user.id, "create", "letter", letter.id)
 
 
@@ -300,15 +300,13 @@ def revoke_link(session: Session, user: User, case: Case, letter: Letter) -> Non
         return
     letter.link.revoked_at = utcnow()
     letter.link.revoked_by_id = user.id
-    chronology.append(
-        session,
-        case,
-        kind="letter_link_revoked",
-        method=Method.SYSTEM,
+    stopped = NewEntry(
+        kind=Action.STOP_LETTER_LINK.value,
         actor=user,
         summary=f"QR link of letter {letter.reference} stopped",
         details={"letter_id": letter.id, "reference": letter.reference},
     )
+    record(session, case, Action.STOP_LETTER_LINK, user, [stopped])
     audit(session, user.id, "revoke_link", "letter", letter.id)
 
 

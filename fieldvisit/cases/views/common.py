@@ -8,12 +8,11 @@ from typing import Any
 from flask import current_app
 from flask_login import current_user
 
-from fieldvisit.cases.engine import TRANSITIONS, Action, may_ever
+from fieldvisit.cases.engine import TRANSITIONS, Action, may_ever, not_possible
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import UK_TIME, utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import (
-    Blocked,
     CaseChanged,
     DomainError,
     NotAllowed,
@@ -29,15 +28,7 @@ def require(case: Case, action: Action) -> None:
     if not may_ever(current_user, action):
         raise NotAllowed(f"Your role does not allow '{action.label}'.")
     if (case.state, action) not in TRANSITIONS:
-        raise TransitionRefused(
-            action.value,
-            [
-                Blocked(
-                    "state",
-                    f"'{action.label}' is not possible while the case is '{case.state.label}'.",
-                )
-            ],
-        )
+        raise not_possible(case, action)
 
 
 def save(work: Callable[[], Any]) -> DomainError | None:
