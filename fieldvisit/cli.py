@@ -336,6 +336,7 @@ def apply_retention(dry_run: bool) -> None:
     """Delete closed cases past the LA's retention period, with their records and files."""
     from fieldvisit.admin import retention
     from fieldvisit.core.db import db as database
+    from fieldvisit.core.references import case_reference
     from fieldvisit.core.storage import storage
 
     found = retention.plan(database.session)
@@ -345,7 +346,7 @@ def apply_retention(dry_run: bool) -> None:
         return
     verb = "Would delete" if dry_run else "Deleting"
     click.echo(f"{verb} {len(found.case_ids)} case(s) {closed}:")
-    click.echo("  " + " ".join(f"C{case_id:06d}" for case_id in found.case_ids))
+    click.echo("  " + " ".join(case_reference(case_id) for case_id in found.case_ids))
     for table, count in found.counts().items():
         click.echo(f"  {table}: {count}")
     click.echo(f"  files: {len(found.file_keys)}")

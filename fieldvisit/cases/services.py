@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -31,6 +32,7 @@ from fieldvisit.core import mail
 from fieldvisit.core.dates import format_date, format_datetime, today_in_uk, utcnow
 from fieldvisit.core.errors import CaseChanged, NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Permission
+from fieldvisit.core.references import case_reference
 from fieldvisit.pupils.models import AgencyWorker, Pupil
 
 
@@ -91,7 +93,7 @@ def open_case(
     )
     if already:
         raise ValidationFailed(
-            f"This pupil already has an open case (C{already:06d}).",
+            f"This pupil already has an open case ({case_reference(already)}).",
             fields={"pupil": ["This pupil already has an open case."]},
         )
     now = utcnow()
@@ -108,7 +110,14 @@ def open_case(
         updated_at=now,
     )
     session.add(case)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise ValidationFailed(
+            "This pupil's case was opened by someone else a moment ago: find it on the roll.",
+            fields={"pupil": ["This pupil already has an open case."]},
+        ) from None
     sync_checklist(case, referral_day_for(case))
     opened = NewEntry(
         kind=Action.OPEN_CASE.value,
@@ -249,10 +258,7 @@ def social_worker_of(pupil: Pupil) -> AgencyWorker | None:
     return next((w for w in pupil.agency_workers if w.is_social_worker), None)
 
 
-SAFEGUARDING_STEPS = {
-    Action.INFORM_SOCIAL_WORKER: "Social worker informed",
-    Action.REQUEST_POLICE_CHECK: "Police asked for a safe-and-well check",
-}
+SAFEGUARDING_STEPS = (Action.INFORM_SOCIAL_WORKER, Action.REQUEST_POLICE_CHECK)
 
 
 def record_safeguarding_step(
@@ -272,7 +278,7 @@ def record_safeguarding_step(
     if action not in SAFEGUARDING_STEPS:
         raise ValueError(f"{action} is not a safeguarding step")
     _not_in_future(occurred_at, "occurred_on")
-    summary = f"{SAFEGUARDING_STEPS[action]} ({method.label.lower()}, {who})"
+    summary = f"{action.about.done} ({method.label.lower()}, {who})"
     if reference:
         summary += f", reference {reference}"
     if action == Action.INFORM_SOCIAL_WORKER:

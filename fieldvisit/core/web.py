@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from fieldvisit.core.addresses import one_line
 from fieldvisit.core.api import signed_out
 from fieldvisit.core.dates import format_date, format_datetime, format_due
 from fieldvisit.core.db import MAX_ID, commit_kept_aside, db
@@ -178,6 +179,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["due"] = format_due
+    app.jinja_env.filters["address"] = one_line
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["home_url"] = lambda: home_url(current_user)
     app.jinja_env.globals["https_needed"] = https_needed

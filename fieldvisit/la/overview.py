@@ -30,6 +30,7 @@ from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import UK_TIME, uk_date
 from fieldvisit.core.db import UTCDateTime
+from fieldvisit.core.references import case_reference
 from fieldvisit.la.queries import Laao, Ref, state_conditions
 from fieldvisit.referrals.models import Involvement
 from fieldvisit.schools.models import LocalAuthority, School
@@ -66,7 +67,7 @@ class OverdueInvolvement:
 
     @property
     def case_reference(self) -> str:
-        return f"C{self.case_id:06d}"
+        return case_reference(self.case_id)
 
 
 @dataclass

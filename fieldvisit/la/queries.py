@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -14,6 +13,12 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import visible_to
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import uk_date
+from fieldvisit.core.references import (
+    REFERRAL,
+    case_reference,
+    parse_reference,
+    referral_reference,
+)
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
 from fieldvisit.schools.models import School
@@ -62,11 +67,11 @@ class QueueRow:
 
     @property
     def reference(self) -> str:
-        return f"R{self.referral_id:06d}"
+        return referral_reference(self.referral_id)
 
     @property
     def case_reference(self) -> str:
-        return f"C{self.case_id:06d}"
+        return case_reference(self.case_id)
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,6 @@ SORTS = {
     "school": "School",
     "name": "Pupil's surname",
 }
-_REFERENCE = re.compile(r"^([RC])0*(\d{1,9})$")
 
 
 def search_condition(q: str) -> ColumnElement[bool]:
@@ -132,10 +136,9 @@ def search_condition(q: str) -> ColumnElement[bool]:
         .exists()
     )
     matches = [pupil, school]
-    reference = _REFERENCE.match(text.upper().replace(" ", ""))
-    if reference:
-        number = int(reference.group(2))
-        matches.append(Ref.id == number if reference.group(1) == "R" else Ref.case_id == number)
+    if reference := parse_reference(text):
+        letter, number = reference
+        matches.append(Ref.id == number if letter == REFERRAL else Ref.case_id == number)
     return or_(*matches)
 
 

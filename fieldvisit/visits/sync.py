@@ -23,6 +23,7 @@ from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.cases.services import raise_concern
 from fieldvisit.chronology.models import Method
 from fieldvisit.chronology.services import Chains, NewEntry
+from fieldvisit.core.addresses import one_line
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import CaseChanged, DomainError, ValidationFailed
@@ -357,7 +358,7 @@ def _into_cases(
 
 def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
     """Return the chronology of a visit: the visit, each enquiry, the letter left."""
-    address = ", ".join([*case.pupil.address_lines, case.pupil.postcode]).strip(", ")
+    address = one_line(case.pupil.address_lines, case.pupil.postcode)
     completed = "completed" if visit.completed else f"not completed: {visit.why_not_completed}"
     common = {"visit_id": visit.id, "client_uuid": str(visit.client_uuid)}
     position = None

@@ -177,9 +177,7 @@ def safeguarding_step(case_id: int, step: str) -> Any:
                 )
             )
             if error is None:
-                flash(
-                    f"{services.SAFEGUARDING_STEPS[action]}: logged in the chronology.", "success"
-                )
+                flash(f"{action.about.done}: logged in the chronology.", "success")
                 return redirect(url_for("cases.next_steps", case_id=case.id))
             errors = form_errors(error)
     return render_template(

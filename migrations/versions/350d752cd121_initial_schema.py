@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2e33d2366697
+Revision ID: 350d752cd121
 Revises:
-Create Date: 2026-12-04 00:24:28.052261
+Create Date: 2026-12-04 03:51:02.076006
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "2e33d2366697"
+revision: str = "350d752cd121"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -353,6 +353,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_cases_school_state", ["school_id", "state"], unique=False)
         batch_op.create_index(
             "ix_cases_state_first_day", ["state", "first_day_of_absence"], unique=False
+        )
+        batch_op.create_index(
+            "uq_cases_one_open_per_pupil",
+            ["pupil_id"],
+            unique=True,
+            sqlite_where=sa.text("state <> 'closed'"),
+            postgresql_where=sa.text("state <> 'closed'"),
         )
 
     op.create_table(
@@ -1170,6 +1177,11 @@ def downgrade() -> None:
 
     op.drop_table("contacts")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_cases_one_open_per_pupil",
+            sqlite_where=sa.text("state <> 'closed'"),
+            postgresql_where=sa.text("state <> 'closed'"),
+        )
         batch_op.drop_index("ix_cases_state_first_day")
         batch_op.drop_index("ix_cases_school_state")
         batch_op.drop_index(batch_op.f("ix_cases_pupil_id"))
