@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, render_template, request, url_for
@@ -20,10 +21,12 @@ from fieldvisit.core.addresses import one_line
 from fieldvisit.core.api import signed_out
 from fieldvisit.core.dates import format_date, format_datetime, format_due
 from fieldvisit.core.db import MAX_ID, commit_kept_aside, db
-from fieldvisit.core.errors import CaseChanged, DomainError
+from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
+from fieldvisit.core.forms import form_errors
 from fieldvisit.core.permissions import Permission
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -65,6 +68,47 @@ def commit() -> None:
         if "chronology_entries" in str(error.orig):
             raise CaseChanged() from None
         raise
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What a posted form's service did: its result, or the refusal to show on the form."""
+
+    value: T | None = None
+    refusal: DomainError | None = None
+    field: str = "_schema"
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return form_errors(self.refusal, self.field) if self.refusal else {}
+
+    @property
+    def status(self) -> int:
+        return self.refusal.status if self.refusal else 200
+
+
+def save(work: Callable[[], T], *, field: str = "_schema") -> Saved[T]:
+    """The post cycle after the schema, for every form: run the service, commit once.
+
+    A refusal (invalid, blocked, changed meanwhile) rolls back and comes back as the form's
+    errors, on `field` when it names none; an access refusal (NotAllowed, NotFound) rolls
+    back and goes on to the 403 or 404 page.
+    """
+    try:
+        value = work()
+        commit()
+    except (NotAllowed, NotFound):
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        current_app.logger.info("form refused: %s", error.code)
+        return Saved(refusal=error, field=field)
+    return Saved(value)
 
 
 # Where each person lands after signing in, from the service name in the header and from

@@ -15,10 +15,10 @@ from fieldvisit.cases.models import Case
 from fieldvisit.core.audit import audit, audited_read
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotFound, ValidationFailed
-from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.forms import error_list, form_errors, load_form
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.ratelimit import RateLimiter
-from fieldvisit.core.web import commit, permission_required
+from fieldvisit.core.web import commit, permission_required, save
 from fieldvisit.letters import services
 from fieldvisit.letters.kinds import KINDS, Audience, LetterKind, kinds_for
 from fieldvisit.letters.models import Delivery, LetterBatch
@@ -82,23 +82,23 @@ def make(case_id: int) -> Any:
     errors = result.errors
     if result.ok:
         assert result.data is not None
-        try:
-            letter = services.generate_letter(
+        data = result.data
+        made = save(
+            lambda: services.generate_letter(
                 db.session,
                 current_user,
                 case,
-                result.data["letter_kind"],
-                delivery=result.data["letter_delivery"],
-            )
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors = {"letter_kind": [error.message]}
-        else:
-            commit()
-            flash(f"Letter {letter.reference} is ready: download it to print.", "success")
-            if result.data["return_to"] == "case":
+                data["letter_kind"],
+                delivery=data["letter_delivery"],
+            ),
+            field="letter_kind",
+        )
+        if made.value is not None:
+            flash(f"Letter {made.value.reference} is ready: download it to print.", "success")
+            if data["return_to"] == "case":
                 return redirect(url_for("cases.show", case_id=case.id) + "#letters")
             return redirect(url_for("letters.case_letters", case_id=case.id))
+        errors = made.errors
     return render_template(
         "letters/case.html",
         case=case,
@@ -192,16 +192,17 @@ def print_batch() -> Any:
         )
         if len(cases) != len(ids):
             raise NotFound("There is no case with that number that you can see.")
-    try:
-        made = services.generate_batch(
-            db.session, current_user, cases, chosen.key, delivery=result.data["letter_delivery"]
-        )
-    except ValidationFailed as error:
-        db.session.rollback()
-        return _batch_page(kinds, chosen, {"case_ids": [error.message]}, result.raw, 400)
-    commit()
+    delivery = result.data["letter_delivery"]
+    made = save(
+        lambda: services.generate_batch(
+            db.session, current_user, cases, chosen.key, delivery=delivery
+        ),
+        field="case_ids",
+    )
+    if made.value is None:
+        return _batch_page(kinds, chosen, made.errors, result.raw, 400)
     flash(f"{len(cases)} letters are ready: download them as one PDF to print.", "success")
-    return redirect(url_for("letters.batch_made", batch_id=made.id))
+    return redirect(url_for("letters.batch_made", batch_id=made.value.id))
 
 
 @bp.get("/letters/batches/<int:batch_id>")
@@ -285,17 +286,20 @@ def wording_edit(la_id: int, kind: str) -> Any:
         if result.ok:
             assert result.data is not None
             body = result.data["body"]
-            try:
-                if action == "preview":
+            if action == "preview":
+                try:  # nothing is stored: the example is only laid out
                     return _pdf(preview_pdf(letter_kind, la, body), f"example-{kind}.pdf")
-                save_wording(db.session, current_user, la, letter_kind, body)
-            except ValidationFailed as error:
-                db.session.rollback()
-                errors = error.fields
+                except ValidationFailed as error:
+                    errors = form_errors(error, "body")
             else:
-                commit()
-                flash("The wording is saved: letters made from now on use it.", "success")
-                return redirect(url_for("letters.wording_edit", la_id=la.id, kind=kind))
+                stored = save(
+                    lambda: save_wording(db.session, current_user, la, letter_kind, body),
+                    field="body",
+                )
+                if stored.ok:
+                    flash("The wording is saved: letters made from now on use it.", "success")
+                    return redirect(url_for("letters.wording_edit", la_id=la.id, kind=kind))
+                errors = stored.errors
     return render_template(
         "letters/wording_edit.html",
         la=la,

@@ -16,11 +16,11 @@ from fieldvisit.cases.engine import TRANSITIONS, Action
 from fieldvisit.cases.models import Case
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import DomainError, NotFound, ValidationFailed
+from fieldvisit.core.errors import NotFound
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.storage import storage
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.visits import services
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment, VisitPhoto
 from fieldvisit.visits.photos import photos_of
@@ -100,15 +100,15 @@ def assign(case_id: int) -> Any:
     errors = result.errors
     if result.ok:
         assert result.data is not None
-        try:
-            assignment = services.assign_visit(db.session, current_user, case, **result.data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors = error.fields or {"officer_id": [error.message]}
-        else:
-            commit()
-            flash(f"Home visit assigned to {assignment.officer.name}.", "success")
+        data = result.data
+        assigned = save(
+            lambda: services.assign_visit(db.session, current_user, case, **data),
+            field="officer_id",
+        )
+        if assigned.value is not None:
+            flash(f"Home visit assigned to {assigned.value.officer.name}.", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="visits-heading"))
+        errors = assigned.errors
     return render_template(
         "visits/case_visits.html",
         case=case,
@@ -136,15 +136,15 @@ def cancel(case_id: int, assignment_id: int) -> Any:
         values, errors = result.raw, result.errors
         if result.ok:
             assert result.data is not None
-            try:
-                moved = services.cancel_assignment(
-                    db.session, current_user, case, assignment.id, **result.data
-                )
-            except DomainError as error:
-                db.session.rollback()
-                errors = error.fields or {"reason": [error.message]}
-            else:
-                commit()
+            data = result.data
+            done = save(
+                lambda: services.cancel_assignment(
+                    db.session, current_user, case, assignment.id, **data
+                ),
+                field="reason",
+            )
+            if done.ok:
+                moved = done.value
                 flash(
                     f"Home visit moved to {moved.officer.name}."
                     if moved
@@ -152,6 +152,7 @@ def cancel(case_id: int, assignment_id: int) -> Any:
                     "success",
                 )
                 return redirect(url_for("cases.show", case_id=case.id, _anchor="visits-heading"))
+            errors = done.errors
     audit(db.session, current_user.id, "view", "case", case.id)
     commit()
     officers = services.officers_for(db.session, case)

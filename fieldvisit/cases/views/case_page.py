@@ -19,13 +19,13 @@ from fieldvisit.cases.engine import Action, ActionStatus, actions_for
 from fieldvisit.cases.models import Case
 from fieldvisit.cases.primary import Lead, lead_for
 from fieldvisit.cases.views import bp
-from fieldvisit.cases.views.common import form_errors, require, save
+from fieldvisit.cases.views.common import require
 from fieldvisit.chronology.attachments import attachments_of_entries
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.schools.services import calendar_for
 
 # The chronology shows this many entries, newest first; the rest open under "Show all".
@@ -165,11 +165,13 @@ def no_contact(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)
     require(case, Action.RECORD_NO_CONTACT)
     version = request.form.get("expected_version", type=int)
-    error = save(
+    saved = save(
         lambda: services.record_no_contact(db.session, current_user, case, expected_version=version)
     )
-    if error:
-        flash(" ".join(form_errors(error).get("_schema", [error.message])), "error")
+    if not saved.ok:
+        flash(
+            " ".join(message for messages in saved.errors.values() for message in messages), "error"
+        )
         return redirect(url_for("cases.show", case_id=case.id))
     flash("No contact recorded. Now triage the child.", "success")
     return redirect(url_for("cases.triage", case_id=case.id))
