@@ -95,7 +95,7 @@ def _statements(fn) -> list[str]:
     """Run fn and return the SQL statements it sent."""
     statements: list[str] = []
 
-    def listener(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def listener(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", listener)

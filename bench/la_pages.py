@@ -78,7 +78,7 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 class Seeder:
-    def __init__(self, session, cases: int, entries: int) -> None:  # noqa: ANN001
+    def __init__(self, session, cases: int, entries: int) -> None:
         self.session, self.rng = session, random.Random(6)
         self.cases, self.per_case = cases, max(entries // cases, 2)
         self.today = today_in_uk()
@@ -306,7 +306,7 @@ def timings(run: Callable[[], object], repeat: int) -> list[float]:
     return result
 
 
-def make_app(url: str, instance: str):  # noqa: ANN201
+def make_app(url: str, instance: str):
     return create_app(
         {
             "DATABASE_URL": url,
@@ -343,7 +343,7 @@ def seed(cases: int, entries: int) -> str:
     return f"seeded {counts} in {seconds:.1f}s; 20 sampled hash chains verify"
 
 
-def measure(app, repeat: int) -> None:  # noqa: ANN001
+def measure(app, repeat: int) -> None:
     """Time each page through the app against its bare SQL, alternating, in this run."""
     with app.app_context():
         secret, last_step = db.session.execute(

@@ -47,7 +47,7 @@ SMALL, LARGE, ROUNDS = 30, 300, 3
 GOAL = 1.30
 
 
-def open_cases(session, user: User, school: School, count: int) -> list[Case]:  # noqa: ANN001
+def open_cases(session, user: User, school: School, count: int) -> list[Case]:
     """Open `count` triaged cases whose first calls failed: each may have a letter home."""
     opened = []
     first_day = today_in_uk() - timedelta(days=3)
@@ -139,7 +139,7 @@ def run(workdir: Path) -> None:
         laid_out: list[str] = []
         original = letters.render_document
 
-        def recording(html: str, **kwargs):  # noqa: ANN202, ANN003
+        def recording(html: str, **kwargs):
             laid_out.append(html)
             return original(html, **kwargs)
 

@@ -37,11 +37,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import requests  # noqa: E402
-from PIL import Image  # noqa: E402
+import requests
+from PIL import Image
 
-from tests.live_server import LiveServer, csrf_token, live_server  # noqa: E402
-from tests.visits_support import sha256, visit_item  # noqa: E402
+from tests.live_server import LiveServer, csrf_token, live_server
+from tests.visits_support import sha256, visit_item
 
 SCHOOL_EMAIL, OFFICER_EMAIL = "school@demo.test", "officer@demo.test"
 OFFICER_SHARE = 0.25  # a quarter of the users are officers in the field

@@ -13,6 +13,11 @@ from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from fieldvisit.app import create_app
 
 
+def _app() -> Flask:
+    """The app itself, not its proxy (for code that keeps it beyond the request)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
 @click.group(cls=AppGroup)
 def cli() -> None:
     """fieldvisit: find children missing from education."""
@@ -30,7 +35,7 @@ def upgrade(revision: str) -> None:
     """Create or migrate the schema to REVISION (default: the latest)."""
     from fieldvisit.core import migrate
 
-    migrate.upgrade(current_app._get_current_object(), revision)
+    migrate.upgrade(_app(), revision)
     click.echo("Database is up to date.")
 
 
@@ -41,7 +46,7 @@ def downgrade(revision: str) -> None:
     """Step the schema back to REVISION."""
     from fieldvisit.core import migrate
 
-    migrate.downgrade(current_app._get_current_object(), revision)
+    migrate.downgrade(_app(), revision)
 
 
 @db.command()
@@ -51,7 +56,7 @@ def revision(message: str) -> None:
     """Write a new migration from the difference between models and database."""
     from fieldvisit.core import migrate
 
-    migrate.revision(current_app._get_current_object(), message)
+    migrate.revision(_app(), message)
 
 
 @cli.command("seed-demo")
@@ -195,7 +200,7 @@ def serve(
         server.serve_waitress(app, host, port, threads, connection_limit)
         return
 
-    def worker_app():  # noqa: ANN202
+    def worker_app():
         """Build the app in a gunicorn worker process, after the fork."""
         built = create_app()
         if not no_worker:
@@ -298,7 +303,7 @@ def backup(destination: Path) -> None:
     from fieldvisit.core.storage import storage
 
     try:
-        done = backups.backup(current_app._get_current_object(), storage(), destination)
+        done = backups.backup(_app(), storage(), destination)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(
@@ -319,7 +324,7 @@ def restore(source: Path, force: bool) -> None:
 
     database.engine.dispose()
     try:
-        done = backups.restore(current_app._get_current_object(), storage(), source, force=force)
+        done = backups.restore(_app(), storage(), source, force=force)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(

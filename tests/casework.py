@@ -61,7 +61,7 @@ def counting_queries() -> Iterator[list[str]]:
     """Collect the SQL statements run on the test's connection."""
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     event.listen(db.bind, "before_cursor_execute", count)

@@ -162,7 +162,7 @@ def world(session: Session) -> factories.World:
     return factories.make_world(session)
 
 
-def sign_in(client: FlaskClient, user_or_email, password: str = factories.PASSWORD):  # noqa: ANN001, ANN201
+def sign_in(client: FlaskClient, user_or_email, password: str = factories.PASSWORD):
     """Post the sign-in form, and the authenticator code when the user has one."""
     email = getattr(user_or_email, "email", user_or_email)
     response = client.post("/login", data={"email": email, "password": password})
@@ -171,7 +171,7 @@ def sign_in(client: FlaskClient, user_or_email, password: str = factories.PASSWO
     return response
 
 
-def next_code(user) -> str:  # noqa: ANN001
+def next_code(user) -> str:
     """Return an authenticator code for a time step the user has not used yet."""
     secret = db.session.scalar(select(User.totp_secret).where(User.id == user.id))
     last = db.session.scalar(select(User.totp_last_step).where(User.id == user.id))
@@ -180,10 +180,10 @@ def next_code(user) -> str:  # noqa: ANN001
 
 
 @pytest.fixture
-def signed_in(client: FlaskClient):  # noqa: ANN201
+def signed_in(client: FlaskClient):
     """Sign the test client in as a user: `signed_in(world.school_user)`."""
 
-    def _sign_in(user) -> FlaskClient:  # noqa: ANN001
+    def _sign_in(user) -> FlaskClient:
         response = sign_in(client, user)
         assert response.status_code == 302, response.get_data(as_text=True)
         return client

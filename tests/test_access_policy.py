@@ -141,7 +141,7 @@ def test_without_a_sign_in_the_route_is_refused(app, client, rule):
             assert answer.headers["Location"].startswith("/login"), method
 
 
-def _client(app: Flask, user, n: int) -> FlaskClient:  # noqa: ANN001
+def _client(app: Flask, user, n: int) -> FlaskClient:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = f"10.77.0.{n}"
     assert sign_in(client, user).status_code == 302

@@ -13,7 +13,7 @@ from fieldvisit.visits.models import AssignmentStatus, VisitAssignment
 from tests.visits_support import assigned_case, case_letter, send, visit_item
 
 
-def sees(session, officer, case) -> bool:  # noqa: ANN001
+def sees(session, officer, case) -> bool:
     return session.scalar(cases_for(officer).where(Case.id == case.id)) is not None
 
 

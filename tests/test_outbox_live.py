@@ -27,7 +27,7 @@ def outbox(server: LiveServer) -> list[tuple]:
         ).fetchall()
 
 
-def wait_until(check, timeout: float = 30) -> None:  # noqa: ANN001
+def wait_until(check, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out"

@@ -45,7 +45,7 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(params=["local", "s3"])
-def store(request, tmp_path, s3_endpoint) -> Storage:  # noqa: ANN001
+def store(request, tmp_path, s3_endpoint) -> Storage:
     """Each contract test runs on the local folder and on the object store."""
     if request.param == "local":
         return LocalStorage(tmp_path / "files")

@@ -9,7 +9,7 @@ from fieldvisit.accounts import mfa
 from tests.factories import PASSWORD
 
 
-def password_step(client, user):  # noqa: ANN001, ANN201
+def password_step(client, user):
     return client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 

@@ -14,7 +14,7 @@ from tests.conftest import next_code, sign_in
 from tests.factories import PASSWORD
 
 
-def cookie_contents(client) -> str:  # noqa: ANN001
+def cookie_contents(client) -> str:
     """Decode the signed session cookie as anyone holding it could (it is signed, not secret)."""
     cookie = client.get_cookie("session")
     if cookie is None:

@@ -9,7 +9,7 @@ from tests.factories import PASSWORD
 TYPED = "Someone.Unknown@nowhere.test"
 
 
-def _events(session, action):  # noqa: ANN001, ANN201
+def _events(session, action):
     return session.scalars(
         select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
     ).all()

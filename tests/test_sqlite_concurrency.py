@@ -26,7 +26,7 @@ ACTIVE = ("first_day", "no_contact", "locating", "referred", "joint_enquiries", 
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def office(tmp_path_factory: pytest.TempPathFactory):
     with live_server(tmp_path_factory.mktemp("office"), "--threads", "8") as server:
         yield server
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     flash,
     redirect,
     render_template,
@@ -29,7 +30,7 @@ from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.web import commit, home_url
 
 bp = Blueprint("accounts", __name__)
-bp.record_once(lambda state: sessions.init_app(state.app))
+bp.record_once(lambda state: sessions.init_app(cast(Flask, state.app)))
 
 PENDING_SECONDS = 300
 

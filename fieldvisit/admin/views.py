@@ -42,7 +42,7 @@ def _save(
     """Run a service on valid input: redirect with a message, or return the errors to show."""
     if not result.ok:
         return None, result.errors
-    data = result.data
+    data = result.data or {}
     saved = save(lambda: action(data))
     if not saved.ok:
         return None, saved.errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fieldvisit.cases.models import Outcome
 
@@ -65,7 +66,7 @@ class About:
     outcome: Outcome | None = None
     # The endpoint whose page carries it out (with its arguments), or "#part" of the case page.
     page: str | None = None
-    page_args: Mapping[str, str] = field(default_factory=dict)
+    page_args: Mapping[str, Any] = field(default_factory=dict)
     # When the case page leads with it: what the button says, if not the label, and why.
     lead: str | None = None
     why: str = ""

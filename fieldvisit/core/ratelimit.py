@@ -35,8 +35,8 @@ class RateLimiter:
         """Say whether `key` is at its limit now, without counting a hit."""
         now = time.monotonic()
         with self._lock:
-            recent = self._hits.get(key)
-            return bool(recent) and sum(t > now - self.window for t in recent) >= self.limit
+            recent = self._hits.get(key) or ()
+            return sum(t > now - self.window for t in recent) >= self.limit
 
     def clear(self) -> None:
         with self._lock:

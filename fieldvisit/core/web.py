@@ -135,7 +135,7 @@ def home_url(user: Any) -> str:
 
 def _nav_items() -> list[dict[str, Any]]:
     """Return the service navigation for the signed-in user's roles."""
-    items = []
+    items: list[dict[str, Any]] = []
     if current_user.can(Permission.CASES_OPEN):
         items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
     if current_user.can(Permission.PUPILS_MANAGE):
@@ -210,7 +210,7 @@ class _DatabaseInteger(IntegerConverter):
     """An id or number in a path: one too big for the database's ids (2^31 and over)
     matches no route, so it is a 404 rather than an overflow in the query."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 

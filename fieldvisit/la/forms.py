@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from fieldvisit.cases.models import Case, Outcome
@@ -113,7 +113,9 @@ def forms_page(
     session: Session, *, kind: str | None, school_id: int | None, page: int
 ) -> CountedPage[FormRow]:
     """Return one page of the forms, newest first, with a count of each kind."""
-    scope = [OutcomeRecord.kind.in_([outcome for outcome, _ in FORM_KINDS.values()])]
+    scope: list[ColumnElement[bool]] = [
+        OutcomeRecord.kind.in_([outcome for outcome, _ in FORM_KINDS.values()])
+    ]
     if school_id is not None:
         scope.append(OutcomeRecord.school_id == school_id)
     counts = {key: 0 for key in FORM_KINDS}

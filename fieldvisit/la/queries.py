@@ -135,14 +135,14 @@ def search_condition(q: str) -> ColumnElement[bool]:
         .where(own_school.id == Ref.school_id, func.lower(own_school.name).like(like))
         .exists()
     )
-    matches = [pupil, school]
+    matches: list[ColumnElement[bool]] = [pupil, school]
     if reference := parse_reference(text):
         letter, number = reference
         matches.append(Ref.id == number if letter == REFERRAL else Ref.case_id == number)
     return or_(*matches)
 
 
-def _order(sort: str, priority: ColumnElement[int]) -> list[ColumnElement[Any]]:
+def _order(sort: str, priority: ColumnElement[int]) -> list[Any]:
     """Return the ORDER BY of a sort, always ending in the referral id so pages are stable."""
     if sort == "school_day":
         first_day = select(Case.first_day_of_absence).where(Case.id == Ref.case_id)
@@ -188,7 +188,7 @@ def queue_page(
     the access rule like every case query.
     """
     conditions = state_conditions()
-    scope = [Ref.latest.is_(True)]
+    scope: list[ColumnElement[bool]] = [Ref.latest.is_(True)]
     if school_id is not None:
         scope.append(Ref.school_id == school_id)
     if search:
@@ -207,7 +207,7 @@ def queue_page(
             .offset((page - 1) * PAGE_SIZE)
         )
     )
-    rows = session.execute(
+    found = session.execute(
         select(
             Ref.id,
             state_of,
@@ -231,7 +231,7 @@ def queue_page(
         .outerjoin(Laao, Laao.id == Involvement.laao_id)
         .where(Ref.id.in_(ids), visible_to(user))
     ).all()
-    rows.sort(key=lambda r: ids.index(r[0]))  # the page's order, chosen above
+    rows = sorted(found, key=lambda r: ids.index(r[0]))  # the page's order, chosen above
     schools = {
         school.id: school
         for school in session.scalars(select(School).where(School.id.in_({r[4] for r in rows})))

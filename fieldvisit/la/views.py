@@ -54,7 +54,11 @@ def queue() -> Any:
     search = list_query(ids=("school",))["q"]
     if request.method == "POST" and not search:
         # Without a search the filters can be linked: back to an address that holds them.
-        filters = {"state": state or None, "school": school_id, "sort": _sorted(sort)}
+        filters: dict[str, Any] = {
+            "state": state or None,
+            "school": school_id,
+            "sort": _sorted(sort),
+        }
         return redirect(url_for(".queue", **filters))
     page = queue_page(
         db.session,

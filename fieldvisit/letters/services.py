@@ -97,7 +97,7 @@ def _lay_out(
     source, wording = current_wording(session, case.school.local_authority_id, kind)
     try:
         body = render_wording(source, context.fields)
-    except Exception as error:  # noqa: BLE001 - saved wording is checked, but report any failure
+    except Exception as error:  # saved wording is checked, but report any failure
         raise ValidationFailed(
             f"The local authority's wording for this letter cannot be used ({error}). "
             "Ask an administrator to correct it."

@@ -16,7 +16,7 @@ def tick_home_visit_items(session: Session, happened: Happened) -> None:
     if happened.action != Action.RECORD_VISIT:
         return
     visit = happened.entries[0]
-    if not visit.details.get("completed"):
+    if not visit.details.get("completed") or visit.actor_id is None:
         return
     outcome = VisitOutcome(visit.details["outcome"]).label.lower()
     mark_done(

@@ -17,6 +17,7 @@ from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotFound, ValidationFailed
 from fieldvisit.core.permissions import Role
+from fieldvisit.letters.services import letters_for_visit
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment
 
 
@@ -199,25 +200,11 @@ def assigned_visits(session: Session, officer: User) -> list[dict[str, Any]]:
 
 
 def letters_to_deliver(session: Session, case: Case) -> list[dict[str, Any]]:
-    """Return the case's letters an officer may leave, from the letters domain where present."""
-    try:
-        from fieldvisit.letters.services import letters_for_visit  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+    """Return the case's letters to the family an officer may leave, for the phone."""
     return [
-        {
-            "reference": _attr(letter, "reference"),
-            "title": _attr(letter, "title"),
-            "qr_token": _attr(letter, "qr_token", None),
-        }
+        {key: letter[key] for key in ("reference", "title", "qr_token")}
         for letter in letters_for_visit(session, case)
     ]
-
-
-def _attr(thing: Any, name: str, *default: Any) -> Any:
-    if isinstance(thing, dict):
-        return thing.get(name, *default) if default else thing[name]
-    return getattr(thing, name, *default)
 
 
 def visits_of(session: Session, case: Case) -> list[HomeVisit]:

@@ -188,10 +188,10 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
     letters = _letters_named(session, valid)
     answers: list[tuple[str, HomeVisit] | DomainError] = []
     created: list[HomeVisit] = []
-    for data, error in loaded:
+    for data, problem in loaded:
         if data is None:
-            assert error is not None
-            answers.append(error)
+            assert problem is not None
+            answers.append(problem)
         elif (visit := stored.get(data["client_uuid"])) is not None:
             answers.append(("duplicate", visit) if _same(visit, officer, data) else _conflict())
         elif (

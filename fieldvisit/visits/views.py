@@ -24,7 +24,7 @@ from fieldvisit.core.web import commit, save
 from fieldvisit.visits import services
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment, VisitPhoto
 from fieldvisit.visits.photos import photos_of
-from fieldvisit.visits.schemas import SHA256_HEX, AssignVisitFormSchema, CancelAssignmentSchema
+from fieldvisit.visits.schemas import AssignVisitFormSchema, CancelAssignmentSchema, is_sha256
 
 bp = Blueprint("visits", __name__)
 
@@ -170,7 +170,7 @@ def cancel(case_id: int, assignment_id: int) -> Any:
 def _photo(visit_uuid: uuid.UUID, sha256: str) -> VisitPhoto:
     """Load a photo of a visit on a case the user may see, or 404."""
     visit = db.session.scalar(select(HomeVisit).where(HomeVisit.client_uuid == visit_uuid))
-    if visit is None or SHA256_HEX.regex.match(sha256) is None or sha256 not in visit.photos:
+    if visit is None or not is_sha256(sha256) or sha256 not in visit.photos:
         raise NotFound("There is no such photo that you can see.")
     get_case(db.session, current_user, visit.case_id)
     photo = next((p for p in photos_of(db.session, visit) if p.sha256 == sha256), None)

@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, make_user
 NEW_PASSWORD = "a password the admin chose"
 
 
-def _form(user, roles, **extra):  # noqa: ANN001, ANN003, ANN201
+def _form(user, roles, **extra):
     return {
         "email": user.email,
         "name": user.name,

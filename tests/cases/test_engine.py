@@ -19,7 +19,7 @@ FIRST_DAY = date(2026, 11, 3)  # a Tuesday in the autumn term (2 November is INS
 TODAY = date(2026, 11, 27)  # school day 19 of that case
 
 
-def actor_for(world, rule):  # noqa: ANN001, ANN201
+def actor_for(world, rule):
     """Pick a world user whose role the rule admits."""
     for user in (world.school_user, world.laao, world.officer):
         if any(user.can(p) for p in rule.who):
@@ -27,7 +27,7 @@ def actor_for(world, rule):  # noqa: ANN001, ANN201
     raise AssertionError("no user may do this")
 
 
-def ready(session, world, case, action: Action) -> None:  # noqa: ANN001
+def ready(session, world, case, action: Action) -> None:
     """Meet every guard of the action."""
     if action == Action.RECORD_NO_CONTACT:
         apply(session, case, Action.LOG_CONTACT, world.school_user, today=TODAY)
@@ -44,7 +44,7 @@ def ready(session, world, case, action: Action) -> None:  # noqa: ANN001
 LONG_ABSENT_SINCE = date(2026, 10, 1)
 
 
-def involvement(session, world, case, *, opened=None, agreed_by=None) -> Involvement:  # noqa: ANN001
+def involvement(session, world, case, *, opened=None, agreed_by=None) -> Involvement:
     referral = Referral(
         case_id=case.id,
         submitted_by_id=world.school_user.id,

@@ -203,7 +203,7 @@ def send_all(devices: list[Device], rng: random.Random, plan: Plan, report: Repo
             tries += 1
             try:
                 device.sync_round()
-            except Exception:  # noqa: BLE001 - every failure is a retry, as on the phone
+            except Exception:  # every failure is a retry, as on the phone
                 device.failures += 1
                 time.sleep(rng.uniform(0.02, 0.2))
             if device is devices[0] and tries == 2:

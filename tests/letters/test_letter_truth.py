@@ -25,7 +25,7 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _make(client, case, kind):  # noqa: ANN001, ANN202
+def _make(client, case, kind):
     return client.post(
         f"/cases/{case.id}/letters",
         data={"letter_kind": kind, "letter_delivery": "post", "return_to": "letters"},

@@ -8,7 +8,7 @@ from tests.factories import date_fields
 from tests.outcomes.test_outcome_forms import post, record_of
 
 
-def _refer(client, case, *, special: str, order: str):  # noqa: ANN001, ANN202
+def _refer(client, case, *, special: str, order: str):
     return post(
         client,
         case,

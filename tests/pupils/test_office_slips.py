@@ -15,7 +15,7 @@ from tests.factories import date_fields, make_pupil
 from tests.pupils.test_pupil_pages import new_pupil
 
 
-def _closed_day_before(calendar, day: date) -> date:  # noqa: ANN001
+def _closed_day_before(calendar, day: date) -> date:
     day -= timedelta(days=1)
     while calendar.is_school_day(day):
         day -= timedelta(days=1)

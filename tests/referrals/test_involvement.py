@@ -70,7 +70,7 @@ def test_reassigning_tells_the_new_laao(session, world, queued_mail):
     assert [m.to for m in queued_mail if "assigned to you" in m.subject] == [("laao2@la.test",)]
 
 
-def _removed(session, world, **kwargs):  # noqa: ANN001, ANN003, ANN202
+def _removed(session, world, **kwargs):
     case, referral, involvement = accepted_case(session, world, days_ago=28, **kwargs)
     involvements.agree_removal(session, world.laao, case)
     return case, involvement

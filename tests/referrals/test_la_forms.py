@@ -11,7 +11,7 @@ from fieldvisit.outcomes.models import ConfirmedHow, NoticeForm
 from tests.factories import make_case
 
 
-def _forms(session, world):  # noqa: ANN001, ANN202
+def _forms(session, world):
     moved = make_case(session, world)
     outcomes.record_destination(
         session,

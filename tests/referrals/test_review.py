@@ -24,11 +24,11 @@ from tests.referrals.helpers import locating_case, referred_case
 from tests.visits_support import jpeg_bytes, sha256
 
 
-def _keys(session, case):  # noqa: ANN001, ANN202
+def _keys(session, case):
     return {gap.key for gap in gather(session, case).gaps}
 
 
-def _attempt(session, world, case, target, method=Method.PHONE):  # noqa: ANN001, ANN202
+def _attempt(session, world, case, target, method=Method.PHONE):
     cases.log_contact_attempt(
         session,
         world.school_user,
