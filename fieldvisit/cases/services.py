@@ -455,18 +455,15 @@ def concern_recipients(session: Session, case: Case) -> list[mail.Recipient]:
     return [r for r in recipients if r.address]
 
 
+CONCERN_RAISED = mail.EmailKind(
+    "concern_raised",
+    "Child protection concern raised on case {{ case.reference }}",
+    lambda session, case, **_: concern_recipients(session, case),
+)
+
+
 def notify_concern(session: Session, case: Case) -> None:
-    link = mail.link("cases.show", case_id=case.id)
-    mail.queue(
-        session,
-        "concern_raised",
-        concern_recipients(session, case),
-        f"Child protection concern raised on case {case.reference}",
-        "A child protection concern has been raised on case "
-        f"{case.reference} at {case.school.name}.\n\n"
-        f"Sign in to fieldvisit to read it and act: {link}\n\n"
-        "Follow your child protection procedures now.",
-    )
+    mail.send(session, CONCERN_RAISED, case=case)
 
 
 def school_day_today(session: Session, case: Case, today: date | None = None) -> int:

@@ -326,25 +326,30 @@ def record_home_education(
     return record
 
 
-def alert_home_education(session: Session, case: Case, referral: HomeEducationReferral) -> None:
-    """Email the LA's CME team (and for a CP/CIN plan, social care) the referral's alerts."""
+def _ehe_alert_recipients(
+    case: Case, home_education: HomeEducationReferral
+) -> list[mail.Recipient]:
+    """The LA's CME team, and for a child with a CP or CIN plan, their social workers."""
     recipients = [mail.Recipient("LA CME team", case.school.local_authority.cme_team_email or "")]
-    if "cp_cin" in referral.alerts:
+    if "cp_cin" in home_education.alerts:
         recipients += [
             mail.Recipient("social worker", w.email)
             for w in case.pupil.agency_workers
             if w.is_social_worker
         ]
-    alerts = "\n".join(f"- {text}" for text in referral.alert_texts)
-    mail.queue(
-        session,
-        "ehe_alert",
-        recipients,
-        f"Home education referral on case {case.reference}: alerts before deregistration",
-        f"{case.school.name} has made an elective home education deregistration referral on "
-        f"case {case.reference}. Before the pupil's name is removed:\n\n{alerts}\n\n"
-        f"Sign in to fieldvisit to read it: {mail.link('cases.show', case_id=case.id)}",
-    )
+    return recipients
+
+
+EHE_ALERT = mail.EmailKind(
+    "ehe_alert",
+    "Home education referral on case {{ case.reference }}: alerts before deregistration",
+    lambda case, home_education, **_: _ehe_alert_recipients(case, home_education),
+)
+
+
+def alert_home_education(session: Session, case: Case, referral: HomeEducationReferral) -> None:
+    """Email the LA's CME team (and for a CP/CIN plan, social care) the referral's alerts."""
+    mail.send(session, EHE_ALERT, case=case, home_education=referral)
 
 
 def add_written_notice(

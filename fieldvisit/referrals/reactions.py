@@ -51,7 +51,7 @@ def forward_after_removal(session: Session, happened: Happened) -> None:
         return
     involvement = open_involvement(session, happened.case.id)
     if involvement is not None:
-        notify.entry_after_removal(session, involvement, happened.case.school.name)
+        notify.entry_after_removal(session, involvement)
 
 
 def _from_the_school(actor: User | None) -> bool:

@@ -20,6 +20,17 @@ from fieldvisit.core.permissions import Role
 from fieldvisit.letters.services import letters_for_visit
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment
 
+VISIT_ASSIGNED = mail.EmailKind(
+    "visit_assigned",
+    "A home visit has been assigned to you",
+    lambda officer, **_: [mail.Recipient("officer", officer.email)],
+)
+VISIT_CANCELLED = mail.EmailKind(
+    "visit_cancelled",
+    "A home visit assigned to you has been cancelled",
+    lambda officer, **_: [mail.Recipient("officer", officer.email)],
+)
+
 
 def officers_for(session: Session, case: Case) -> list[User]:
     """Return the officers who may be sent to this case: the LA's and the school's own."""
@@ -72,15 +83,7 @@ def assign_visit(
     )
     session.add(assignment)
     session.flush()
-    link = mail.link("visits.index")
-    mail.queue(
-        session,
-        "visit_assigned",
-        [mail.Recipient("officer", officer.email)],
-        "A home visit has been assigned to you",
-        f"{user.name} has asked you to make a home visit for case {case.reference}.\n\n"
-        f"See your visits: {link}\nOr open the phone app to download them for offline use.",
-    )
+    mail.send(session, VISIT_ASSIGNED, officer=officer, assigned_by=user, case=case)
     return assignment
 
 
@@ -127,15 +130,7 @@ def cancel_assignment(
     )
     assignment.status = AssignmentStatus.CANCELLED
     assignment.cancelled_at, assignment.cancelled_by_id = utcnow(), user.id
-    mail.queue(
-        session,
-        "visit_cancelled",
-        [mail.Recipient("officer", old.email)],
-        "A home visit assigned to you has been cancelled",
-        f"{user.name} has cancelled the home visit for case {case.reference}. Your phone "
-        "removes it at its next contact; a visit you have already recorded is still sent "
-        f"and kept.\n\nSee your visits: {mail.link('visits.index')}",
-    )
+    mail.send(session, VISIT_CANCELLED, officer=old, cancelled_by=user, case=case)
     audit(session, user.id, "cancel", "visit_assignment", assignment.id)
     if new_officer is None:
         return None
