@@ -90,14 +90,7 @@ def new_user() -> Any:
         )
         if done:
             return done
-    return _page(
-        "admin/user_form.html",
-        values=values,
-        errors=errors,
-        user=None,
-        schools=_schools(),
-        roles=list(Role),
-    )
+    return _user_page(None, values, errors)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -123,6 +116,11 @@ def edit_user(user_id: int) -> Any:
         )
         if done:
             return done
+    return _user_page(user, values, errors)
+
+
+def _user_page(user: User | None, values: dict[str, Any], errors: dict[str, list[str]]) -> Any:
+    """The form that adds a user (user None) or changes one."""
     return _page(
         "admin/user_form.html",
         values=values,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -87,58 +88,24 @@ def _take_off_roll(record: OutcomeRecord, on: date, ground: str) -> None:
     record.removed_from_roll = True
 
 
-def record_returned(
+# The outcomes that need only a date and a note (and for a family still in the area, their
+# current address if known), and what the chronology says of each.
+_DATED_SUMMARIES = {
+    Action.CHILD_RETURNED: "Contact made: child returned to school on {on}; case closed",
+    Action.CHILD_FOUND: "Child found on {on}; case closed",
+    Action.RESIDING_IN_LA: "Contact made: still residing in the LA; the school's attendance "
+    "policy applies",
+}
+
+
+def _record_dated(
+    action: Action,
     session: Session,
     user: User,
     case: Case,
     *,
     effective_on: date,
     note: str = "",
-    expected_version: int | None = None,
-) -> OutcomeRecord:
-    return _close(
-        session,
-        user,
-        case,
-        Action.CHILD_RETURNED,
-        summary=f"Contact made: child returned to school on {format_date(effective_on)}; "
-        "case closed",
-        effective_on=effective_on,
-        note=note,
-        details={},
-        expected_version=expected_version,
-    )
-
-
-def record_found(
-    session: Session,
-    user: User,
-    case: Case,
-    *,
-    effective_on: date,
-    note: str,
-    expected_version: int | None = None,
-) -> OutcomeRecord:
-    return _close(
-        session,
-        user,
-        case,
-        Action.CHILD_FOUND,
-        summary=f"Child found on {format_date(effective_on)}; case closed",
-        effective_on=effective_on,
-        note=note,
-        details={},
-        expected_version=expected_version,
-    )
-
-
-def record_residing_in_la(
-    session: Session,
-    user: User,
-    case: Case,
-    *,
-    effective_on: date,
-    note: str,
     current_address: str = "",
     expected_version: int | None = None,
 ) -> OutcomeRecord:
@@ -146,14 +113,19 @@ def record_residing_in_la(
         session,
         user,
         case,
-        Action.RESIDING_IN_LA,
-        summary="Contact made: still residing in the LA; the school's attendance policy applies",
+        action,
+        summary=_DATED_SUMMARIES[action].format(on=format_date(effective_on)),
         effective_on=effective_on,
         note=note,
         current_address=current_address,
-        details={"current_address": current_address},
+        details={"current_address": current_address} if action == Action.RESIDING_IN_LA else {},
         expected_version=expected_version,
     )
+
+
+record_returned = partial(_record_dated, Action.CHILD_RETURNED)
+record_found = partial(_record_dated, Action.CHILD_FOUND)
+record_residing_in_la = partial(_record_dated, Action.RESIDING_IN_LA)
 
 
 def record_destination(
