@@ -34,7 +34,7 @@ from fieldvisit.core.db import db  # noqa: E402
 from fieldvisit.core.upn import make_upn  # noqa: E402
 from fieldvisit.models import metadata  # noqa: E402
 from fieldvisit.schools.models import School  # noqa: E402
-from tests import factories  # noqa: E402
+from tests.support import factories  # noqa: E402
 
 BASELINE = 100
 RUNS = 7

@@ -41,7 +41,7 @@ from fieldvisit.models import metadata  # noqa: E402
 from fieldvisit.pupils.models import Pupil, Sex  # noqa: E402
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus  # noqa: E402
 from fieldvisit.schools.models import School  # noqa: E402
-from tests.factories import PASSWORD, make_school, make_world  # noqa: E402
+from tests.support.factories import PASSWORD, make_school, make_world  # noqa: E402
 
 LAAO_EMAIL = "laao@la.test"  # the tests' world
 SCHOOLS = 100
@@ -64,7 +64,7 @@ KINDS = ["log_contact", "log_contact", "tick_checklist", "home_visit", "log_enqu
 @contextmanager
 def database(kind: str) -> Iterator[str]:
     if kind == "postgresql":
-        from tests.pg import throwaway_postgres
+        from tests.support.pg import throwaway_postgres
 
         with throwaway_postgres() as url:
             yield url

@@ -52,7 +52,7 @@ from fieldvisit.visits.models import (
     VisitAssignment,
     VisitOutcome,
 )
-from tests.visits_support import visit_item
+from tests.support.visits import visit_item
 
 VISITS = 500
 BATCH = 50
@@ -317,7 +317,7 @@ def main() -> int:
             folder = stack.enter_context(tempfile.TemporaryDirectory())
             measure(f"sqlite:///{folder}/bench.db", "SQLite", args.rounds)
         if args.db in ("postgresql", "both"):
-            from tests.pg import throwaway_postgres
+            from tests.support.pg import throwaway_postgres
 
             try:
                 url = stack.enter_context(throwaway_postgres())

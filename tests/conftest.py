@@ -21,15 +21,15 @@ from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
 from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.models import metadata
-from tests import factories
-from tests.smtp import SmtpServer
+from tests.support import factories
+from tests.support.smtp import SmtpServer
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Give the run's database: SQLite by default, PostgreSQL with FIELDVISIT_TEST_DB."""
     if os.environ.get("FIELDVISIT_TEST_DB", "sqlite") == "postgresql":
-        from tests.pg import throwaway_postgres
+        from tests.support.pg import throwaway_postgres
 
         with throwaway_postgres() as url:
             yield url

@@ -10,7 +10,7 @@ from fieldvisit.core.errors import NotFound
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Referral
 from fieldvisit.visits.models import AssignmentStatus, VisitAssignment
-from tests.factories import make_case, make_user
+from tests.support.factories import make_case, make_user
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from werkzeug.routing import Rule
 from fieldvisit import create_app
 from fieldvisit.core.permissions import Role
 from tests.conftest import _settings, sign_in
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 # Who may use a route: the roles named, ANYONE signed in, PUBLIC with the reason, or CASE:
 # the people the case-access rule lets see that case (cases/access.py).

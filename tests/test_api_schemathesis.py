@@ -18,7 +18,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.generation import GenerationMode
 
 from fieldvisit.core.api import API_PREFIX
-from tests.visits_support import assigned_case
+from tests.support.visits import assigned_case
 
 EXAMPLES = 25
 load_all_checks()

@@ -10,7 +10,7 @@ from fieldvisit.cases.models import chronology_heads
 from fieldvisit.chronology.models import ChronologyEntry, ChronologyIsAppendOnly
 from fieldvisit.chronology.services import append, verify_all
 from fieldvisit.cli import cli
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.live_server import ROOT, LiveServer, csrf_token, live_server
-from tests.smtp import SmtpServer
+from tests.support.live_server import ROOT, LiveServer, csrf_token, live_server
+from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FIELDVISIT_TEST_DB") == "postgresql",

@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from fieldvisit.core.s3 import S3Storage, parse
 from fieldvisit.core.storage import FileMissing, LocalStorage, Storage, open_storage
-from tests.visits_support import assigned_case, jpeg_bytes, send, sha256, visit_item
+from tests.support.visits import assigned_case, jpeg_bytes, send, sha256, visit_item
 
 BUCKET = "fieldvisit-test"
 REGION = "eu-west-2"

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 
 from fieldvisit.accounts import mfa
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def password_step(client, user):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fieldvisit.accounts.services import LOCKED
 from fieldvisit.core.audit import AuditEvent
 from tests.conftest import next_code, sign_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def cookie_contents(client) -> str:

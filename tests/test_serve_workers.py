@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.live_server import ROOT, live_server, server_env
+from tests.support.live_server import ROOT, live_server, server_env
 
 ON_POSTGRES = os.environ.get("FIELDVISIT_TEST_DB", "sqlite") == "postgresql"
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from fieldvisit.core.audit import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 TYPED = "Someone.Unknown@nowhere.test"
 

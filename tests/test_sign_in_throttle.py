@@ -8,8 +8,8 @@ from fieldvisit.accounts import throttle
 from fieldvisit.accounts.services import LOCKED
 from fieldvisit.core.audit import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import PASSWORD
-from tests.live_server import csrf_token
+from tests.support.factories import PASSWORD
+from tests.support.live_server import csrf_token
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_wrong_current_passwords_on_the_password_page_are_counted(session, world
 def test_an_unknown_email_stays_locked_when_the_server_restarts(tmp_path):
     """Every web process (and a restarted one) gives the same answer: the count is in the
     database, as a real account's is."""
-    from tests.live_server import live_server
+    from tests.support.live_server import live_server
 
     def attempt(server):
         http = requests.Session()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.live_server import LiveServer, csrf_token, live_server
+from tests.support.live_server import LiveServer, csrf_token, live_server
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FIELDVISIT_TEST_DB") == "postgresql",

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.permissions import Role
 from tests.conftest import sign_in
-from tests.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "a password the admin chose"
 

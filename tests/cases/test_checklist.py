@@ -4,7 +4,7 @@ from datetime import date
 
 from fieldvisit.cases import services
 from fieldvisit.cases.engine import Action, apply
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 FIRST_DAY = date(2026, 11, 3)
 

@@ -18,7 +18,7 @@ from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotAllowed, TransitionRefused
 from fieldvisit.letters import services as letters
-from tests.factories import World, make_case, make_letter
+from tests.support.factories import World, make_case, make_letter
 
 PACKAGE = Path(wiring.__file__).parent
 # The engine writes the chronology; the demo writes a made-up history for the demo only.

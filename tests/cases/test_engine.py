@@ -13,7 +13,7 @@ from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.errors import CaseChanged, NotAllowed, TransitionRefused
 from fieldvisit.core.web import commit
 from fieldvisit.referrals.models import Involvement, Referral
-from tests.factories import make_case, make_visit
+from tests.support.factories import make_case, make_visit
 
 FIRST_DAY = date(2026, 11, 3)  # a Tuesday in the autumn term (2 November is INSET)
 TODAY = date(2026, 11, 27)  # school day 19 of that case
@@ -268,7 +268,7 @@ def test_removal_needs_twenty_school_days_by_the_schools_calendar(
 
 def test_only_who_agreed_may_withdraw_until_the_school_records_it(session, world):
     from fieldvisit.core.permissions import Role
-    from tests.factories import make_user
+    from tests.support.factories import make_user
 
     other = make_user(session, "laao9@la.test", {Role.LAAO})
     case = make_case(session, world, first_day=LONG_ABSENT_SINCE)

@@ -16,7 +16,7 @@ from fieldvisit.chronology.services import verify_case
 from fieldvisit.core.errors import DomainError
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.visits.models import HomeVisit
-from tests.factories import make_case, make_visit
+from tests.support.factories import make_case, make_visit
 
 S = CaseState
 FIRST_DAY = date(2026, 11, 3)

@@ -11,7 +11,7 @@ from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.errors import ValidationFailed
-from tests.factories import World, make_case, make_pupil
+from tests.support.factories import World, make_case, make_pupil
 
 
 def test_a_second_case_is_refused_with_the_first_ones_reference(

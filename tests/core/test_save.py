@@ -20,7 +20,7 @@ from fieldvisit.core.errors import (
 from fieldvisit.core.forms import error_list
 from fieldvisit.core.web import save
 from fieldvisit.schools.models import Term
-from tests.factories import World
+from tests.support.factories import World
 
 
 def _terms(session: Session) -> int:

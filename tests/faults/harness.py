@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from tests.faults.device import Device, Record, edited, new_record
 from tests.faults.proxy import FaultProxy, at_random
-from tests.live_server import PASSWORD, ROOT, csrf_token, free_port, run_cli, server_env
+from tests.support.live_server import PASSWORD, ROOT, csrf_token, free_port, run_cli, server_env
 
 OFFICER = "officer@demo.test"
 

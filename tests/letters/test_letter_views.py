@@ -14,8 +14,8 @@ from fieldvisit.core.storage import storage
 from fieldvisit.letters import services
 from fieldvisit.letters.models import Delivery, Letter, LetterBatch
 from fieldvisit.visits.models import VisitAssignment
-from tests.factories import make_user
 from tests.letters.helpers import locating_case, pdf_pages, qr_codes
+from tests.support.factories import make_user
 
 
 def test_the_school_makes_a_letter_from_the_case_and_reprints_the_kept_copy(

@@ -7,8 +7,8 @@ import pytest
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.referrals import involvements
-from tests.factories import make_case
 from tests.referrals.helpers import accepted_case, referred_case
+from tests.support.factories import make_case
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from fieldvisit.core.permissions import Role
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals.involvements import EnquiryWith
 from fieldvisit.schools.services import calendar_for
-from tests.factories import make_user
 from tests.referrals.helpers import accepted_case
+from tests.support.factories import make_user
 
 
 def test_removal_before_four_weeks_is_refused_with_the_date(session, world):

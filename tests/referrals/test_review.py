@@ -19,9 +19,9 @@ from fieldvisit.referrals.models import Referral, ReferralStatus
 from fieldvisit.referrals.services import AlreadyDecided
 from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitOutcome
 from fieldvisit.visits.photos import receive_photo
-from tests.factories import make_user
 from tests.referrals.helpers import locating_case, referred_case
-from tests.visits_support import jpeg_bytes, sha256
+from tests.support.factories import make_user
+from tests.support.visits import jpeg_bytes, sha256
 
 
 def _keys(session, case):

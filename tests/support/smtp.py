@@ -10,7 +10,7 @@ from email.policy import default
 
 from aiosmtpd.controller import Controller
 
-from tests.live_server import free_port
+from tests.support.live_server import free_port
 
 
 class SmtpServer:

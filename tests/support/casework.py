@@ -13,7 +13,7 @@ from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import db
-from tests.factories import World, first_day_for, make_case, make_pupil
+from tests.support.factories import World, first_day_for, make_case, make_pupil
 
 
 def case_on_day(session: Session, world: World, school_day: int, **pupil_fields: object) -> Case:
