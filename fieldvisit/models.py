@@ -7,6 +7,7 @@ from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
 from fieldvisit.core.outbox import OutboxEmail
+from fieldvisit.core.ratelimit import RateHit
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
 from fieldvisit.outcomes.models import (
     DestinationConfirmation,
@@ -46,6 +47,7 @@ __all__ = [
     "MovedAbroad",
     "NeighbourEnquiry",
     "OutboxEmail",
+    "RateHit",
     "OutcomeRecord",
     "Pupil",
     "Referral",

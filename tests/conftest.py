@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
-from fieldvisit.accounts import mfa, throttle
+from fieldvisit.accounts import mfa
 from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
 from fieldvisit.core.outbox import OutboxEmail
@@ -86,14 +86,6 @@ def session(app: Flask) -> Iterator[Session]:
         connection.close()
         ctx.pop()
         app.extensions.get("fieldvisit.sent_mail", []).clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sign_in_throttle() -> Iterator[None]:
-    """Each test starts with no sign-in attempts counted against its address."""
-    throttle.address_limiter.clear()
-    yield
-    throttle.address_limiter.clear()
 
 
 @pytest.fixture

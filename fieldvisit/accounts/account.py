@@ -91,8 +91,8 @@ def password() -> Any:
 
 def _locked_out(error: AccountLocked) -> Any:
     """Too many wrong answers: the account is locked and this session ends too."""
-    commit()  # keep the lock; every session of the account has ended
     throttle.count_address_failure()
+    commit()  # keep the lock and the count; every session of the account has ended
     logout_user()
     session.clear()
     flash(error.message, "info")

@@ -27,8 +27,8 @@ def checked(work: Callable[[], T], *, field: str) -> Saved[T]:
     except AccountLocked as locked:
         return Saved(refusal=locked, field=field)
     except ValidationFailed as wrong:
-        commit()
         count_address_failure()
+        commit()
         return Saved(refusal=wrong, field=field)
 
 

@@ -34,7 +34,7 @@ from fieldvisit.schools.models import LocalAuthority
 
 bp = Blueprint("letters", __name__)
 
-link_limiter = RateLimiter(limit=30, window_seconds=60)
+link_limiter = RateLimiter("letter_link", limit=30, window_seconds=60)
 DELIVERIES = [(delivery.value, delivery.label) for delivery in Delivery]
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -228,7 +228,7 @@ def follow(token: str) -> Any:
     user = current_user._get_current_object() if current_user.is_authenticated else None
     # Only follows without a sign-in are counted: staff at the same address (an office
     # behind one proxy) never use up a family's allowance, nor the family theirs.
-    if user is None and not link_limiter.allow(request.remote_addr or "unknown"):
+    if user is None and not link_limiter.allow(db.session, request.remote_addr or "unknown"):
         abort(429, "Too many letter links opened from this address. Wait a minute and try again.")
     if _TOKEN.fullmatch(token):
         landing = services.follow_link(db.session, user, token)

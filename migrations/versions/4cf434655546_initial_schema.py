@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 350d752cd121
+Revision ID: 4cf434655546
 Revises:
-Create Date: 2026-12-04 03:51:02.076006
+Create Date: 2026-12-04 04:20:31.750229
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "350d752cd121"
+revision: str = "4cf434655546"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -106,6 +106,14 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_emails_due", ["status", "next_attempt_at"], unique=False)
 
+    op.create_table(
+        "rate_hits",
+        sa.Column("scope", sa.String(length=30), nullable=False),
+        sa.Column("key_sha256", sa.String(length=64), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key_sha256", "bucket", name=op.f("pk_rate_hits")),
+    )
     op.create_table(
         "unknown_email_lockouts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1211,6 +1219,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_unknown_email_lockouts_updated_at"))
 
     op.drop_table("unknown_email_lockouts")
+    op.drop_table("rate_hits")
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_emails_due")
 
