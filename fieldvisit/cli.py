@@ -252,23 +252,27 @@ def _serve_https(app: Flask, host: str | None, port: int, no_worker: bool) -> No
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Send the emails that are due, then exit.")
+@click.option("--once", is_flag=True, help="Send the emails and run the jobs due, then exit.")
 def worker(once: bool) -> None:
-    """Send queued emails, retrying with back-off, until stopped (SIGTERM or Ctrl-C)."""
+    """Send queued emails and run background jobs, until stopped (SIGTERM or Ctrl-C)."""
     import signal
 
+    from fieldvisit.core import jobs
     from fieldvisit.core.outbox import Worker, deliver_due
 
     app = create_app()
     if once:
         with app.app_context():
+            ran = jobs.run_due(limit=1_000)
             sent = deliver_due(limit=10_000)
-        click.echo(f"Sent {sent} email{'s' if sent != 1 else ''}.")
+        click.echo(
+            f"Ran {ran} job{'s' if ran != 1 else ''}; sent {sent} email{'s' if sent != 1 else ''}."
+        )
         return
     running = Worker(app)
     signal.signal(signal.SIGTERM, running.stop)
     signal.signal(signal.SIGINT, running.stop)
-    click.echo("fieldvisit worker is sending emails; stop it with Ctrl-C.")
+    click.echo("fieldvisit worker is sending emails and running jobs; stop it with Ctrl-C.")
     running.run()
 
 

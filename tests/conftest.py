@@ -50,6 +50,7 @@ def _settings(url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
         # Sign-in stays real, with argon2 parameters cheap enough for hundreds of users.
+        "DAILY_JOBS_AT": "",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST_KIB": 1024,
         "ARGON2_PARALLELISM": 1,

@@ -60,6 +60,8 @@ POLICY: dict[str, object] = {
     "letters.batch": SCHOOL,
     "letters.print_batch": SCHOOL,
     "letters.batch_made": SCHOOL,
+    "letters.batch_job": SCHOOL,
+    "letters.batch_job_status": SCHOOL,
     "letters.batch_download": SCHOOL,
     # A pupil's page and opening a case for them: their school's office.
     "cases.pupil_page": SCHOOL,

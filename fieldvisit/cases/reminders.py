@@ -13,6 +13,8 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.checklist import REMINDED_STATES, is_overdue
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.core import mail
+from fieldvisit.core.db import writing
+from fieldvisit.core.jobs import Job, Progress, own_session
 from fieldvisit.core.mail import EmailKind, Recipient
 from fieldvisit.core.permissions import Role
 from fieldvisit.schools.models import School
@@ -81,3 +83,13 @@ def send_reminders(session: Session, today: date) -> int:
         mail.send(session, OVERDUE_REMINDERS, school=school, cases=cases, count=count)
         queued += 1
     return queued
+
+
+JOB = "daily_reminders"
+
+
+def run_daily(job: Job, progress: Progress) -> None:
+    """The daily job: queue the day's digests, in a transaction of its own."""
+    with writing(), own_session() as session:
+        send_reminders(session, date.fromisoformat(job.params["day"]))
+        session.commit()

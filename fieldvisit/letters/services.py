@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +23,7 @@ from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
-from fieldvisit.core.pdf import merge_pdfs, render_document
+from fieldvisit.core.pdf import render_document
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
 from fieldvisit.letters.kinds import KINDS, Audience, LetterContext, LetterKind
@@ -40,7 +39,6 @@ from fieldvisit.schools.models import School
 
 log = logging.getLogger("fieldvisit.letters")
 
-MAX_BATCH = 500
 TOKEN_BYTES = 24  # 192 bits
 
 
@@ -173,55 +171,6 @@ def generate_letter(
         letter.created_at = at
     _keep(session, user, case, letter_kind, letter, context, document.write_pdf(), at)
     return letter
-
-
-def generate_batch(
-    session: Session, user: User, cases: list[Case], kind: str, *, delivery: Delivery
-) -> LetterBatch:
-    """Make one letter per case and one PDF of them all, a letter per page, kept as printed."""
-    letter_kind = kind_named(kind)
-    _require_permission(user, letter_kind)
-    if not cases:
-        raise ValidationFailed(
-            "Choose at least one case.", fields={"case_ids": ["Choose at least one case."]}
-        )
-    if len(cases) > MAX_BATCH:
-        raise ValidationFailed(f"Print at most {MAX_BATCH} letters at a time.")
-    refused = [c.reference for c in cases if letter_kind.refusal(session, c)]
-    if refused:
-        raise ValidationFailed(
-            f"A '{letter_kind.label}' letter cannot be made now for: {', '.join(refused)}. "
-            "Untick them and try again.",
-            fields={"case_ids": ["Some chosen cases cannot have this letter now."]},
-        )
-    for case in cases:
-        check_may_make(session, user, case, letter_kind)
-    # Fonts are shared across the batch; each laid-out letter is dropped once written, as
-    # holding hundreds of layouts for one merged write costs memory and collector time.
-    font_config = FontConfiguration()
-    letters, pdfs = [], []
-    for case in cases:
-        letter, document, context = _lay_out(
-            session, user, case, letter_kind, delivery, font_config
-        )
-        pdfs.append(document.write_pdf())
-        _keep(session, user, case, letter_kind, letter, context, pdfs[-1])
-        letters.append(letter)
-    pdf = merge_pdfs(pdfs)
-    batch = LetterBatch(
-        kind=letter_kind.key,
-        created_by_id=user.id,
-        created_at=utcnow(),
-        storage_key=f"letters/batches/{uuid.uuid4().hex}.pdf",
-        size=len(pdf),
-    )
-    batch.sha256 = storage().put(batch.storage_key, pdf)
-    session.add(batch)
-    session.flush()
-    for letter in letters:
-        letter.batch_id = batch.id
-    audit(session, user.id, "create", "letter_batch", batch.id)
-    return batch
 
 
 def read_copy(session: Session, user: User, kept: Letter | LetterBatch) -> bytes:

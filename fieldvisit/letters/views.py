@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -13,13 +14,17 @@ from sqlalchemy.orm import joinedload
 from fieldvisit.cases.access import cases_for, get_case
 from fieldvisit.cases.models import Case
 from fieldvisit.core.audit import audit, audited_read
+from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotFound, ValidationFailed
 from fieldvisit.core.forms import error_list, form_errors, load_form
+from fieldvisit.core.jobs import Job, JobStatus
+from fieldvisit.core.outbox import wake
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.ratelimit import RateLimiter
+from fieldvisit.core.references import case_reference
 from fieldvisit.core.web import commit, permission_required, save
-from fieldvisit.letters import services
+from fieldvisit.letters import batches, services
 from fieldvisit.letters.kinds import KINDS, Audience, LetterKind, kinds_for
 from fieldvisit.letters.models import Delivery, LetterBatch
 from fieldvisit.letters.schemas import BatchSchema, MakeLetterSchema, WordingSchema
@@ -155,8 +160,19 @@ def _batch_page(
     status: int = 200,
 ) -> Any:
     rows = services.cases_with_letter_due(db.session, current_user, chosen)
+    recent_jobs = db.session.scalars(
+        select(Job)
+        .where(
+            Job.kind == batches.JOB,
+            Job.created_by_id == current_user.id,
+            Job.created_at >= utcnow() - timedelta(days=7),
+        )
+        .order_by(Job.id.desc())
+        .limit(10)
+    ).all()
     return render_template(
         "letters/batch.html",
+        recent_jobs=recent_jobs,
         kinds=kinds,
         chosen=chosen,
         rows=rows,
@@ -193,16 +209,59 @@ def print_batch() -> Any:
         if len(cases) != len(ids):
             raise NotFound("There is no case with that number that you can see.")
     delivery = result.data["letter_delivery"]
-    made = save(
-        lambda: services.generate_batch(
-            db.session, current_user, cases, chosen.key, delivery=delivery
-        ),
+    started = save(
+        lambda: batches.start_batch(db.session, current_user, cases, chosen.key, delivery=delivery),
         field="case_ids",
     )
-    if made.value is None:
-        return _batch_page(kinds, chosen, made.errors, result.raw, 400)
-    flash(f"{len(cases)} letters are ready: download them as one PDF to print.", "success")
-    return redirect(url_for("letters.batch_made", batch_id=made.value.id))
+    if started.value is None:
+        return _batch_page(kinds, chosen, started.errors, result.raw, 400)
+    wake()  # this process's worker starts on it at once
+    return redirect(url_for("letters.batch_job", job_id=started.value.id))
+
+
+def _job(job_id: int) -> Job:
+    """The user's own batch job, or 404: a job page shows only to who asked for it."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != batches.JOB or job.created_by_id != current_user.id:
+        raise NotFound("There is no batch of letters with that number that you asked for.")
+    return job
+
+
+def _progress_message(job: Job) -> str:
+    if job.status == JobStatus.QUEUED and job.attempts == 0:
+        return f"Waiting to start: {job.total} letters to make."
+    return f"{job.done} of {job.total} letters made."
+
+
+@bp.get("/letters/jobs/<int:job_id>")
+@login_required
+def batch_job(job_id: int) -> Any:
+    """How far a batch of letters has got; once made, the letters to download."""
+    job = _job(job_id)
+    left_out = [
+        (case_reference(int(case_id)), reason)
+        for case_id, reason in job.params.get("left_out", {}).items()
+    ]
+    return render_template(
+        "letters/batch_job.html",
+        job=job,
+        kind=job.params["kind"],
+        message=_progress_message(job),
+        left_out=left_out,
+    )
+
+
+@bp.get("/letters/jobs/<int:job_id>.json")
+@login_required
+def batch_job_status(job_id: int) -> Any:
+    job = _job(job_id)
+    return {
+        "status": job.status.value,
+        "finished": job.finished,
+        "done": job.done,
+        "total": job.total,
+        "message": _progress_message(job),
+    }
 
 
 @bp.get("/letters/batches/<int:batch_id>")

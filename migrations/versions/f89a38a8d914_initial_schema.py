@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4cf434655546
+Revision ID: f89a38a8d914
 Revises:
-Create Date: 2026-12-04 04:20:31.750229
+Create Date: 2026-12-04 04:22:18.872269
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "4cf434655546"
+revision: str = "f89a38a8d914"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -409,6 +409,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_contacts_pupil_id"), ["pupil_id"], unique=False)
 
     op.create_table(
+        "jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "queued",
+                "running",
+                "done",
+                "failed",
+                name="jobstatus",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("run_after", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("result_id", sa.Integer(), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_jobs_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+    )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_jobs_due", ["status", "run_after"], unique=False)
+
+    op.create_table(
         "letter_batches",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=False),
@@ -624,6 +661,16 @@ def upgrade() -> None:
             "serial",
             name=op.f("uq_ctf_files_school_id_destination_serial"),
         ),
+    )
+    op.create_table(
+        "daily_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_daily_runs_job_id_jobs")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_daily_runs")),
+        sa.UniqueConstraint("kind", "day", name=op.f("uq_daily_runs_kind_day")),
     )
     op.create_table(
         "letters",
@@ -1157,6 +1204,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_letters_batch_id"))
 
     op.drop_table("letters")
+    op.drop_table("daily_runs")
     op.drop_table("ctf_files")
     with op.batch_alter_table("chronology_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_chronology_case_occurred")
@@ -1180,6 +1228,10 @@ def downgrade() -> None:
 
     op.drop_table("letter_wordings")
     op.drop_table("letter_batches")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_due")
+
+    op.drop_table("jobs")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_pupil_id"))
 
