@@ -89,7 +89,10 @@ JOB = "daily_reminders"
 
 
 def run_daily(job: Job, progress: Progress) -> None:
-    """The daily job: queue the day's digests, in a transaction of its own."""
+    """The daily job: queue the day's digests on weekdays, in a transaction of its own."""
+    day = date.fromisoformat(job.params["day"])
+    if day.weekday() >= 5:
+        return  # nobody is in the school office to act on them
     with writing(), own_session() as session:
-        send_reminders(session, date.fromisoformat(job.params["day"]))
+        send_reminders(session, day)
         session.commit()
