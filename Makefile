@@ -117,6 +117,7 @@ lint: $(VENV)/.stamp-test node_modules/.stamp-npm
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	npx --no-install eslint fieldvisit/static/pwa fieldvisit/static/js
 
 bench: setup

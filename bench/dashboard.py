@@ -34,7 +34,7 @@ from fieldvisit.core.db import db  # noqa: E402
 from fieldvisit.core.upn import make_upn  # noqa: E402
 from fieldvisit.models import metadata  # noqa: E402
 from fieldvisit.schools.models import School  # noqa: E402
-from tests import factories  # noqa: E402
+from tests.support import factories  # noqa: E402
 
 BASELINE = 100
 RUNS = 7
@@ -95,7 +95,7 @@ def _statements(fn) -> list[str]:
     """Run fn and return the SQL statements it sent."""
     statements: list[str] = []
 
-    def listener(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def listener(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", listener)

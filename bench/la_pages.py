@@ -41,7 +41,7 @@ from fieldvisit.models import metadata  # noqa: E402
 from fieldvisit.pupils.models import Pupil, Sex  # noqa: E402
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus  # noqa: E402
 from fieldvisit.schools.models import School  # noqa: E402
-from tests.factories import PASSWORD, make_school, make_world  # noqa: E402
+from tests.support.factories import PASSWORD, make_school, make_world  # noqa: E402
 
 LAAO_EMAIL = "laao@la.test"  # the tests' world
 SCHOOLS = 100
@@ -64,7 +64,7 @@ KINDS = ["log_contact", "log_contact", "tick_checklist", "home_visit", "log_enqu
 @contextmanager
 def database(kind: str) -> Iterator[str]:
     if kind == "postgresql":
-        from tests.pg import throwaway_postgres
+        from tests.support.pg import throwaway_postgres
 
         with throwaway_postgres() as url:
             yield url
@@ -78,7 +78,7 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 class Seeder:
-    def __init__(self, session, cases: int, entries: int) -> None:  # noqa: ANN001
+    def __init__(self, session, cases: int, entries: int) -> None:
         self.session, self.rng = session, random.Random(6)
         self.cases, self.per_case = cases, max(entries // cases, 2)
         self.today = today_in_uk()
@@ -306,7 +306,7 @@ def timings(run: Callable[[], object], repeat: int) -> list[float]:
     return result
 
 
-def make_app(url: str, instance: str):  # noqa: ANN201
+def make_app(url: str, instance: str):
     return create_app(
         {
             "DATABASE_URL": url,
@@ -343,7 +343,7 @@ def seed(cases: int, entries: int) -> str:
     return f"seeded {counts} in {seconds:.1f}s; 20 sampled hash chains verify"
 
 
-def measure(app, repeat: int) -> None:  # noqa: ANN001
+def measure(app, repeat: int) -> None:
     """Time each page through the app against its bare SQL, alternating, in this run."""
     with app.app_context():
         secret, last_step = db.session.execute(

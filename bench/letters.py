@@ -37,6 +37,7 @@ from fieldvisit.chronology.models import Method  # noqa: E402
 from fieldvisit.core.dates import today_in_uk, utcnow  # noqa: E402
 from fieldvisit.core.db import db  # noqa: E402
 from fieldvisit.core.upn import make_upn  # noqa: E402
+from fieldvisit.letters import batches  # noqa: E402
 from fieldvisit.letters import services as letters  # noqa: E402
 from fieldvisit.letters.models import Delivery  # noqa: E402
 from fieldvisit.models import metadata  # noqa: E402
@@ -47,7 +48,7 @@ SMALL, LARGE, ROUNDS = 30, 300, 3
 GOAL = 1.30
 
 
-def open_cases(session, user: User, school: School, count: int) -> list[Case]:  # noqa: ANN001
+def open_cases(session, user: User, school: School, count: int) -> list[Case]:
     """Open `count` triaged cases whose first calls failed: each may have a letter home."""
     opened = []
     first_day = today_in_uk() - timedelta(days=3)
@@ -139,7 +140,7 @@ def run(workdir: Path) -> None:
         laid_out: list[str] = []
         original = letters.render_document
 
-        def recording(html: str, **kwargs):  # noqa: ANN202, ANN003
+        def recording(html: str, **kwargs):
             laid_out.append(html)
             return original(html, **kwargs)
 
@@ -150,7 +151,7 @@ def run(workdir: Path) -> None:
 
         def app_batch() -> None:
             laid_out.clear()
-            letters.generate_batch(session, user, small, "absence", delivery=Delivery.POST)
+            batches.generate_batch(session, user, small, "absence", delivery=Delivery.POST)
             session.flush()
             session.rollback()
 
@@ -186,7 +187,7 @@ def run(workdir: Path) -> None:
         gc.collect()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
         start = time.perf_counter()
-        batch = letters.generate_batch(session, user, all_cases, "absence", delivery=Delivery.POST)
+        batch = batches.generate_batch(session, user, all_cases, "absence", delivery=Delivery.POST)
         seconds = time.perf_counter() - start
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         session.commit()

@@ -37,11 +37,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import requests  # noqa: E402
-from PIL import Image  # noqa: E402
+import requests
+from PIL import Image
 
-from tests.live_server import LiveServer, csrf_token, live_server  # noqa: E402
-from tests.visits_support import sha256, visit_item  # noqa: E402
+from tests.support.live_server import LiveServer, csrf_token, live_server
+from tests.support.visits import sha256, visit_item
 
 SCHOOL_EMAIL, OFFICER_EMAIL = "school@demo.test", "officer@demo.test"
 OFFICER_SHARE = 0.25  # a quarter of the users are officers in the field
@@ -274,7 +274,7 @@ def main() -> int:
     args = parser.parse_args()
     seconds = 15.0 if args.quick else args.stage_seconds
     if args.only in (None, "postgresql"):
-        from tests.pg import throwaway_postgres
+        from tests.support.pg import throwaway_postgres
 
         with throwaway_postgres() as url, tempfile.TemporaryDirectory() as folder:
             serve = ("--workers", "2", "--threads", "8")

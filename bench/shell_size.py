@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fieldvisit import create_app  # noqa: E402
-from fieldvisit.visits.shell import shell_urls  # noqa: E402
+from fieldvisit import create_app
+from fieldvisit.visits.shell import shell_urls
 
 BUDGET = 150 * 1024
 AIM = 35 * 1024

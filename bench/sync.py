@@ -29,30 +29,30 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select  # noqa: E402
-from waitress.server import create_server  # noqa: E402
+from sqlalchemy import select
+from waitress.server import create_server
 
-from fieldvisit import create_app  # noqa: E402
-from fieldvisit.accounts.models import User  # noqa: E402
-from fieldvisit.accounts.services import create_user  # noqa: E402
-from fieldvisit.cases.services import open_case  # noqa: E402
-from fieldvisit.chronology.models import ChronologyEntry, Method  # noqa: E402
-from fieldvisit.chronology.services import entry_hash  # noqa: E402
-from fieldvisit.core.audit import AuditEvent  # noqa: E402
-from fieldvisit.core.dates import utcnow  # noqa: E402
-from fieldvisit.core.db import db  # noqa: E402
-from fieldvisit.core.permissions import Role  # noqa: E402
-from fieldvisit.core.upn import make_upn  # noqa: E402
-from fieldvisit.models import Case, metadata  # noqa: E402
-from fieldvisit.pupils.models import Pupil, Sex  # noqa: E402
-from fieldvisit.schools.models import LocalAuthority, School, Term  # noqa: E402
-from fieldvisit.visits.models import (  # noqa: E402
+from fieldvisit import create_app
+from fieldvisit.accounts.models import User
+from fieldvisit.accounts.services import create_user
+from fieldvisit.cases.services import open_case
+from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.chronology.services import entry_hash
+from fieldvisit.core.audit import AuditEvent
+from fieldvisit.core.dates import utcnow
+from fieldvisit.core.db import db
+from fieldvisit.core.permissions import Role
+from fieldvisit.core.upn import make_upn
+from fieldvisit.models import Case, metadata
+from fieldvisit.pupils.models import Pupil, Sex
+from fieldvisit.schools.models import LocalAuthority, School, Term
+from fieldvisit.visits.models import (
     HomeVisit,
     NeighbourEnquiry,
     VisitAssignment,
     VisitOutcome,
 )
-from tests.visits_support import visit_item  # noqa: E402
+from tests.support.visits import visit_item
 
 VISITS = 500
 BATCH = 50
@@ -136,7 +136,7 @@ class Browser:
         )
         self.token = ""
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers=None):  # noqa: ANN001, ANN201
+    def request(self, method: str, path: str, body: bytes | None = None, headers=None):
         req = urllib.request.Request(
             self.base + path, data=body, method=method, headers=headers or {}
         )
@@ -167,7 +167,7 @@ class Browser:
 
 
 @contextmanager
-def served(app):  # noqa: ANN001, ANN201
+def served(app):
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -179,7 +179,7 @@ def served(app):  # noqa: ANN001, ANN201
         thread.join(timeout=5)
 
 
-def through_http(app, case_ids: list[int], prefix: str) -> float:  # noqa: ANN001
+def through_http(app, case_ids: list[int], prefix: str) -> float:
     payloads = [visit_item(case_ids[i % len(case_ids)]) for i in range(VISITS)]
     with served(app) as base:
         browser = Browser(base)
@@ -317,7 +317,7 @@ def main() -> int:
             folder = stack.enter_context(tempfile.TemporaryDirectory())
             measure(f"sqlite:///{folder}/bench.db", "SQLite", args.rounds)
         if args.db in ("postgresql", "both"):
-            from tests.pg import throwaway_postgres
+            from tests.support.pg import throwaway_postgres
 
             try:
                 url = stack.enter_context(throwaway_postgres())

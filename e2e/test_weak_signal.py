@@ -17,7 +17,7 @@ from tests.faults.proxy import FaultProxy
 ARRIVES_WITHIN_MS = 120_000
 
 
-def saved_offline_visit(page, notes: str) -> None:  # noqa: ANN001
+def saved_offline_visit(page, notes: str) -> None:
     """Record a visit nobody answered, two hours ago, on the last visit card; save it."""
     page.locator("#visit-list .fv-card").last.get_by_role("button", name="Record").click()
     page.evaluate(

@@ -35,9 +35,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic.runtime.plugins", "alembic.autogenerate", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    from fieldvisit import effects, jobs
     from fieldvisit.core import compress, static, web
     from fieldvisit.core.db import db
 
+    effects.install()
+    jobs.install()
     db.init_app(app)
     compress.init_app(app)  # registered first, so it runs last, on the finished answer
     static.init_app(app)

@@ -13,6 +13,11 @@ from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from fieldvisit.app import create_app
 
 
+def _app() -> Flask:
+    """The app itself, not its proxy (for code that keeps it beyond the request)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
 @click.group(cls=AppGroup)
 def cli() -> None:
     """fieldvisit: find children missing from education."""
@@ -30,7 +35,7 @@ def upgrade(revision: str) -> None:
     """Create or migrate the schema to REVISION (default: the latest)."""
     from fieldvisit.core import migrate
 
-    migrate.upgrade(current_app._get_current_object(), revision)
+    migrate.upgrade(_app(), revision)
     click.echo("Database is up to date.")
 
 
@@ -41,7 +46,7 @@ def downgrade(revision: str) -> None:
     """Step the schema back to REVISION."""
     from fieldvisit.core import migrate
 
-    migrate.downgrade(current_app._get_current_object(), revision)
+    migrate.downgrade(_app(), revision)
 
 
 @db.command()
@@ -51,7 +56,7 @@ def revision(message: str) -> None:
     """Write a new migration from the difference between models and database."""
     from fieldvisit.core import migrate
 
-    migrate.revision(current_app._get_current_object(), message)
+    migrate.revision(_app(), message)
 
 
 @cli.command("seed-demo")
@@ -195,7 +200,7 @@ def serve(
         server.serve_waitress(app, host, port, threads, connection_limit)
         return
 
-    def worker_app():  # noqa: ANN202
+    def worker_app():
         """Build the app in a gunicorn worker process, after the fork."""
         built = create_app()
         if not no_worker:
@@ -247,23 +252,27 @@ def _serve_https(app: Flask, host: str | None, port: int, no_worker: bool) -> No
 
 
 @cli.command()
-@click.option("--once", is_flag=True, help="Send the emails that are due, then exit.")
+@click.option("--once", is_flag=True, help="Send the emails and run the jobs due, then exit.")
 def worker(once: bool) -> None:
-    """Send queued emails, retrying with back-off, until stopped (SIGTERM or Ctrl-C)."""
+    """Send queued emails and run background jobs, until stopped (SIGTERM or Ctrl-C)."""
     import signal
 
+    from fieldvisit.core import jobs
     from fieldvisit.core.outbox import Worker, deliver_due
 
     app = create_app()
     if once:
         with app.app_context():
+            ran = jobs.run_due(limit=1_000)
             sent = deliver_due(limit=10_000)
-        click.echo(f"Sent {sent} email{'s' if sent != 1 else ''}.")
+        click.echo(
+            f"Ran {ran} job{'s' if ran != 1 else ''}; sent {sent} email{'s' if sent != 1 else ''}."
+        )
         return
     running = Worker(app)
     signal.signal(signal.SIGTERM, running.stop)
     signal.signal(signal.SIGINT, running.stop)
-    click.echo("fieldvisit worker is sending emails; stop it with Ctrl-C.")
+    click.echo("fieldvisit worker is sending emails and running jobs; stop it with Ctrl-C.")
     running.run()
 
 
@@ -298,7 +307,7 @@ def backup(destination: Path) -> None:
     from fieldvisit.core.storage import storage
 
     try:
-        done = backups.backup(current_app._get_current_object(), storage(), destination)
+        done = backups.backup(_app(), storage(), destination)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(
@@ -319,7 +328,7 @@ def restore(source: Path, force: bool) -> None:
 
     database.engine.dispose()
     try:
-        done = backups.restore(current_app._get_current_object(), storage(), source, force=force)
+        done = backups.restore(_app(), storage(), source, force=force)
     except backups.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(
@@ -336,6 +345,7 @@ def apply_retention(dry_run: bool) -> None:
     """Delete closed cases past the LA's retention period, with their records and files."""
     from fieldvisit.admin import retention
     from fieldvisit.core.db import db as database
+    from fieldvisit.core.references import case_reference
     from fieldvisit.core.storage import storage
 
     found = retention.plan(database.session)
@@ -345,7 +355,7 @@ def apply_retention(dry_run: bool) -> None:
         return
     verb = "Would delete" if dry_run else "Deleting"
     click.echo(f"{verb} {len(found.case_ids)} case(s) {closed}:")
-    click.echo("  " + " ".join(f"C{case_id:06d}" for case_id in found.case_ids))
+    click.echo("  " + " ".join(case_reference(case_id) for case_id in found.case_ids))
     for table, count in found.counts().items():
         click.echo(f"  {table}: {count}")
     click.echo(f"  files: {len(found.file_keys)}")

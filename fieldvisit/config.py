@@ -39,6 +39,9 @@ def default_settings() -> dict[str, Any]:
         "MAIL_RETRY_MAX_SECONDS": 3600.0,
         "MAIL_MAX_ATTEMPTS": 24,
         "MAIL_POLL_SECONDS": 5.0,
+        # The worker queues the daily jobs (reminders, retention) at its first round after
+        # this time each day, in England; empty turns them off (cron runs the commands).
+        "DAILY_JOBS_AT": "06:00",
         # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none).
         "PROXY_COUNT": 0,
         "LOGIN_MAX_FAILURES": 5,

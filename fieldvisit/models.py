@@ -6,7 +6,9 @@ from fieldvisit.chronology.attachments import ChronologyAttachment
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.db import Base
+from fieldvisit.core.jobs import DailyRun, Job
 from fieldvisit.core.outbox import OutboxEmail
+from fieldvisit.core.ratelimit import RateHit
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
 from fieldvisit.outcomes.models import (
     DestinationConfirmation,
@@ -32,11 +34,13 @@ __all__ = [
     "ChronologyEntry",
     "Closure",
     "Contact",
+    "DailyRun",
     "CtfFile",
     "DestinationConfirmation",
     "HomeEducationReferral",
     "HomeVisit",
     "Involvement",
+    "Job",
     "Letter",
     "LetterBatch",
     "LetterLink",
@@ -46,6 +50,7 @@ __all__ = [
     "MovedAbroad",
     "NeighbourEnquiry",
     "OutboxEmail",
+    "RateHit",
     "OutcomeRecord",
     "Pupil",
     "Referral",

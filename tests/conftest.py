@@ -16,20 +16,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit import create_app
-from fieldvisit.accounts import mfa, throttle
+from fieldvisit.accounts import mfa
 from fieldvisit.accounts.models import User
 from fieldvisit.core.db import db
 from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.models import metadata
-from tests import factories
-from tests.smtp import SmtpServer
+from tests.support import factories
+from tests.support.smtp import SmtpServer
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Give the run's database: SQLite by default, PostgreSQL with FIELDVISIT_TEST_DB."""
     if os.environ.get("FIELDVISIT_TEST_DB", "sqlite") == "postgresql":
-        from tests.pg import throwaway_postgres
+        from tests.support.pg import throwaway_postgres
 
         with throwaway_postgres() as url:
             yield url
@@ -50,6 +50,7 @@ def _settings(url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
         # Sign-in stays real, with argon2 parameters cheap enough for hundreds of users.
+        "DAILY_JOBS_AT": "",
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST_KIB": 1024,
         "ARGON2_PARALLELISM": 1,
@@ -86,14 +87,6 @@ def session(app: Flask) -> Iterator[Session]:
         connection.close()
         ctx.pop()
         app.extensions.get("fieldvisit.sent_mail", []).clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_sign_in_throttle() -> Iterator[None]:
-    """Each test starts with no sign-in attempts counted against its address."""
-    throttle.address_limiter.clear()
-    yield
-    throttle.address_limiter.clear()
 
 
 @pytest.fixture
@@ -162,7 +155,7 @@ def world(session: Session) -> factories.World:
     return factories.make_world(session)
 
 
-def sign_in(client: FlaskClient, user_or_email, password: str = factories.PASSWORD):  # noqa: ANN001, ANN201
+def sign_in(client: FlaskClient, user_or_email, password: str = factories.PASSWORD):
     """Post the sign-in form, and the authenticator code when the user has one."""
     email = getattr(user_or_email, "email", user_or_email)
     response = client.post("/login", data={"email": email, "password": password})
@@ -171,7 +164,7 @@ def sign_in(client: FlaskClient, user_or_email, password: str = factories.PASSWO
     return response
 
 
-def next_code(user) -> str:  # noqa: ANN001
+def next_code(user) -> str:
     """Return an authenticator code for a time step the user has not used yet."""
     secret = db.session.scalar(select(User.totp_secret).where(User.id == user.id))
     last = db.session.scalar(select(User.totp_last_step).where(User.id == user.id))
@@ -180,10 +173,10 @@ def next_code(user) -> str:  # noqa: ANN001
 
 
 @pytest.fixture
-def signed_in(client: FlaskClient):  # noqa: ANN201
+def signed_in(client: FlaskClient):
     """Sign the test client in as a user: `signed_in(world.school_user)`."""
 
-    def _sign_in(user) -> FlaskClient:  # noqa: ANN001
+    def _sign_in(user) -> FlaskClient:
         response = sign_in(client, user)
         assert response.status_code == 302, response.get_data(as_text=True)
         return client

@@ -10,11 +10,11 @@ from fieldvisit.core.errors import NotFound
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Referral
 from fieldvisit.visits.models import AssignmentStatus, VisitAssignment
-from tests.factories import make_case, make_user
+from tests.support.factories import make_case, make_user
 
 
 @pytest.fixture
-def cases(session, world):  # noqa: ANN001, ANN201
+def cases(session, world):
     ours = make_case(session, world, first_day=date(2026, 11, 3))
     assigned = make_case(session, world, first_day=date(2026, 11, 3))
     referred = make_case(session, world, first_day=date(2026, 11, 3))
@@ -38,7 +38,7 @@ def cases(session, world):  # noqa: ANN001, ANN201
     return {"ours": ours, "assigned": assigned, "referred": referred, "theirs": theirs}
 
 
-def visible(session, user, cases):  # noqa: ANN001, ANN201
+def visible(session, user, cases):
     ids = {case.id for case in session.scalars(cases_for(user))}
     return {name for name, case in cases.items() if case.id in ids}
 

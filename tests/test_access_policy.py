@@ -23,7 +23,7 @@ from werkzeug.routing import Rule
 from fieldvisit import create_app
 from fieldvisit.core.permissions import Role
 from tests.conftest import _settings, sign_in
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 # Who may use a route: the roles named, ANYONE signed in, PUBLIC with the reason, or CASE:
 # the people the case-access rule lets see that case (cases/access.py).
@@ -60,6 +60,8 @@ POLICY: dict[str, object] = {
     "letters.batch": SCHOOL,
     "letters.print_batch": SCHOOL,
     "letters.batch_made": SCHOOL,
+    "letters.batch_job": SCHOOL,
+    "letters.batch_job_status": SCHOOL,
     "letters.batch_download": SCHOOL,
     # A pupil's page and opening a case for them: their school's office.
     "cases.pupil_page": SCHOOL,
@@ -141,7 +143,7 @@ def test_without_a_sign_in_the_route_is_refused(app, client, rule):
             assert answer.headers["Location"].startswith("/login"), method
 
 
-def _client(app: Flask, user, n: int) -> FlaskClient:  # noqa: ANN001
+def _client(app: Flask, user, n: int) -> FlaskClient:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = f"10.77.0.{n}"
     assert sign_in(client, user).status_code == 302

@@ -3,7 +3,7 @@
 import pyotp
 
 from tests.conftest import next_code, sign_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def test_the_account_page_shows_the_user(world, signed_in):

@@ -18,7 +18,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.generation import GenerationMode
 
 from fieldvisit.core.api import API_PREFIX
-from tests.visits_support import assigned_case
+from tests.support.visits import assigned_case
 
 EXAMPLES = 25
 load_all_checks()
@@ -29,7 +29,7 @@ PER_ITEM_ANSWERS = {"POST /visits/batch", "POST /visits/manifest"}
 
 
 @pytest.fixture
-def officer(app: Flask, session, world, signed_in, monkeypatch) -> dict[str, str]:  # noqa: ANN001
+def officer(app: Flask, session, world, signed_in, monkeypatch) -> dict[str, str]:
     """Sign an officer in (with a case to visit) and return the session cookie and CSRF token."""
     assigned_case(session, world)
     session.commit()

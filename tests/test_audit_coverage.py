@@ -31,6 +31,7 @@ from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.core.errors import DomainError
 from fieldvisit.demo.data import PASSWORD
 from fieldvisit.demo.seeder import Seeder
+from fieldvisit.letters import batches
 from fieldvisit.letters import services as letters
 from fieldvisit.letters.models import Delivery, Letter, LetterBatch, LetterLink
 from fieldvisit.outcomes.models import NoticeForm
@@ -69,6 +70,8 @@ NO_CHILD_DATA = {
     "admin.audit_export": "the audit log as CSV; the export itself is audited",
     "admin.emails": "queued emails by kind and recipient role, never their text",
     "letters.wording_index": "the LA's letter wordings",
+    "letters.batch_job": "a batch's progress: counts, and case references left out",
+    "letters.batch_job_status": "a batch's progress as counts",
     "letters.wording_edit": "a letter wording, previewed on a made-up child",
     "letters.follow": "a QR link's landing shows the school only; each follow is audited",
     "la.case_referral": "only redirects to the referral review (la.review), which is audited",
@@ -165,7 +168,7 @@ def _add_what_the_demo_lacks(session: Session) -> None:
     attach(session, school, contact, check_attachment(b"Voicemail left at 9:05."), "Voicemail")
     absence = letters.kind_named("absence")
     due = [case for case, is_due in letters.cases_with_letter_due(session, school, absence)]
-    letters.generate_batch(session, school, due[:1], "absence", delivery=Delivery.POST)
+    batches.generate_batch(session, school, due[:1], "absence", delivery=Delivery.POST)
     for case in session.scalars(cases_for(school).where(Case.state.in_(OPEN_STATES))):
         try:
             with session.begin_nested():

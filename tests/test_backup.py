@@ -24,7 +24,7 @@ from fieldvisit.models import metadata
 from tests.conftest import _settings
 
 
-def run(app: Flask, *args: str):  # noqa: ANN201
+def run(app: Flask, *args: str):
     return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
 
 
@@ -62,7 +62,7 @@ def every_file(app: Flask) -> dict[str, str]:
         return {key: hashlib.sha256(store.get(key)).hexdigest() for key in store.stored_keys()}
 
 
-def rewrite(archive: Path, change) -> Path:  # noqa: ANN001
+def rewrite(archive: Path, change) -> Path:
     """Copy the archive with `change(name, data) -> data` applied to each member."""
     copy = archive.with_name("changed-" + archive.name)
     with tarfile.open(archive) as source, tarfile.open(copy, "w") as target:

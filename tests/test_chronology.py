@@ -10,11 +10,11 @@ from fieldvisit.cases.models import chronology_heads
 from fieldvisit.chronology.models import ChronologyEntry, ChronologyIsAppendOnly
 from fieldvisit.chronology.services import append, verify_all
 from fieldvisit.cli import cli
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 
 @pytest.fixture
-def case(session, world):  # noqa: ANN001, ANN201
+def case(session, world):
     case = make_case(session, world, first_day=date(2026, 11, 3))
     for n in range(3):
         append(
@@ -30,7 +30,7 @@ def case(session, world):  # noqa: ANN001, ANN201
     return case
 
 
-def entries(session, case):  # noqa: ANN001, ANN201
+def entries(session, case):
     return session.scalars(
         select(ChronologyEntry)
         .where(ChronologyEntry.case_id == case.id)
@@ -105,7 +105,7 @@ def test_verify_chronology_command_names_the_first_broken_entry(app, session, ca
     assert f"case {case.id}, entry {second.id} at position 2" in result.output
 
 
-def _script_info(app):  # noqa: ANN001, ANN202
+def _script_info(app):
     from flask.cli import ScriptInfo
 
     return ScriptInfo(create_app=lambda: app)

@@ -10,7 +10,7 @@ from fieldvisit.cases import pdf as pdf_module
 from fieldvisit.cases.pdf import chronology_pdf
 from fieldvisit.chronology import services as chronology
 from fieldvisit.core.audit import AuditEvent
-from tests.casework import case_on_day, triaged
+from tests.support.casework import case_on_day, triaged
 
 
 def pdf_text(data: bytes, tmp_path) -> str:

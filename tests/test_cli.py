@@ -16,7 +16,7 @@ from fieldvisit.pupils.year_groups import year_group_problem
 from fieldvisit.schools.services import calendar_for
 
 
-def run(app, *args):  # noqa: ANN001, ANN201
+def run(app, *args):
     return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
 
 

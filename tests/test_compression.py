@@ -9,7 +9,7 @@ import pytest
 
 from fieldvisit.core import compress
 from tests.conftest import sign_in
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 CSS = "/static/vendor/govuk-frontend/govuk-frontend.min.css"
 

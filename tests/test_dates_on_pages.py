@@ -23,7 +23,7 @@ class _Words(HTMLParser):
         self.words: list[str] = []
         self._skip = 0
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002
+    def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in ("script", "style", "textarea"):
             self._skip += 1
 

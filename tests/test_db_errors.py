@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from fieldvisit.pupils.models import Pupil
-from tests.factories import make_pupil
+from tests.support.factories import make_pupil
 
 
 def test_a_failed_write_does_not_carry_the_childs_details(session, world):

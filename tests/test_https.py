@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fieldvisit.core.web import HSTS
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 LAN = "http://192.168.1.20:5000"
 

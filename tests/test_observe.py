@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from fieldvisit.core.observe import JsonFormatter, RequestIdFilter
-from tests.factories import make_pupil
-from tests.visits_support import assigned_case, send, visit_item
+from tests.support.factories import make_pupil
+from tests.support.visits import assigned_case, send, visit_item
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from fieldvisit.cases.access import cases_for
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import utcnow
 from fieldvisit.visits.models import AssignmentStatus, VisitAssignment
-from tests.visits_support import assigned_case, case_letter, send, visit_item
+from tests.support.visits import assigned_case, case_letter, send, visit_item
 
 
-def sees(session, officer, case) -> bool:  # noqa: ANN001
+def sees(session, officer, case) -> bool:
     return session.scalar(cases_for(officer).where(Case.id == case.id)) is not None
 
 

@@ -17,8 +17,8 @@ from fieldvisit.core import mail
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail, deliver_due
-from tests.factories import make_case
-from tests.smtp import SmtpServer
+from tests.support.factories import make_case
+from tests.support.smtp import SmtpServer
 
 
 def later(hours: float = 1) -> object:

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.live_server import ROOT, LiveServer, csrf_token, live_server
-from tests.smtp import SmtpServer
+from tests.support.live_server import ROOT, LiveServer, csrf_token, live_server
+from tests.support.smtp import SmtpServer
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FIELDVISIT_TEST_DB") == "postgresql",
@@ -27,7 +27,7 @@ def outbox(server: LiveServer) -> list[tuple]:
         ).fetchall()
 
 
-def wait_until(check, timeout: float = 30) -> None:  # noqa: ANN001
+def wait_until(check, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out"

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from fieldvisit.core.db import db
 from fieldvisit.models import metadata
 from fieldvisit.visits.models import VisitPhoto
-from tests import factories
 from tests.conftest import sign_in
-from tests.visits_support import assigned_case, jpeg_bytes, send, sha256, visit_item
+from tests.support import factories
+from tests.support.visits import assigned_case, jpeg_bytes, send, sha256, visit_item
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ HUGE = 10**23
 TOO_BIG_FOR_THE_DATABASE = 2**31
 
 
-def _int_routes(app) -> list[Rule]:  # noqa: ANN001
+def _int_routes(app) -> list[Rule]:
     return [
         rule
         for rule in app.url_map.iter_rules()

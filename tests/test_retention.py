@@ -21,11 +21,11 @@ from fieldvisit.visits.models import HomeVisit, VisitPhoto
 from tests.test_cli import run
 
 
-def count(session, model, *where) -> int:  # noqa: ANN001
+def count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def case_files(session, case_ids) -> set[str]:  # noqa: ANN001
+def case_files(session, case_ids) -> set[str]:
     photos = session.execute(
         select(VisitPhoto.storage_key, VisitPhoto.thumbnail_key)
         .join(HomeVisit, VisitPhoto.visit_uuid == HomeVisit.client_uuid)

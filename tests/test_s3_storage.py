@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from fieldvisit.core.s3 import S3Storage, parse
 from fieldvisit.core.storage import FileMissing, LocalStorage, Storage, open_storage
-from tests.visits_support import assigned_case, jpeg_bytes, send, sha256, visit_item
+from tests.support.visits import assigned_case, jpeg_bytes, send, sha256, visit_item
 
 BUCKET = "fieldvisit-test"
 REGION = "eu-west-2"
@@ -45,7 +45,7 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(params=["local", "s3"])
-def store(request, tmp_path, s3_endpoint) -> Storage:  # noqa: ANN001
+def store(request, tmp_path, s3_endpoint) -> Storage:
     """Each contract test runs on the local folder and on the object store."""
     if request.param == "local":
         return LocalStorage(tmp_path / "files")

@@ -13,8 +13,8 @@ from fieldvisit.outcomes.services import record_home_education
 from fieldvisit.outcomes.uploads import check_notice
 from fieldvisit.referrals.models import Referral
 from fieldvisit.visits.models import VisitAssignment
-from tests.casework import case_on_day, triaged
-from tests.factories import make_pupil
+from tests.support.casework import case_on_day, triaged
+from tests.support.factories import make_pupil
 
 CASE_PAGES = [
     "/cases/{case}",

@@ -6,10 +6,10 @@ import pyotp
 import pytest
 
 from fieldvisit.accounts import mfa
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
-def password_step(client, user):  # noqa: ANN001, ANN201
+def password_step(client, user):
     return client.post("/login", data={"email": user.email, "password": PASSWORD})
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from fieldvisit.accounts.services import LOCKED
 from fieldvisit.core.audit import AuditEvent
 from tests.conftest import next_code, sign_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
-def cookie_contents(client) -> str:  # noqa: ANN001
+def cookie_contents(client) -> str:
     """Decode the signed session cookie as anyone holding it could (it is signed, not secret)."""
     cookie = client.get_cookie("session")
     if cookie is None:

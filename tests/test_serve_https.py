@@ -14,7 +14,7 @@ import requests
 from cryptography import x509
 
 from fieldvisit.core import tls
-from tests.live_server import ROOT, csrf_token, free_port, server_env
+from tests.support.live_server import ROOT, csrf_token, free_port, server_env
 
 
 def test_the_certificate_is_made_once_for_the_address_and_remade_for_another(tmp_path):

@@ -12,7 +12,8 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.live_server import ROOT, live_server, server_env
+from fieldvisit.accounts.throttle import MAX_FAILURES_PER_ADDRESS
+from tests.support.live_server import ROOT, csrf_token, live_server, server_env
 
 ON_POSTGRES = os.environ.get("FIELDVISIT_TEST_DB", "sqlite") == "postgresql"
 
@@ -40,7 +41,20 @@ def test_two_gunicorn_workers_share_sign_ins(database_url, tmp_path):
             page = http.get(f"{server.url}/", timeout=30, headers={"Connection": "close"})
             assert page.status_code == 200, page.text
             assert "Sign out" in page.text
+        # Failed sign-ins from one address are counted once for every process: the one
+        # after the limit is refused, whichever worker takes it.
+        guesser = requests.Session()
+        close = {"Connection": "close"}
+        statuses = []
+        for n in range(MAX_FAILURES_PER_ADDRESS + 1):
+            form = guesser.get(f"{server.url}/login", timeout=30, headers=close)
+            guess = {"email": f"nobody{n}@demo.test", "password": "wrong", "csrf_token": ""}
+            if form.status_code == 200:
+                guess["csrf_token"] = csrf_token(form.text)
+            answer = guesser.post(f"{server.url}/login", data=guess, timeout=30, headers=close)
+            statuses.append(answer.status_code)
         log = server.log.read_text()
+    assert statuses[:-1] == [400] * MAX_FAILURES_PER_ADDRESS and statuses[-1] == 429
     assert "gunicorn" in log.lower()
     assert log.count("Booting worker with pid") == 2, log
 

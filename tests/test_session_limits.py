@@ -11,7 +11,7 @@ from fieldvisit.accounts import sessions
 from tests.conftest import sign_in
 
 
-def age(client, *, idle: int = 0, since_sign_in: int = 0) -> None:  # noqa: ANN001
+def age(client, *, idle: int = 0, since_sign_in: int = 0) -> None:
     """Make the client's session look `idle` seconds idle, signed in `since_sign_in` ago."""
     now = int(time.time())
     with client.session_transaction() as stored:

@@ -6,7 +6,7 @@ import pytest
 
 from fieldvisit.accounts import throttle
 from tests.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def test_passwords_are_stored_as_argon2_hashes(world):

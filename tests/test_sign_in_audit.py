@@ -4,12 +4,12 @@ from sqlalchemy import select
 
 from fieldvisit.core.audit import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 TYPED = "Someone.Unknown@nowhere.test"
 
 
-def _events(session, action):  # noqa: ANN001, ANN201
+def _events(session, action):
     return session.scalars(
         select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
     ).all()

@@ -8,18 +8,18 @@ from fieldvisit.accounts import throttle
 from fieldvisit.accounts.services import LOCKED
 from fieldvisit.core.audit import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import PASSWORD
-from tests.live_server import csrf_token
+from tests.support.factories import PASSWORD
+from tests.support.live_server import csrf_token
 
 
 @pytest.fixture
-def behind_one_proxy(app):  # noqa: ANN001, ANN201
+def behind_one_proxy(app):
     app.config["PROXY_COUNT"] = 1
     yield
     app.config["PROXY_COUNT"] = 0
 
 
-def _from(client, address, email, password="wrong password!"):  # noqa: ANN001, ANN201
+def _from(client, address, email, password="wrong password!"):
     return client.post(
         "/login",
         data={"email": email, "password": password},
@@ -63,7 +63,7 @@ def test_a_forwarded_address_is_ignored_without_a_configured_proxy(app, session,
     assert set(session.scalars(select(AuditEvent.ip))) == {"127.0.0.1"}
 
 
-def _change(client, current):  # noqa: ANN001, ANN201
+def _change(client, current):
     return client.post(
         "/account/password",
         data={
@@ -93,9 +93,9 @@ def test_wrong_current_passwords_on_the_password_page_are_counted(session, world
 def test_an_unknown_email_stays_locked_when_the_server_restarts(tmp_path):
     """Every web process (and a restarted one) gives the same answer: the count is in the
     database, as a real account's is."""
-    from tests.live_server import live_server
+    from tests.support.live_server import live_server
 
-    def attempt(server):  # noqa: ANN001, ANN202
+    def attempt(server):
         http = requests.Session()
         page = http.get(f"{server.url}/login", timeout=30)
         form = {"email": "nobody@demo.test", "password": "wrong password!"}

@@ -8,7 +8,7 @@ def test_healthz_answers_ok(client):
 
 
 def test_school_user_signs_in_and_sees_their_case(client, session, world):
-    from tests.factories import make_case
+    from tests.support.factories import make_case
 
     case = make_case(session, world)
     session.commit()

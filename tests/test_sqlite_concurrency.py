@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.live_server import LiveServer, csrf_token, live_server
+from tests.support.live_server import LiveServer, csrf_token, live_server
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("FIELDVISIT_TEST_DB") == "postgresql",
@@ -26,7 +26,7 @@ ACTIVE = ("first_day", "no_contact", "locating", "referred", "joint_enquiries", 
 
 
 @pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def office(tmp_path_factory: pytest.TempPathFactory):
     with live_server(tmp_path_factory.mktemp("office"), "--threads", "8") as server:
         yield server
 

@@ -12,7 +12,7 @@ import pytest
 
 from fieldvisit.core import storage as storage_module
 from fieldvisit.core.storage import LocalStorage
-from tests.visits_support import assigned_case, jpeg_bytes, send, sha256, visit_item
+from tests.support.visits import assigned_case, jpeg_bytes, send, sha256, visit_item
 
 
 def files_in(root: Path) -> list[str]:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from fieldvisit.visits.models import HomeVisit
 from fieldvisit.visits.schemas import MAX_PHOTOS
-from tests.visits_support import assigned_case, send, visit_item
+from tests.support.visits import assigned_case, send, visit_item
 
 VERSION_A = "a" * 64
 VERSION_B = "b" * 64

@@ -11,8 +11,8 @@ from fieldvisit.core.dates import utcnow
 from fieldvisit.core.permissions import Role
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment
 from tests.conftest import sign_in
-from tests.factories import make_user
-from tests.visits_support import locating_case, send, visit_item
+from tests.support.factories import make_user
+from tests.support.visits import locating_case, send, visit_item
 
 
 def _open(session, case):

@@ -18,8 +18,8 @@ from fieldvisit.outcomes.uploads import check_notice
 from fieldvisit.visits import photos
 from fieldvisit.visits.models import VisitPhoto
 from fieldvisit.visits.photos import MAX_PHOTO_BYTES
-from tests.factories import make_user
-from tests.visits_support import assign, assigned_case, jpeg_bytes, send, sha256, visit_item
+from tests.support.factories import make_user
+from tests.support.visits import assign, assigned_case, jpeg_bytes, send, sha256, visit_item
 
 
 def put(client, visit_uuid, data, digest=None, content_type="image/jpeg"):

@@ -15,8 +15,8 @@ from fieldvisit.visits.models import (
     VisitAssignment,
     VisitOutcome,
 )
-from tests.factories import make_case, make_user
-from tests.visits_support import assign, assigned_case, send, visit_item
+from tests.support.factories import make_case, make_user
+from tests.support.visits import assign, assigned_case, send, visit_item
 
 
 def test_session_says_who_is_signed_in_and_gives_a_csrf_token(client, world, signed_in):

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.permissions import Role
 from fieldvisit.visits.models import VisitAssignment
-from tests.factories import make_case, make_user
-from tests.visits_support import (
+from tests.support.factories import make_case, make_user
+from tests.support.visits import (
     assigned_case,
     case_letter,
     jpeg_bytes,

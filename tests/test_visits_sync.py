@@ -19,8 +19,8 @@ from fieldvisit.visits.models import (
     VisitAssignment,
     VisitOutcome,
 )
-from tests.factories import make_case, make_user
-from tests.visits_support import (
+from tests.support.factories import make_case, make_user
+from tests.support.visits import (
     assign,
     assigned_case,
     case_letter,

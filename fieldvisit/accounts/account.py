@@ -10,8 +10,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from fieldvisit.accounts import mfa, sessions, throttle
+from fieldvisit.accounts.credentials import checked, posted_code
 from fieldvisit.accounts.models import MFA_REQUIRED
-from fieldvisit.accounts.schemas import CodeSchema, IdentitySchema, PasswordChangeSchema
+from fieldvisit.accounts.schemas import IdentitySchema, PasswordChangeSchema
 from fieldvisit.accounts.services import (
     AccountLocked,
     change_password,
@@ -21,7 +22,6 @@ from fieldvisit.accounts.services import (
 )
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.web import commit
 
@@ -65,17 +65,17 @@ def password() -> Any:
         if result.ok:
             assert result.data is not None
             user = current_user._get_current_object()
-            try:
-                change_password(
-                    db.session, user, result.data["current_password"], result.data["new_password"]
-                )
-            except AccountLocked as error:
-                return _locked_out(error)
-            except ValidationFailed as error:
-                commit()  # keep the failure count
-                throttle.count_address_failure()
-                errors = error.fields
-            else:
+            data = result.data
+            done = checked(
+                lambda: change_password(
+                    db.session, user, data["current_password"], data["new_password"]
+                ),
+                field="current_password",
+            )
+            if isinstance(done.refusal, AccountLocked):
+                return _locked_out(done.refusal)
+            errors = done.errors
+            if done.ok:
                 audit(db.session, user.id, "change_password", "user", user.id)
                 commit()
                 login_user(user)  # this device stays signed in with the new session nonce
@@ -91,8 +91,8 @@ def password() -> Any:
 
 def _locked_out(error: AccountLocked) -> Any:
     """Too many wrong answers: the account is locked and this session ends too."""
-    commit()  # keep the lock; every session of the account has ended
     throttle.count_address_failure()
+    commit()  # keep the lock and the count; every session of the account has ended
     logout_user()
     session.clear()
     flash(error.message, "info")
@@ -111,15 +111,12 @@ def _confirm_page(
         errors = result.errors
         if result.ok:
             assert result.data is not None
-            try:
-                action(result.data)
-            except AccountLocked as error:
-                return _locked_out(error)
-            except ValidationFailed as error:
-                commit()  # keep the failure count
-                throttle.count_address_failure()
-                errors = error.fields or {"password": [error.message]}
-            else:
+            data = result.data
+            confirmed = checked(lambda: action(data), field="password")
+            if isinstance(confirmed.refusal, AccountLocked):
+                return _locked_out(confirmed.refusal)
+            errors = confirmed.errors
+            if confirmed.ok:
                 commit()
                 return done()
     return render_template(
@@ -157,27 +154,14 @@ def new_authenticator() -> Any:
     if secret is None:
         flash("Confirm it is you first: enter your password.", "info")
         return redirect(url_for("account.authenticator"))
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        throttle.refuse_if_address_throttled()
-        result = load_form(CodeSchema(), request.form)
-        errors = result.errors
-        if result.ok:
-            assert result.data is not None
-            try:
-                finish_second_factor_change(db.session, user, result.data["code"])
-            except AccountLocked as error:
-                return _locked_out(error)
-            except ValidationFailed as error:
-                commit()  # keep the failure count
-                throttle.count_address_failure()
-                errors = error.fields
-            else:
-                commit()
-                flash(
-                    "Your authenticator app is set up. You will need a code to sign in.", "success"
-                )
-                return redirect(url_for("account.account"))
+    done = posted_code(lambda code: finish_second_factor_change(db.session, user, code))
+    if done is not None and isinstance(done.refusal, AccountLocked):
+        return _locked_out(done.refusal)
+    if done is not None and done.ok:
+        commit()
+        flash("Your authenticator app is set up. You will need a code to sign in.", "success")
+        return redirect(url_for("account.account"))
+    errors = done.errors if done else {}
     return render_template(
         "accounts/code.html",
         errors=errors,

@@ -1,8 +1,8 @@
 """Sign-in throttling, by account and by address together.
 
-Each failed password or code counts twice: against the account (its lock-out, kept in the
-database) and against the client's address (in memory, per process: with several web
-processes an address gets that many times the attempts). An email that matches no account
+Each failed password or code counts twice: against the account (its lock-out) and against
+the client's address, both kept in the database so that every web process gives the same
+answer. An email that matches no account
 locks exactly as a real one would, counted in the database too so that every process gives
 the same answer: the answers never tell which accounts exist. The
 address is the real client's, taken from X-Forwarded-For as far as the configured proxies
@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import UnknownEmailLockout
 from fieldvisit.core.dates import utcnow
+from fieldvisit.core.db import db
 from fieldvisit.core.ratelimit import RateLimiter
 
 ADDRESS_WINDOW_SECONDS = 300
 MAX_FAILURES_PER_ADDRESS = 30
-address_limiter = RateLimiter(MAX_FAILURES_PER_ADDRESS, ADDRESS_WINDOW_SECONDS)
+address_limiter = RateLimiter("sign_in_address", MAX_FAILURES_PER_ADDRESS, ADDRESS_WINDOW_SECONDS)
 # A real account's failure count never expires; an unknown email's is kept this long.
 FORGET_AFTER = timedelta(days=30)
 
@@ -38,12 +39,13 @@ def client_address() -> str:
 def refuse_if_address_throttled() -> None:
     """Refuse from an address with too many recent failures (successes don't count: a
     school's staff share one address)."""
-    if address_limiter.exceeded(client_address()):
+    if address_limiter.exceeded(db.session, client_address()):
         abort(429, "Too many failed sign-in attempts from this address. Wait five minutes.")
 
 
 def count_address_failure() -> None:
-    address_limiter.allow(client_address())
+    """Count a failure against the address, in the request's transaction: commit it."""
+    address_limiter.hit(db.session, client_address())
 
 
 def _email_key(email: str) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     flash,
     redirect,
     render_template,
@@ -19,17 +20,17 @@ from flask_login import current_user, login_required, login_user, logout_user
 from markupsafe import Markup
 
 from fieldvisit.accounts import mfa, sessions, throttle
+from fieldvisit.accounts.credentials import checked, posted_code
 from fieldvisit.accounts.models import User
-from fieldvisit.accounts.schemas import CodeSchema, SignInSchema
+from fieldvisit.accounts.schemas import SignInSchema
 from fieldvisit.accounts.services import authenticate, check_second_factor, new_nonce
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.web import commit, home_url
 
 bp = Blueprint("accounts", __name__)
-bp.record_once(lambda state: sessions.init_app(state.app))
+bp.record_once(lambda state: sessions.init_app(cast(Flask, state.app)))
 
 PENDING_SECONDS = 300
 
@@ -46,13 +47,12 @@ def login() -> Any:
         raw, errors = result.raw, result.errors
         if result.ok:
             assert result.data is not None
-            try:
-                user = authenticate(db.session, result.data["email"], result.data["password"])
-            except ValidationFailed as error:
-                commit()  # keep the failure count
-                throttle.count_address_failure()
-                errors = {"email": [error.message]}
-            else:
+            data = result.data
+            signed_in = checked(
+                lambda: authenticate(db.session, data["email"], data["password"]), field="email"
+            )
+            errors = signed_in.errors
+            if (user := signed_in.value) is not None:
                 if user.needs_second_factor:
                     if user.totp_secret is None and mfa.pending_secret(user) is None:
                         mfa.start_pending(user)  # a first sign-in sets the app up
@@ -104,21 +104,10 @@ def second_factor() -> Any:
     if setting_up and secret is None:
         flash("Sign in again: setting up the authenticator app took too long.", "info")
         return redirect(url_for("accounts.login"))
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        throttle.refuse_if_address_throttled()
-        result = load_form(CodeSchema(), request.form)
-        errors = result.errors
-        if result.ok:
-            assert result.data is not None
-            try:
-                check_second_factor(db.session, user, result.data["code"])
-            except ValidationFailed as error:
-                commit()  # keep the failure count
-                throttle.count_address_failure()
-                errors = {"code": [error.message]}
-            else:
-                return _finish_sign_in(user, session["pending_sign_in"].get("next"))
+    passed = posted_code(lambda code: check_second_factor(db.session, user, code))
+    if passed is not None and passed.ok:
+        return _finish_sign_in(user, session["pending_sign_in"].get("next"))
+    errors = passed.errors if passed else {}
     return render_template(
         "accounts/code.html",
         errors=errors,

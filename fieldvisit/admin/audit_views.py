@@ -40,7 +40,7 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, time(0), UK_TIME)
 
 
-def _query(filters: dict[str, Any]) -> Select[tuple[AuditEvent]]:
+def _query(filters: dict[str, Any]) -> Select[AuditEvent]:
     query = select(AuditEvent)
     if filters["who"]:
         like = f"%{filters['who'].lower()}%"
@@ -58,7 +58,7 @@ def _query(filters: dict[str, Any]) -> Select[tuple[AuditEvent]]:
     return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def _link_args() -> dict[str, str]:
+def _link_args() -> dict[str, Any]:
     """The filters as typed, to keep in the pages' and the export's addresses."""
     return {k: v for k, v in request.args.items(multi=False) if k != "page" and v}
 

@@ -23,6 +23,9 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
+from fieldvisit.core.db import writing
+from fieldvisit.core.jobs import Job, Progress, own_session
+from fieldvisit.core.storage import storage
 from fieldvisit.letters.models import Letter
 from fieldvisit.models import metadata
 from fieldvisit.pupils.models import Pupil
@@ -174,3 +177,19 @@ def _delete(session: Session, table: Table, ids: set[int]) -> None:
     ordered = sorted(ids, reverse=True)
     for start in range(0, len(ordered), 500):
         session.execute(delete(table).where(primary.in_(ordered[start : start + 500])))
+
+
+JOB = "daily_retention"
+
+
+def run_daily(job: Job, progress: Progress) -> None:
+    """The daily job: delete what is past the LA's period, then its files."""
+    with writing(), own_session() as session:
+        found = plan(session)
+        if not found.case_ids:
+            return
+        apply(session, found)
+        session.commit()
+    store = storage()
+    for key in sorted(found.file_keys):
+        store.delete(key)

@@ -1,5 +1,7 @@
 """What admins may enter: users, schools, the LA's settings and calendar."""
 
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fieldvisit.core.permissions import Role
@@ -9,7 +11,10 @@ from fieldvisit.schools.models import PeriodUnit
 ROLE_CHOICES = [role.value for role in Role]
 
 
-def _required(message: str) -> dict[str, str]:
+Messages = dict[str, str | list[Any] | dict[Any, Any]]
+
+
+def _required(message: str) -> Messages:
     return {"required": message}
 
 
@@ -96,8 +101,14 @@ class SchoolSchema(Schema):
     signatory_role = fields.String(load_default="Headteacher", validate=validate.Length(max=200))
 
 
-_WHOLE_MINUTES = {"invalid": "Enter a whole number.", "required": "Enter a number of minutes."}
-_WHOLE_HOURS = {"invalid": "Enter a whole number.", "required": "Enter a number of hours."}
+_WHOLE_MINUTES: Messages = {
+    "invalid": "Enter a whole number.",
+    "required": "Enter a number of minutes.",
+}
+_WHOLE_HOURS: Messages = {
+    "invalid": "Enter a whole number.",
+    "required": "Enter a number of hours.",
+}
 
 
 class SettingsSchema(Schema):

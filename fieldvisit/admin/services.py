@@ -38,7 +38,22 @@ def _school(session: Session, school_id: int | None) -> School | None:
 # Roles that open children's data: an admin never grants one to themselves.
 CASE_ROLES = frozenset({Role.SCHOOL, Role.OFFICER, Role.LAAO})
 
-SIGN_OFF = "\n\nThis email is from fieldvisit. If you did not expect it, tell your administrator."
+# About the account itself, not a case: nothing to sign in and read.
+ACCOUNT_SIGN_OFF = (
+    "\n\nThis email is from fieldvisit. If you did not expect it, tell your administrator."
+)
+ACCOUNT_CREATED = mail.EmailKind(
+    "account_created",
+    "Your fieldvisit account",
+    lambda user, **_: [mail.Recipient("account holder", user.email)],
+    ACCOUNT_SIGN_OFF,
+)
+PASSWORD_SET_BY_ADMIN = mail.EmailKind(
+    "password_set_by_admin",
+    "Your fieldvisit password was set by an administrator",
+    lambda user, **_: [mail.Recipient("account holder", user.email)],
+    ACCOUNT_SIGN_OFF,
+)
 
 
 def _role_names(roles: set[Role]) -> list[str]:
@@ -68,15 +83,7 @@ def add_user(session: Session, admin: User, data: dict[str, Any]) -> User:
         user.id,
         {"roles_before": [], "roles_after": _role_names(roles), "password_set": True},
     )
-    mail.queue(
-        session,
-        "account_created",
-        [mail.Recipient("account holder", user.email)],
-        "Your fieldvisit account",
-        "An administrator has made you a fieldvisit account. They will give you your first "
-        "password; when you sign in with it you will be asked to choose your own.\n\n"
-        f"Sign in: {mail.link('accounts.login')}" + SIGN_OFF,
-    )
+    mail.send(session, ACCOUNT_CREATED, user=user)
     return user
 
 
@@ -117,16 +124,7 @@ def update_user(session: Session, admin: User, user: User, data: dict[str, Any])
         detail |= {"roles_before": _role_names(before), "roles_after": _role_names(roles)}
     audit(session, admin.id, "update", "user", user.id, detail)
     if password_set:
-        mail.queue(
-            session,
-            "password_set_by_admin",
-            [mail.Recipient("account holder", user.email)],
-            "Your fieldvisit password was set by an administrator",
-            "An administrator has set a new password for your fieldvisit account, and you "
-            "have been signed out everywhere. When you next sign in you will be asked to "
-            "choose your own password.\n\nIf you did not ask for this, tell your "
-            f"administrator at once.\n\nSign in: {mail.link('accounts.login')}" + SIGN_OFF,
-        )
+        mail.send(session, PASSWORD_SET_BY_ADMIN, user=user)
 
 
 def unlock_user(session: Session, admin: User, user: User) -> None:

@@ -18,11 +18,10 @@ from fieldvisit.admin.schemas import (
     UserSchema,
 )
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import FormResult, error_list, load_form
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 from fieldvisit.core.permissions import Permission, Role
-from fieldvisit.core.web import commit, permission_required
+from fieldvisit.core.web import commit, permission_required, save
 from fieldvisit.schools.models import School
 from fieldvisit.schools.services import current_la
 
@@ -43,11 +42,10 @@ def _save(
     """Run a service on valid input: redirect with a message, or return the errors to show."""
     if not result.ok:
         return None, result.errors
-    try:
-        action(result.data)
-    except ValidationFailed as error:
-        return None, error.fields
-    commit()
+    data = result.data or {}
+    saved = save(lambda: action(data))
+    if not saved.ok:
+        return None, saved.errors
     flash(done, "success")
     return redirect(next_url), {}
 
@@ -92,14 +90,7 @@ def new_user() -> Any:
         )
         if done:
             return done
-    return _page(
-        "admin/user_form.html",
-        values=values,
-        errors=errors,
-        user=None,
-        schools=_schools(),
-        roles=list(Role),
-    )
+    return _user_page(None, values, errors)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -125,6 +116,11 @@ def edit_user(user_id: int) -> Any:
         )
         if done:
             return done
+    return _user_page(user, values, errors)
+
+
+def _user_page(user: User | None, values: dict[str, Any], errors: dict[str, list[str]]) -> Any:
+    """The form that adds a user (user None) or changes one."""
     return _page(
         "admin/user_form.html",
         values=values,
@@ -235,12 +231,10 @@ def emails() -> Any:
 @permission_required(Permission.ADMIN_MAIL)
 def retry_email(email_id: int) -> Any:
     email = db.session.get(OutboxEmail, email_id) or abort(404)
-    try:
-        services.retry_email(db.session, current_user, email)
-    except ValidationFailed as error:
-        flash(error.message, "info")
+    saved = save(lambda: services.retry_email(db.session, current_user, email))
+    if saved.refusal is not None:
+        flash(saved.refusal.message, "info")
         return redirect(url_for("admin.emails"))
-    commit()
     flash(f"Email {email_id} will be sent at the worker's next round.", "success")
     return redirect(url_for("admin.emails"))
 

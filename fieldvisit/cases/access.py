@@ -16,7 +16,7 @@ from fieldvisit.core.permissions import Role
 from fieldvisit.schools.models import OFFICER_ACCESS_DAYS, LocalAuthority
 
 
-def visible_to(user: User):  # noqa: ANN201 - a SQL expression
+def visible_to(user: User):  # a SQL expression
     """Return the condition a case must meet for this user to see it."""
     conditions = []
     roles = user.roles
@@ -46,7 +46,7 @@ def _officer_access_days(user: User) -> int:
     return OFFICER_ACCESS_DAYS if days is None else days
 
 
-def cases_for(user: User) -> Select[tuple[Case]]:
+def cases_for(user: User) -> Select[Case]:
     """Select the cases this user may see; every case list starts here."""
     return select(Case).where(visible_to(user))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fieldvisit.cases.models import Case, CaseState, ChecklistItem
+from fieldvisit.cases.models import BEFORE_REMOVAL, Case, CaseState, ChecklistItem
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,7 @@ INFORM_SOCIAL_WORKER = "inform_social_worker"
 # Items that stay the school's to do after the checklist stage, with the states they last in.
 LASTING_ITEMS: dict[str, frozenset[CaseState]] = {
     EHE_WRITTEN_NOTICE: frozenset({CaseState.EHE_NOTICE_AWAITED}),
-    INFORM_SOCIAL_WORKER: CHECKLIST_STATES
-    | {CaseState.REFERRED, CaseState.JOINT_ENQUIRIES, CaseState.REMOVAL_AGREED},
+    INFORM_SOCIAL_WORKER: frozenset(BEFORE_REMOVAL),
 }
 
 # Where an overdue item may be found: the daily reminders read cases in these states.

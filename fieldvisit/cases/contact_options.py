@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import Method
+from fieldvisit.core.addresses import one_line
 
 OTHER = "other"
 
@@ -61,10 +62,6 @@ class ContactOption:
         return kind_of(self.target)
 
 
-def _address(lines: list[str], postcode: str) -> str:
-    return ", ".join([line for line in lines if line.strip()] + ([postcode] if postcode else []))
-
-
 def contact_options(case: Case) -> list[ContactOption]:
     """List every number, email and address on record for the pupil, parents and agencies."""
     pupil = case.pupil
@@ -88,7 +85,7 @@ def contact_options(case: Case) -> list[ContactOption]:
                     Method.EMAIL,
                 )
             )
-        address = _address(contact.address_lines, contact.postcode)
+        address = one_line(contact.address_lines, contact.postcode)
         if address:
             options.append(
                 ContactOption(
@@ -99,7 +96,7 @@ def contact_options(case: Case) -> list[ContactOption]:
                     Method.LETTER,
                 )
             )
-    home = _address(pupil.address_lines, pupil.postcode)
+    home = one_line(pupil.address_lines, pupil.postcode)
     if home:
         options.append(ContactOption("home", f"Home address: {home}", home, "", Method.LETTER))
     for sibling in pupil.siblings:

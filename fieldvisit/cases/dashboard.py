@@ -163,7 +163,7 @@ def _row(session: Session, record: tuple, calendar: SchoolCalendar, today: date)
     )
 
 
-def _sort_key(sort: str):  # noqa: ANN202 - a key function
+def _sort_key(sort: str):  # a key function
     if sort == "name":
         return lambda r: (r.surname.lower(), r.forename.lower(), r.case.id)
     if sort == "first_day":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,11 +12,19 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
-from fieldvisit.cases import facts
+from fieldvisit.cases import effects, facts
+from fieldvisit.cases.actions import Action
 from fieldvisit.cases.checklist import referral_day_for
-from fieldvisit.cases.models import Case, CaseState, Outcome
+from fieldvisit.cases.models import (
+    BEFORE_REMOVAL,
+    ON_ROLL,
+    OPEN_STATES,
+    Case,
+    CaseState,
+)
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.chronology.services import Chains, NewEntry
 from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionRefused
@@ -26,68 +33,6 @@ from fieldvisit.schools.services import calendar_for, waiting_period, waiting_pe
 
 S = CaseState
 
-
-class Action(enum.StrEnum):
-    LOG_CONTACT = "log_contact"
-    RECORD_NO_CONTACT = "record_no_contact"
-    TRIAGE = "triage"
-    TICK_CHECKLIST = "tick_checklist"
-    UNTICK_CHECKLIST = "untick_checklist"
-    CORRECT_ENTRY = "correct_entry"
-    ASSIGN_VISIT = "assign_visit"
-    CANCEL_VISIT = "cancel_visit"
-    CHILD_RETURNED = "child_returned"
-    ATTENDING_OTHER_SCHOOL = "attending_other_school"
-    ELECTIVE_HOME_EDUCATION = "elective_home_education"
-    EHE_SPOKEN_NOTICE = "ehe_spoken_notice"
-    RESIDING_IN_LA = "residing_in_la"
-    SUBMIT_REFERRAL = "submit_referral"
-    ACCEPT_REFERRAL = "accept_referral"
-    RETURN_REFERRAL = "return_referral"
-    LOG_ENQUIRY = "log_enquiry"
-    REASSIGN_LAAO = "reassign_laao"
-    AGREE_REMOVAL = "agree_removal"
-    RECORD_REMOVAL = "record_removal"
-    CHILD_FOUND = "child_found"
-    MOVED_ABROAD = "moved_abroad"
-    RAISE_CONCERN = "raise_concern"
-    INFORM_SOCIAL_WORKER = "inform_social_worker"
-    REQUEST_POLICE_CHECK = "request_police_check"
-    WITHDRAW_REMOVAL = "withdraw_removal"
-
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self]
-
-
-ACTION_LABELS = {
-    Action.LOG_CONTACT: "Log a contact attempt",
-    Action.RECORD_NO_CONTACT: "Record that no contact was made",
-    Action.TRIAGE: "Triage vulnerability",
-    Action.TICK_CHECKLIST: "Tick a checklist item",
-    Action.UNTICK_CHECKLIST: "Untick a checklist item ticked by mistake",
-    Action.CORRECT_ENTRY: "Correct a chronology entry",
-    Action.ASSIGN_VISIT: "Assign a home visit",
-    Action.CANCEL_VISIT: "Cancel or reassign a home visit",
-    Action.CHILD_RETURNED: "Child returned to school",
-    Action.ATTENDING_OTHER_SCHOOL: "Attending another school",
-    Action.ELECTIVE_HOME_EDUCATION: "Elective home education",
-    Action.EHE_SPOKEN_NOTICE: "Home education said by word of mouth: written notice awaited",
-    Action.RESIDING_IN_LA: "Still residing in the LA",
-    Action.SUBMIT_REFERRAL: "Submit the CME referral",
-    Action.ACCEPT_REFERRAL: "Accept the referral",
-    Action.RETURN_REFERRAL: "Return the referral to the school",
-    Action.LOG_ENQUIRY: "Log an enquiry",
-    Action.REASSIGN_LAAO: "Reassign to another LAAO",
-    Action.AGREE_REMOVAL: "Agree removal from roll",
-    Action.RECORD_REMOVAL: "Record removal from roll",
-    Action.CHILD_FOUND: "Child found",
-    Action.MOVED_ABROAD: "Moved abroad",
-    Action.RAISE_CONCERN: "Raise a child protection concern",
-    Action.INFORM_SOCIAL_WORKER: "Record that the social worker was informed",
-    Action.REQUEST_POLICE_CHECK: "Record a police safe-and-well check request",
-    Action.WITHDRAW_REMOVAL: "Withdraw the agreement to remove from roll",
-}
 
 # Regulation 9(1)(i) of the School Attendance (Pupil Registration) (England) Regulations 2024
 # (SI 2024/208): continuous absence of at least 20 school days, counted with the school's
@@ -277,30 +222,20 @@ class Rule:
     to: CaseState
     who: frozenset[P]
     guards: tuple[Guard, ...] = ()
-    outcome: Outcome | None = None
 
 
-BEFORE_REMOVAL = (
-    S.FIRST_DAY,
-    S.NO_CONTACT,
-    S.LOCATING,
-    S.REFERRED,
-    S.JOINT_ENQUIRIES,
-    S.REMOVAL_AGREED,
-)
-# A spoken notice of home education keeps the case open, the pupil on roll, until it is written.
-OPEN = (*BEFORE_REMOVAL, S.EHE_NOTICE_AWAITED)
-ACTIVE = (*OPEN, S.OFF_ROLL)
 SCHOOL = frozenset({P.CASES_EDIT})
 SCHOOL_OR_LA = frozenset({P.CASES_EDIT, P.INVOLVEMENT_MANAGE})
-LA = frozenset({P.REFERRALS_DECIDE})
+LA_DECIDES = P.REFERRALS_DECIDE
+LA = frozenset({LA_DECIDES})
 
-_OUTCOMES = {
-    Action.CHILD_RETURNED: Outcome.RETURNED,
-    Action.ATTENDING_OTHER_SCHOOL: Outcome.OTHER_SCHOOL,
-    Action.ELECTIVE_HOME_EDUCATION: Outcome.ELECTIVE_HOME_EDUCATION,
-    Action.RESIDING_IN_LA: Outcome.RESIDING_IN_LA,
-}
+# What the school learns when contact is made: each closes the case with its outcome.
+CONTACT_OUTCOMES = (
+    Action.CHILD_RETURNED,
+    Action.ATTENDING_OTHER_SCHOOL,
+    Action.ELECTIVE_HOME_EDUCATION,
+    Action.RESIDING_IN_LA,
+)
 
 
 def _build_table() -> dict[tuple[CaseState, Action], Rule]:
@@ -311,12 +246,12 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
             table[state, action] = Rule(state, who)
 
     # Activity that keeps the case where it is.
-    stay(Action.LOG_CONTACT, ACTIVE, frozenset({P.CONTACT_LOG}))
-    stay(Action.TICK_CHECKLIST, ACTIVE, SCHOOL)
+    stay(Action.LOG_CONTACT, OPEN_STATES, frozenset({P.CONTACT_LOG}))
+    stay(Action.TICK_CHECKLIST, OPEN_STATES, SCHOOL)
     # A tick made by mistake is taken back with a reason; both stay in the chronology.
-    stay(Action.UNTICK_CHECKLIST, ACTIVE, SCHOOL)
-    stay(Action.ASSIGN_VISIT, OPEN, frozenset({P.VISITS_ASSIGN}))
-    stay(Action.CANCEL_VISIT, ACTIVE, frozenset({P.VISITS_ASSIGN}))
+    stay(Action.UNTICK_CHECKLIST, OPEN_STATES, SCHOOL)
+    stay(Action.ASSIGN_VISIT, ON_ROLL, frozenset({P.VISITS_ASSIGN}))
+    stay(Action.CANCEL_VISIT, OPEN_STATES, frozenset({P.VISITS_ASSIGN}))
     stay(Action.TRIAGE, (S.LOCATING, S.REFERRED, S.JOINT_ENQUIRIES), SCHOOL)
     stay(Action.LOG_ENQUIRY, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), SCHOOL_OR_LA)
     stay(Action.REASSIGN_LAAO, (S.JOINT_ENQUIRIES, S.REMOVAL_AGREED, S.OFF_ROLL), LA)
@@ -326,23 +261,21 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     # Footnotes 1 and 2 of the seed: a concern is never gated, in any state.
     stay(Action.RAISE_CONCERN, tuple(CaseState), frozenset({P.CONCERN_RAISE}))
     # With social care or CP involvement the seed asks for these, each logged.
-    stay(Action.INFORM_SOCIAL_WORKER, ACTIVE, SCHOOL)
-    stay(Action.REQUEST_POLICE_CHECK, ACTIVE, SCHOOL)
+    stay(Action.INFORM_SOCIAL_WORKER, OPEN_STATES, SCHOOL)
+    stay(Action.REQUEST_POLICE_CHECK, OPEN_STATES, SCHOOL)
 
     # Contact made? No: triage, then locate.
     table[S.FIRST_DAY, Action.RECORD_NO_CONTACT] = Rule(S.NO_CONTACT, SCHOOL, (contact_attempted,))
     table[S.NO_CONTACT, Action.TRIAGE] = Rule(S.LOCATING, SCHOOL)
 
     # Contact made, or the child found, at any stage before removal.
-    for state in OPEN:
-        for action, outcome in _OUTCOMES.items():
-            table[state, action] = Rule(S.CLOSED, SCHOOL, outcome=outcome)
+    for state in ON_ROLL:
+        for action in CONTACT_OUTCOMES:
+            table[state, action] = Rule(S.CLOSED, SCHOOL)
     # Found, or known to have gone abroad, at any stage: the LA as well as the school may know.
-    for state in ACTIVE:
-        table[state, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.FOUND)
-        table[state, Action.MOVED_ABROAD] = Rule(
-            S.CLOSED, SCHOOL_OR_LA, outcome=Outcome.MOVED_ABROAD
-        )
+    for state in OPEN_STATES:
+        table[state, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA)
+        table[state, Action.MOVED_ABROAD] = Rule(S.CLOSED, SCHOOL_OR_LA)
     # Seed: a parent's "verbal communication" of home education is referred to the LA, but
     # only written notice is a ground to delete (regulation 9): the case waits for it, open.
     for state in BEFORE_REMOVAL:
@@ -369,6 +302,25 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
 
 
 TRANSITIONS: dict[tuple[CaseState, Action], Rule] = _build_table()
+
+
+@dataclass(frozen=True)
+class Record:
+    """An action that records something without moving the case, from its own page."""
+
+    states: frozenset[CaseState]
+    who: frozenset[P]
+
+
+# Checked like a transition (state, then permission) and published like one by `record`.
+# A letter kind narrows its own states and permission further (letters/kinds.py).
+RECORDS: dict[Action, Record] = {
+    Action.OPEN_CASE: Record(frozenset({S.FIRST_DAY}), frozenset({P.CASES_OPEN})),
+    Action.MAKE_LETTER: Record(frozenset(CaseState), frozenset({P.LETTERS_PRINT, LA_DECIDES})),
+    Action.STOP_LETTER_LINK: Record(frozenset(CaseState), frozenset({P.LETTERS_PRINT, LA_DECIDES})),
+    # A visit to a closed or removed case is refused, alone, with the reason (visits/sync.py).
+    Action.RECORD_VISIT: Record(frozenset(ON_ROLL), frozenset({P.VISITS_RECORD})),
+}
 
 
 @dataclass(frozen=True)
@@ -443,15 +395,7 @@ def apply(
         raise CaseChanged()
     rule = TRANSITIONS.get((case.state, action))
     if rule is None:
-        raise TransitionRefused(
-            action.value,
-            [
-                Blocked(
-                    "state",
-                    f"'{action.label}' is not possible while the case is '{case.state.label}'.",
-                )
-            ],
-        )
+        raise not_possible(case, action)
     if not may(actor, rule):
         raise NotAllowed(f"Your role does not allow '{action.label}'.")
     blocked = blockers(GuardContext(session, case, today or today_in_uk(), actor=actor), action)
@@ -459,15 +403,13 @@ def apply(
         raise TransitionRefused(action.value, blocked)
     before = case.state
     case.state = rule.to
-    if rule.outcome is not None:
-        case.outcome = rule.outcome
+    if rule.to == S.CLOSED and action.about.outcome is not None:
+        case.outcome = action.about.outcome
     if rule.to == S.CLOSED and before != S.CLOSED:
         case.closed_at = utcnow()
     entry_details = {"action": action.value, "from": before.value, "to": rule.to.value}
     entry_details.update(details or {})
-    return chronology.append(
-        session,
-        case,
+    entry = NewEntry(
         kind=action.value,
         summary=summary or action.label,
         actor=actor,
@@ -478,3 +420,50 @@ def apply(
         details=entry_details,
         corrects=corrects,
     )
+    return _write(session, case, action, before, actor, [entry])[0]
+
+
+def record(
+    session: Session,
+    case: Case,
+    action: Action,
+    actor: User,
+    entries: list[NewEntry],
+    chains: Chains | None = None,
+) -> list[ChronologyEntry]:
+    """Record a non-moving action (RECORDS): check state and permission, log it, publish it.
+
+    A batch (a phone's visits) passes its `chains` and flushes once itself.
+    """
+    rule = RECORDS[action]
+    if case.state not in rule.states:
+        raise not_possible(case, action)
+    if not any(actor.can(p) for p in rule.who):
+        raise NotAllowed(f"Your role does not allow '{action.label}'.")
+    return _write(session, case, action, case.state, actor, entries, chains)
+
+
+def not_possible(case: Case, action: Action) -> TransitionRefused:
+    """The one refusal for an action the case's state does not allow."""
+    message = f"'{action.label}' is not possible while the case is '{case.state.label}'."
+    return TransitionRefused(action.value, [Blocked("state", message)])
+
+
+def _write(
+    session: Session,
+    case: Case,
+    action: Action,
+    before: CaseState,
+    actor: User,
+    new: list[NewEntry],
+    chains: Chains | None = None,
+) -> list[ChronologyEntry]:
+    """Append the action's entries to the chronology, then publish what happened."""
+    if chains is None:
+        written = chronology.append_all(session, case, new)
+    else:
+        written = chains.append(case, new)
+    effects.publish(
+        session, effects.Happened(case, action.value, before, case.state, actor, written)
+    )
+    return written

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
+A = TypeVar("A", bound=Callable[..., Any])
 
 
 class Question(Generic[F]):
@@ -28,8 +29,9 @@ class Question(Generic[F]):
         self.name = name
         self._answer: F | None = None
 
-    def answered_by(self, answer: F) -> F:
-        self._answer = answer
+    def answered_by(self, answer: A) -> A:
+        """Register the answer; the domain keeps its own, more precise, signature."""
+        self._answer = cast(F, answer)
         return answer
 
     @property

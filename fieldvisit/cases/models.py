@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
 from fieldvisit.core.db import Base, str_enum
+from fieldvisit.core.references import case_reference
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.schools.models import School
 
@@ -42,7 +43,20 @@ STATE_LABELS = {
     CaseState.CLOSED: "Closed",
 }
 
-OPEN_STATES = frozenset(CaseState) - {CaseState.CLOSED}
+# The sets of states the rules name, each defined here once, in the order of the process.
+# Before the school removes the pupil from its roll, with no home-education notice pending.
+BEFORE_REMOVAL = (
+    CaseState.FIRST_DAY,
+    CaseState.NO_CONTACT,
+    CaseState.LOCATING,
+    CaseState.REFERRED,
+    CaseState.JOINT_ENQUIRIES,
+    CaseState.REMOVAL_AGREED,
+)
+# The pupil is on the roll: a spoken notice of home education keeps the case open until written.
+ON_ROLL = (*BEFORE_REMOVAL, CaseState.EHE_NOTICE_AWAITED)
+# Not closed: after the removal from roll the LA keeps looking.
+OPEN_STATES = (*ON_ROLL, CaseState.OFF_ROLL)
 
 
 class Outcome(enum.StrEnum):
@@ -96,6 +110,15 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_school_state", "school_id", "state"),
         Index("ix_cases_state_first_day", "state", "first_day_of_absence"),
+        # One open case per pupil: the service refuses a second with the first's reference,
+        # and the database holds the rule against two offices opening one at once.
+        Index(
+            "uq_cases_one_open_per_pupil",
+            "pupil_id",
+            unique=True,
+            sqlite_where=text("state <> 'closed'"),
+            postgresql_where=text("state <> 'closed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,7 +161,7 @@ class Case(Base):
 
     @property
     def reference(self) -> str:
-        return f"C{self.id:06d}"
+        return case_reference(self.id)
 
 
 class ChecklistItem(Base):

@@ -30,11 +30,6 @@ LEADS: dict[CaseState, tuple[Action, ...]] = {
     S.OFF_ROLL: (Action.LOG_ENQUIRY, Action.CHILD_FOUND),
     S.CLOSED: (),
 }
-# Labels that say what to do, where the action's own label names a record.
-LEAD_LABELS = {
-    Action.ELECTIVE_HOME_EDUCATION: "Record the written notice of home education",
-    Action.ASSIGN_VISIT: "Arrange a home visit",
-}
 
 
 @dataclass(frozen=True)
@@ -68,16 +63,5 @@ def lead_for(
         if action in (Action.ASSIGN_VISIT, Action.LOG_CONTACT) and overdue_items:
             item = overdue_items[0]
             return Lead(item.text, item=item, why=f"Overdue: due by school day {item.due_day}.")
-        return Lead(LEAD_LABELS.get(action, action.label), action=action, why=_why(action))
+        return Lead(action.about.lead or action.label, action=action, why=action.about.why)
     return None
-
-
-def _why(action: Action) -> str:
-    return {
-        Action.SUBMIT_REFERRAL: "The referral can be made now.",
-        Action.RECORD_NO_CONTACT: "Once every number has been tried.",
-        Action.TRIAGE: "Decide how vulnerable the child is: it sets the deadlines.",
-        Action.ACCEPT_REFERRAL: "Review the evidence and decide.",
-        Action.AGREE_REMOVAL: "The grounds for removal from roll are met.",
-        Action.RECORD_REMOVAL: "The LA has agreed the removal.",
-    }.get(action, "")

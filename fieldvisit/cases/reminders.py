@@ -13,7 +13,9 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.checklist import REMINDED_STATES, is_overdue
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.core import mail
-from fieldvisit.core.mail import SIGN_OFF, Recipient, link
+from fieldvisit.core.db import writing
+from fieldvisit.core.jobs import Job, Progress, own_session
+from fieldvisit.core.mail import EmailKind, Recipient
 from fieldvisit.core.permissions import Role
 from fieldvisit.schools.models import School
 from fieldvisit.schools.services import calendars_for_schools
@@ -64,29 +66,33 @@ def school_recipients(session: Session, school: School) -> list[Recipient]:
     ]
 
 
+OVERDUE_REMINDERS = EmailKind(
+    "overdue_reminders",
+    "{{ count }} overdue checklist item{{ 's' if count != 1 }} on {{ cases|length }} "
+    "case{{ 's' if cases|length != 1 }} at {{ school.name }}",
+    lambda session, school, **_: school_recipients(session, school),
+)
+
+
 def send_reminders(session: Session, today: date) -> int:
     """Queue one digest per school with overdue items; return how many were queued."""
     queued = 0
     for cases in overdue_by_school(session, today).values():
         school = cases[0].case.school
         count = sum(len(c.items) for c in cases)
-        lines = []
-        for entry in cases:
-            lines.append(
-                f"Case {entry.case.reference}, school day {entry.school_day}: "
-                f"{link('cases.show', case_id=entry.case.id)}"
-            )
-            lines += [f"  - due by day {item.due_day}: {item.text}" for item in entry.items]
-        mail.queue(
-            session,
-            "overdue_reminders",
-            school_recipients(session, school),
-            f"{count} overdue checklist item{'s' if count != 1 else ''} on "
-            f"{len(cases)} case{'s' if len(cases) != 1 else ''} at {school.name}",
-            "These checklist items are past the school day they were due by:\n\n"
-            + "\n".join(lines)
-            + "\n\nTick each item on the case when it is done, with a note of what you found."
-            + SIGN_OFF,
-        )
+        mail.send(session, OVERDUE_REMINDERS, school=school, cases=cases, count=count)
         queued += 1
     return queued
+
+
+JOB = "daily_reminders"
+
+
+def run_daily(job: Job, progress: Progress) -> None:
+    """The daily job: queue the day's digests on weekdays, in a transaction of its own."""
+    day = date.fromisoformat(job.params["day"])
+    if day.weekday() >= 5:
+        return  # nobody is in the school office to act on them
+    with writing(), own_session() as session:
+        send_reminders(session, day)
+        session.commit()

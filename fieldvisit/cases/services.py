@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -17,7 +18,7 @@ from fieldvisit.cases.checklist import (
     sync_checklist,
     sync_social_worker_item,
 )
-from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.engine import Action, apply, record
 from fieldvisit.cases.models import (
     OPEN_STATES,
     VULNERABILITIES,
@@ -25,12 +26,13 @@ from fieldvisit.cases.models import (
     ChecklistItem,
     implies_social_care,
 )
-from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core import mail
 from fieldvisit.core.dates import format_date, format_datetime, today_in_uk, utcnow
 from fieldvisit.core.errors import CaseChanged, NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.permissions import Permission
+from fieldvisit.core.references import case_reference
 from fieldvisit.pupils.models import AgencyWorker, Pupil
 
 
@@ -91,7 +93,7 @@ def open_case(
     )
     if already:
         raise ValidationFailed(
-            f"This pupil already has an open case (C{already:06d}).",
+            f"This pupil already has an open case ({case_reference(already)}).",
             fields={"pupil": ["This pupil already has an open case."]},
         )
     now = utcnow()
@@ -108,12 +110,17 @@ def open_case(
         updated_at=now,
     )
     session.add(case)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise ValidationFailed(
+            "This pupil's case was opened by someone else a moment ago: find it on the roll.",
+            fields={"pupil": ["This pupil already has an open case."]},
+        ) from None
     sync_checklist(case, referral_day_for(case))
-    chronology.append(
-        session,
-        case,
-        kind="case_opened",
+    opened = NewEntry(
+        kind=Action.OPEN_CASE.value,
         actor=user,
         summary=(
             "Case opened: pupil did not arrive after allocation of a place"
@@ -122,6 +129,7 @@ def open_case(
         ),
         details={"first_day_of_absence": first_day_of_absence.isoformat()},
     )
+    record(session, case, Action.OPEN_CASE, user, [opened])
     return case
 
 
@@ -250,10 +258,7 @@ def social_worker_of(pupil: Pupil) -> AgencyWorker | None:
     return next((w for w in pupil.agency_workers if w.is_social_worker), None)
 
 
-SAFEGUARDING_STEPS = {
-    Action.INFORM_SOCIAL_WORKER: "Social worker informed",
-    Action.REQUEST_POLICE_CHECK: "Police asked for a safe-and-well check",
-}
+SAFEGUARDING_STEPS = (Action.INFORM_SOCIAL_WORKER, Action.REQUEST_POLICE_CHECK)
 
 
 def record_safeguarding_step(
@@ -273,7 +278,7 @@ def record_safeguarding_step(
     if action not in SAFEGUARDING_STEPS:
         raise ValueError(f"{action} is not a safeguarding step")
     _not_in_future(occurred_at, "occurred_on")
-    summary = f"{SAFEGUARDING_STEPS[action]} ({method.label.lower()}, {who})"
+    summary = f"{action.about.done} ({method.label.lower()}, {who})"
     if reference:
         summary += f", reference {reference}"
     if action == Action.INFORM_SOCIAL_WORKER:
@@ -450,18 +455,15 @@ def concern_recipients(session: Session, case: Case) -> list[mail.Recipient]:
     return [r for r in recipients if r.address]
 
 
+CONCERN_RAISED = mail.EmailKind(
+    "concern_raised",
+    "Child protection concern raised on case {{ case.reference }}",
+    lambda session, case, **_: concern_recipients(session, case),
+)
+
+
 def notify_concern(session: Session, case: Case) -> None:
-    link = mail.link("cases.show", case_id=case.id)
-    mail.queue(
-        session,
-        "concern_raised",
-        concern_recipients(session, case),
-        f"Child protection concern raised on case {case.reference}",
-        "A child protection concern has been raised on case "
-        f"{case.reference} at {case.school.name}.\n\n"
-        f"Sign in to fieldvisit to read it and act: {link}\n\n"
-        "Follow your child protection procedures now.",
-    )
+    mail.send(session, CONCERN_RAISED, case=case)
 
 
 def school_day_today(session: Session, case: Case, today: date | None = None) -> int:

@@ -16,7 +16,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import CaseChanged
-from fieldvisit.referrals.reactions import after_case_entries
 
 if TYPE_CHECKING:
     from fieldvisit.accounts.models import User
@@ -66,12 +65,17 @@ def append(
 ) -> ChronologyEntry:
     """Add an entry at the end of the case's chain and touch the case so edits serialise."""
     entry = NewEntry(kind, summary, actor, method, occurred_at, target, note, details, corrects)
-    entries = Chains(session, [case]).append(case, [entry])
+    return append_all(session, case, [entry])[0]
+
+
+def append_all(session: Session, case: Case, new: list[NewEntry]) -> list[ChronologyEntry]:
+    """Add entries in order at the end of one case's chain and flush them."""
+    entries = Chains(session, [case]).append(case, new)
     try:
         session.flush()
     except StaleDataError:
         raise CaseChanged() from None
-    return entries[0]
+    return entries
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,6 @@ class Chains:
         self._ends[case.id] = (seq, prev_hash)
         case.chronology_head = prev_hash
         case.updated_at = now  # bumps the case's version: concurrent writers conflict
-        after_case_entries(self.session, case, entries)
         return entries
 
 

@@ -40,7 +40,8 @@ class MalformedRequest(DomainError):
 class ErrorBodySchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    # The key the API names "fields" shadows marshmallow's own class attribute of that name.
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))  # type: ignore[assignment]
 
 
 class ErrorSchema(Schema):

@@ -244,7 +244,7 @@ def _database_is_empty(engine: Engine) -> bool:
         names = [n for n in inspect(connection).get_table_names() if n != "alembic_version"]
         for name in names:
             quoted = connection.dialect.identifier_preparer.quote(name)
-            if connection.execute(text(f"SELECT 1 FROM {quoted} LIMIT 1")).first():  # noqa: S608
+            if connection.execute(text(f"SELECT 1 FROM {quoted} LIMIT 1")).first():
                 return False
     return True
 

@@ -10,6 +10,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
+from fieldvisit.core.errors import CaseChanged, DomainError, TransitionRefused
+
 
 @dataclass
 class FormResult:
@@ -106,11 +108,33 @@ def date_values(name: str, value: date | None) -> dict[str, str]:
     }
 
 
+def form_errors(error: DomainError, field: str = "_schema") -> dict[str, list[str]]:
+    """Turn a service's refusal into the form's errors: its own fields if it names them, a
+    changed case on top (what was typed is kept), every blocking guard's reason on top,
+    anything else on `field`."""
+    if isinstance(error, TransitionRefused) and error.blocked:
+        return {"_schema": [blocked.reason for blocked in error.blocked]}
+    named = {k: list(v) for k, v in error.fields.items() if isinstance(v, list) and k != "guards"}
+    if named:
+        return named
+    if isinstance(error, CaseChanged):
+        return {"_schema": [f"{error.message} What you entered is kept below."]}
+    return {field: [error.message]}
+
+
+def errors_context(errors: dict[str, list[str]]) -> dict[str, Any]:
+    """The two names every form template reads its errors from."""
+    return {"errors": errors, "error_list": error_list(errors)}
+
+
 def error_list(errors: dict[str, list[str]]) -> list[dict[str, str]]:
-    """Turn field errors into the error summary's list of links."""
-    return [
-        {"text": messages[0], "href": f"#{name}" if name != "_schema" else "#main-content"}
+    """Turn field errors into the error summary's list of links: every message about the
+    whole form first (a refusal can give several reasons), then each field's first."""
+    whole = [{"text": message, "href": "#main-content"} for message in errors.get("_schema", [])]
+    return whole + [
+        {"text": messages[0], "href": f"#{name}"}
         for name, messages in errors.items()
+        if name != "_schema" and messages
     ]
 
 

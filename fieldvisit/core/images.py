@@ -21,7 +21,7 @@ def pixels_only(image: Image.Image, mode: str = "RGB") -> Image.Image:
     if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode) or image
         except (ImageCms.PyCMSError, OSError):
             pass  # an unreadable profile: keep the pixels as they are
     converted = image.convert(mode)

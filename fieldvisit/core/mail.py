@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
+from jinja2 import Environment, StrictUndefined
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -34,6 +36,51 @@ def link(endpoint: str, **values: object) -> str:
     """Return an absolute link to a page for an email, also outside a request (cron)."""
     adapter = current_app.url_map.bind("fieldvisit.invalid")
     return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    """One kind of email, in one record: its subject, its template, who it goes to.
+
+    The body is `templates/emails/<key>.txt`, plain text; the subject is a one-line template.
+    Both read only the context the sender passes (references, school names, dates, links):
+    an email never carries a child's details, and tests/test_emails.py renders every kind
+    (listed in fieldvisit/emails.py) to check it. `to` takes the same context (and the
+    session) and returns the recipients.
+    """
+
+    key: str
+    subject: str
+    to: Callable[..., Iterable[Recipient]]
+    sign_off: str = SIGN_OFF
+
+    @property
+    def template(self) -> str:
+        return f"emails/{self.key}.txt"
+
+
+def render(kind: EmailKind, **context: Any) -> tuple[str, str]:
+    """Return the email's subject and body (its sign-off included)."""
+    env = _plain_text()
+    subject = env.from_string(kind.subject).render(**context)
+    body = env.get_template(kind.template).render(**context).strip()
+    return " ".join(subject.split()), body + kind.sign_off
+
+
+def send(session: Session, kind: EmailKind, **context: Any) -> None:
+    """Render an email of this kind and queue it to its recipients."""
+    subject, body = render(kind, **context)
+    queue(session, kind.key, kind.to(session=session, **context), subject, body)
+
+
+def _plain_text() -> Environment:
+    """The app's templates, filters and globals, without HTML escaping: emails are text."""
+    env = current_app.extensions.get("fieldvisit.email_env")
+    if env is None:
+        env = current_app.jinja_env.overlay(autoescape=False, undefined=StrictUndefined)
+        env.globals["link"] = link
+        current_app.extensions["fieldvisit.email_env"] = env
+    return env
 
 
 def queue(session: Session, kind: str, to: Iterable[Recipient], subject: str, body: str) -> None:

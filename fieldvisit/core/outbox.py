@@ -25,6 +25,7 @@ from flask import Flask, current_app
 from sqlalchemy import Index, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from fieldvisit.core import jobs
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import Base, db, str_enum, writing
 
@@ -177,7 +178,8 @@ def send_message(to: tuple[str, ...], subject: str, body: str) -> None:
 
 
 class Worker:
-    """Send due emails until stopped: a thread of `fieldvisit serve`, or `fieldvisit worker`."""
+    """Send due emails and run due jobs (core/jobs.py) until stopped: a thread of
+    `fieldvisit serve`, or `fieldvisit worker`."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -190,7 +192,7 @@ class Worker:
             _wake.clear()
             try:
                 with self.app.app_context():
-                    busy = deliver_due() > 0
+                    busy = deliver_due() + jobs.run_due() > 0
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("outbox worker round failed")
                 busy = False

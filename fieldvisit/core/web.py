@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, jsonify, render_template, request, url_for
@@ -16,13 +17,16 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from fieldvisit.core.addresses import one_line
 from fieldvisit.core.api import signed_out
 from fieldvisit.core.dates import format_date, format_datetime, format_due
 from fieldvisit.core.db import MAX_ID, commit_kept_aside, db
-from fieldvisit.core.errors import CaseChanged, DomainError
+from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
+from fieldvisit.core.forms import form_errors
 from fieldvisit.core.permissions import Permission
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -66,6 +70,47 @@ def commit() -> None:
         raise
 
 
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What a posted form's service did: its result, or the refusal to show on the form."""
+
+    value: T | None = None
+    refusal: DomainError | None = None
+    field: str = "_schema"
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return form_errors(self.refusal, self.field) if self.refusal else {}
+
+    @property
+    def status(self) -> int:
+        return self.refusal.status if self.refusal else 200
+
+
+def save(work: Callable[[], T], *, field: str = "_schema") -> Saved[T]:
+    """The post cycle after the schema, for every form: run the service, commit once.
+
+    A refusal (invalid, blocked, changed meanwhile) rolls back and comes back as the form's
+    errors, on `field` when it names none; an access refusal (NotAllowed, NotFound) rolls
+    back and goes on to the 403 or 404 page.
+    """
+    try:
+        value = work()
+        commit()
+    except (NotAllowed, NotFound):
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        current_app.logger.info("form refused: %s", error.code)
+        return Saved(refusal=error, field=field)
+    return Saved(value)
+
+
 # Where each person lands after signing in, from the service name in the header and from
 # "/": the first of these their roles allow. The school office works from its cases, the LAAO
 # from the referral queue, the officer from their visits, the administrator from the settings.
@@ -90,7 +135,7 @@ def home_url(user: Any) -> str:
 
 def _nav_items() -> list[dict[str, Any]]:
     """Return the service navigation for the signed-in user's roles."""
-    items = []
+    items: list[dict[str, Any]] = []
     if current_user.can(Permission.CASES_OPEN):
         items.append({"text": "Cases", "href": url_for("cases.index"), "endpoint": "cases.index"})
     if current_user.can(Permission.PUPILS_MANAGE):
@@ -165,7 +210,7 @@ class _DatabaseInteger(IntegerConverter):
     """An id or number in a path: one too big for the database's ids (2^31 and over)
     matches no route, so it is a 404 rather than an overflow in the query."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
@@ -178,6 +223,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["due"] = format_due
+    app.jinja_env.filters["address"] = one_line
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["home_url"] = lambda: home_url(current_user)
     app.jinja_env.globals["https_needed"] = https_needed

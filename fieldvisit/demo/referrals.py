@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from fieldvisit.core import mail
+from fieldvisit.core.references import case_reference
 from fieldvisit.outcomes import services as outcomes
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
@@ -72,7 +73,7 @@ def _photograph_letters(seeder: Any) -> None:
         .order_by(HomeVisit.id)
     ).unique()
     for visit in visits:
-        data = _letter_on_doormat(f"C{visit.case_id:06d}")
+        data = _letter_on_doormat(case_reference(visit.case_id))
         sha = hashlib.sha256(data).hexdigest()
         visit.photos = [sha]
         session.flush()

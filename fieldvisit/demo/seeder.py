@@ -14,6 +14,7 @@ from fieldvisit.cases.engine import Action
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
+from fieldvisit.core.addresses import one_line
 from fieldvisit.core.calendar import academic_year_start
 from fieldvisit.core.dates import UK_TIME, today_in_uk, utcnow
 from fieldvisit.core.ncyear import expected_year
@@ -308,7 +309,7 @@ class Seeder:
             actor=self.officer,
             method=Method.VISIT,
             occurred_at=visit.arrived_at,
-            target=" ".join(case.pupil.address_lines),
+            target=one_line(case.pupil.address_lines, case.pupil.postcode),
             summary=f"Home visit: {outcome.label.lower()}"
             + (f"; letter {visit.letter_reference} left" if visit.letter_left else ""),
             note=visit.notes,

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from fieldvisit.cases.models import Case, Outcome
+from fieldvisit.core.addresses import address_lines
 from fieldvisit.core.dates import format_date
 from fieldvisit.la.queries import PAGE_SIZE, CountedPage
 from fieldvisit.outcomes.models import OutcomeRecord
@@ -78,14 +79,12 @@ def _destination(record: OutcomeRecord) -> str:
 
 def _row(record: OutcomeRecord) -> FormRow:
     pupil: Pupil = record.case.pupil
-    address = [line for line in pupil.address_lines if line.strip()]
-    if pupil.postcode:
-        address.append(pupil.postcode)
+    address = address_lines(pupil.address_lines, pupil.postcode)
     parents = [
         Parent(
             name=c.full_name,
             relationship=c.relationship_to_pupil,
-            address=[*c.address_lines, c.postcode] if c.address_lines else address,
+            address=address_lines(c.address_lines, c.postcode) if c.address_lines else address,
             phones=list(c.phones),
         )
         for c in pupil.contacts
@@ -114,7 +113,9 @@ def forms_page(
     session: Session, *, kind: str | None, school_id: int | None, page: int
 ) -> CountedPage[FormRow]:
     """Return one page of the forms, newest first, with a count of each kind."""
-    scope = [OutcomeRecord.kind.in_([outcome for outcome, _ in FORM_KINDS.values()])]
+    scope: list[ColumnElement[bool]] = [
+        OutcomeRecord.kind.in_([outcome for outcome, _ in FORM_KINDS.values()])
+    ]
     if school_id is not None:
         scope.append(OutcomeRecord.school_id == school_id)
     counts = {key: 0 for key in FORM_KINDS}

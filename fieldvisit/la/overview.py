@@ -30,6 +30,7 @@ from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import UK_TIME, uk_date
 from fieldvisit.core.db import UTCDateTime
+from fieldvisit.core.references import case_reference
 from fieldvisit.la.queries import Laao, Ref, state_conditions
 from fieldvisit.referrals.models import Involvement
 from fieldvisit.schools.models import LocalAuthority, School
@@ -66,7 +67,7 @@ class OverdueInvolvement:
 
     @property
     def case_reference(self) -> str:
-        return f"C{self.case_id:06d}"
+        return case_reference(self.case_id)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def build_overview(session: Session, *, today: date) -> Overview:
     las = {la.id: la for la in session.scalars(select(LocalAuthority))}
     calendars = calendars_for_schools(session, schools)
     year_ago = _start_of(today - timedelta(weeks=WEEKS))
-    lines = {s.id: {"school_id": s.id, "name": s.name} for s in schools}
+    lines: dict[int, dict[str, Any]] = {s.id: {"school_id": s.id, "name": s.name} for s in schools}
 
     conditions = state_conditions()
     counts = session.execute(
@@ -254,7 +255,7 @@ def week_of(column: Any, moments: list[Any], first: int = 0) -> ColumnElement[in
     )
 
 
-def _per_week(column: Any) -> Select[tuple[int, int]]:
+def _per_week(column: Any) -> Select[int, int]:
     week = week_of(column, [bindparam(f"m{i}", type_=UTCDateTime()) for i in range(WEEKS)])
     return select(week, func.count()).where(column.is_not(None)).group_by(week)
 
@@ -273,7 +274,7 @@ def _weekly_open(session: Session, today: date) -> list[tuple[date, int]]:
     week_ends = [today - timedelta(weeks=back) for back in range(WEEKS - 1, -1, -1)]
     params = {f"m{i}": _start_of(day + timedelta(days=1)) for i, day in enumerate(week_ends)}
 
-    def so_far(statement: Select[tuple[int, int]]) -> list[int]:
+    def so_far(statement: Select[int, int]) -> list[int]:
         found = dict(session.execute(statement, params).all())
         return list(accumulate(found.get(i, 0) for i in range(WEEKS)))
 

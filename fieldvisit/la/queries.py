@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -14,6 +13,12 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import visible_to
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import uk_date
+from fieldvisit.core.references import (
+    REFERRAL,
+    case_reference,
+    parse_reference,
+    referral_reference,
+)
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
 from fieldvisit.schools.models import School
@@ -62,11 +67,11 @@ class QueueRow:
 
     @property
     def reference(self) -> str:
-        return f"R{self.referral_id:06d}"
+        return referral_reference(self.referral_id)
 
     @property
     def case_reference(self) -> str:
-        return f"C{self.case_id:06d}"
+        return case_reference(self.case_id)
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,6 @@ SORTS = {
     "school": "School",
     "name": "Pupil's surname",
 }
-_REFERENCE = re.compile(r"^([RC])0*(\d{1,9})$")
 
 
 def search_condition(q: str) -> ColumnElement[bool]:
@@ -131,15 +135,14 @@ def search_condition(q: str) -> ColumnElement[bool]:
         .where(own_school.id == Ref.school_id, func.lower(own_school.name).like(like))
         .exists()
     )
-    matches = [pupil, school]
-    reference = _REFERENCE.match(text.upper().replace(" ", ""))
-    if reference:
-        number = int(reference.group(2))
-        matches.append(Ref.id == number if reference.group(1) == "R" else Ref.case_id == number)
+    matches: list[ColumnElement[bool]] = [pupil, school]
+    if reference := parse_reference(text):
+        letter, number = reference
+        matches.append(Ref.id == number if letter == REFERRAL else Ref.case_id == number)
     return or_(*matches)
 
 
-def _order(sort: str, priority: ColumnElement[int]) -> list[ColumnElement[Any]]:
+def _order(sort: str, priority: ColumnElement[int]) -> list[Any]:
     """Return the ORDER BY of a sort, always ending in the referral id so pages are stable."""
     if sort == "school_day":
         first_day = select(Case.first_day_of_absence).where(Case.id == Ref.case_id)
@@ -185,7 +188,7 @@ def queue_page(
     the access rule like every case query.
     """
     conditions = state_conditions()
-    scope = [Ref.latest.is_(True)]
+    scope: list[ColumnElement[bool]] = [Ref.latest.is_(True)]
     if school_id is not None:
         scope.append(Ref.school_id == school_id)
     if search:
@@ -204,7 +207,7 @@ def queue_page(
             .offset((page - 1) * PAGE_SIZE)
         )
     )
-    rows = session.execute(
+    found = session.execute(
         select(
             Ref.id,
             state_of,
@@ -228,7 +231,7 @@ def queue_page(
         .outerjoin(Laao, Laao.id == Involvement.laao_id)
         .where(Ref.id.in_(ids), visible_to(user))
     ).all()
-    rows.sort(key=lambda r: ids.index(r[0]))  # the page's order, chosen above
+    rows = sorted(found, key=lambda r: ids.index(r[0]))  # the page's order, chosen above
     schools = {
         school.id: school
         for school in session.scalars(select(School).where(School.id.in_({r[4] for r in rows})))

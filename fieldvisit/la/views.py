@@ -14,11 +14,11 @@ from fieldvisit.cases.services import describe_vulnerability, school_day_today
 from fieldvisit.core.audit import audit, audited_read, searched
 from fieldvisit.core.dates import format_date, today_in_uk
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.errors import CaseChanged, NotFound
+from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.listing import list_query
 from fieldvisit.core.permissions import Permission as P
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.la import charts
 from fieldvisit.la.forms import FORM_KINDS, forms_page
 from fieldvisit.la.overview import build_overview
@@ -30,7 +30,7 @@ from fieldvisit.referrals.evidence import gather
 from fieldvisit.referrals.models import Referral, ReferralStatus
 from fieldvisit.referrals.notify import active_laaos
 from fieldvisit.referrals.schemas import AcceptSchema, ReturnSchema
-from fieldvisit.referrals.views import form_errors, require, summary_items
+from fieldvisit.referrals.views import require
 from fieldvisit.schools.services import current_la
 
 bp = Blueprint("la", __name__, url_prefix="/la")
@@ -54,7 +54,11 @@ def queue() -> Any:
     search = list_query(ids=("school",))["q"]
     if request.method == "POST" and not search:
         # Without a search the filters can be linked: back to an address that holds them.
-        filters = {"state": state or None, "school": school_id, "sort": _sorted(sort)}
+        filters: dict[str, Any] = {
+            "state": state or None,
+            "school": school_id,
+            "sort": _sorted(sort),
+        }
         return redirect(url_for(".queue", **filters))
     page = queue_page(
         db.session,
@@ -160,7 +164,7 @@ def _review_page(
         vulnerability=describe_vulnerability(case),
         values={"laao": str(current_user.id), **(values or {})},
         errors=errors or {},
-        error_list=summary_items(errors or {}),
+        error_list=error_list(errors or {}),
     )
     commit()
     return page, status
@@ -171,19 +175,20 @@ def _decide(referral_id: int, schema: Any, decide: Any) -> Any:
     result = load_form(schema, request.form)
     if not result.ok:
         return _review_page(referral, result.raw, result.errors, 400)
-    try:
-        message, target = decide(referral, result.data or {})
+
+    def decided() -> tuple[str, str]:
+        done = decide(referral, result.data or {})
         audit(db.session, current_user.id, "decide", "referral", referral.id)
-        commit()
-    except (NotAllowed, NotFound):
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        errors = form_errors(error)
-        if isinstance(error, CaseChanged) and referral.status != ReferralStatus.SUBMITTED:
+        return done
+
+    saved = save(decided)
+    if saved.value is None:
+        errors = saved.errors
+        if isinstance(saved.refusal, CaseChanged) and referral.status != ReferralStatus.SUBMITTED:
             # Another LAAO's decision won the race: say whose, not just "changed".
             errors = {"_schema": [services.already_decided_message(referral)]}
-        return _review_page(referral, result.raw, errors, error.status)
+        return _review_page(referral, result.raw, errors, saved.status)
+    message, target = saved.value
     flash(message, "success")
     return redirect(target)
 

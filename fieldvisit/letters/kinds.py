@@ -20,8 +20,9 @@ from fieldvisit.cases.engine import (
     absent_school_days_before,
     joint_enquiry_logged,
 )
-from fieldvisit.cases.models import Case, CaseState
+from fieldvisit.cases.models import BEFORE_REMOVAL, Case, CaseState
 from fieldvisit.chronology.models import ChronologyEntry, Method
+from fieldvisit.core.addresses import address_lines
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.permissions import Permission
 from fieldvisit.letters.models import Delivery
@@ -143,16 +144,6 @@ REMOVAL_FIELDS = COMMON_FIELDS | {
     "school_days_absent": ("School days of continuous absence by the school's calendar", "23"),
     "enquiries_logged": ("How many joint enquiries are logged", "3"),
 }
-OPEN_FOR_FAMILY = frozenset(
-    {
-        CaseState.FIRST_DAY,
-        CaseState.NO_CONTACT,
-        CaseState.LOCATING,
-        CaseState.REFERRED,
-        CaseState.JOINT_ENQUIRIES,
-        CaseState.REMOVAL_AGREED,
-    }
-)
 
 
 def _common(case: Case, salutation: str) -> dict[str, str]:
@@ -187,10 +178,10 @@ def _home_address(case: Case, parents: list[Contact]) -> list[str]:
     """Return the pupil's last known address, else a parent's at home with them; [] if none."""
     pupil = case.pupil
     if pupil.has_address:
-        return [line for line in [*pupil.address_lines, pupil.postcode] if line.strip()]
+        return address_lines(pupil.address_lines, pupil.postcode)
     for parent in parents:
         if parent.lives_with_pupil and (parent.address_lines or parent.postcode):
-            return [line for line in [*parent.address_lines, parent.postcode] if line.strip()]
+            return address_lines(parent.address_lines, parent.postcode)
     return []
 
 
@@ -242,7 +233,7 @@ def _family(session: Session, case: Case, delivery: Delivery) -> LetterContext:
     label="Unexplained absence: letter to parents or carers",
     audience=Audience.FAMILY,
     permission=Permission.LETTERS_PRINT,
-    states=OPEN_FOR_FAMILY,
+    states=frozenset(BEFORE_REMOVAL),
     fields=ABSENCE_FIELDS,
     needs=lambda session, case: _needs_attempts(
         session, case, "an absence letter", (Method.PHONE, Method.TEXT, Method.EMAIL)
@@ -262,7 +253,7 @@ def absence(session: Session, case: Case, delivery: Delivery) -> LetterContext:
     label="Home visit: we called today and could not reach you",
     audience=Audience.FAMILY,
     permission=Permission.LETTERS_PRINT,
-    states=OPEN_FOR_FAMILY,
+    states=frozenset(BEFORE_REMOVAL),
     fields=FAMILY_FIELDS,
     always_by_hand=True,
 )

@@ -193,7 +193,7 @@ class WordingSandbox(ImmutableSandboxedEnvironment):
             _check_size(_size(left) + _size(right))
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Call only macros, the loop's helpers and string methods that cannot grow text."""
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):

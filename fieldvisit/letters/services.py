@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,13 +16,14 @@ from weasyprint.text.fonts import FontConfiguration
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for, visible_to
+from fieldvisit.cases.engine import Action, record
 from fieldvisit.cases.models import Case, CaseState
-from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
+from fieldvisit.chronology.services import NewEntry
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import DomainError, NotAllowed, NotFound, ValidationFailed
-from fieldvisit.core.pdf import merge_pdfs, render_document
+from fieldvisit.core.pdf import render_document
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
 from fieldvisit.letters.kinds import KINDS, Audience, LetterContext, LetterKind
@@ -39,7 +39,6 @@ from fieldvisit.schools.models import School
 
 log = logging.getLogger("fieldvisit.letters")
 
-MAX_BATCH = 500
 TOKEN_BYTES = 24  # 192 bits
 
 
@@ -96,7 +95,7 @@ def _lay_out(
     source, wording = current_wording(session, case.school.local_authority_id, kind)
     try:
         body = render_wording(source, context.fields)
-    except Exception as error:  # noqa: BLE001 - saved wording is checked, but report any failure
+    except Exception as error:  # saved wording is checked, but report any failure
         raise ValidationFailed(
             f"The local authority's wording for this letter cannot be used ({error}). "
             "Ask an administrator to correct it."
@@ -133,10 +132,8 @@ def _keep(
     letter.size = len(pdf)
     session.add(letter)
     session.flush()
-    chronology.append(
-        session,
-        case,
-        kind="letter",
+    made = NewEntry(
+        kind=Action.MAKE_LETTER.value,
         method=Method.LETTER,
         actor=user,
         occurred_at=at,
@@ -150,6 +147,7 @@ def _keep(
             "sha256": letter.sha256,
         },
     )
+    record(session, case, Action.MAKE_LETTER, user, [made])
     audit(session, user.id, "create", "letter", letter.id)
 
 
@@ -173,55 +171,6 @@ def generate_letter(
         letter.created_at = at
     _keep(session, user, case, letter_kind, letter, context, document.write_pdf(), at)
     return letter
-
-
-def generate_batch(
-    session: Session, user: User, cases: list[Case], kind: str, *, delivery: Delivery
-) -> LetterBatch:
-    """Make one letter per case and one PDF of them all, a letter per page, kept as printed."""
-    letter_kind = kind_named(kind)
-    _require_permission(user, letter_kind)
-    if not cases:
-        raise ValidationFailed(
-            "Choose at least one case.", fields={"case_ids": ["Choose at least one case."]}
-        )
-    if len(cases) > MAX_BATCH:
-        raise ValidationFailed(f"Print at most {MAX_BATCH} letters at a time.")
-    refused = [c.reference for c in cases if letter_kind.refusal(session, c)]
-    if refused:
-        raise ValidationFailed(
-            f"A '{letter_kind.label}' letter cannot be made now for: {', '.join(refused)}. "
-            "Untick them and try again.",
-            fields={"case_ids": ["Some chosen cases cannot have this letter now."]},
-        )
-    for case in cases:
-        check_may_make(session, user, case, letter_kind)
-    # Fonts are shared across the batch; each laid-out letter is dropped once written, as
-    # holding hundreds of layouts for one merged write costs memory and collector time.
-    font_config = FontConfiguration()
-    letters, pdfs = [], []
-    for case in cases:
-        letter, document, context = _lay_out(
-            session, user, case, letter_kind, delivery, font_config
-        )
-        pdfs.append(document.write_pdf())
-        _keep(session, user, case, letter_kind, letter, context, pdfs[-1])
-        letters.append(letter)
-    pdf = merge_pdfs(pdfs)
-    batch = LetterBatch(
-        kind=letter_kind.key,
-        created_by_id=user.id,
-        created_at=utcnow(),
-        storage_key=f"letters/batches/{uuid.uuid4().hex}.pdf",
-        size=len(pdf),
-    )
-    batch.sha256 = storage().put(batch.storage_key, pdf)
-    session.add(batch)
-    session.flush()
-    for letter in letters:
-        letter.batch_id = batch.id
-    audit(session, user.id, "create", "letter_batch", batch.id)
-    return batch
 
 
 def read_copy(session: Session, user: User, kept: Letter | LetterBatch) -> bytes:
@@ -300,15 +249,13 @@ def revoke_link(session: Session, user: User, case: Case, letter: Letter) -> Non
         return
     letter.link.revoked_at = utcnow()
     letter.link.revoked_by_id = user.id
-    chronology.append(
-        session,
-        case,
-        kind="letter_link_revoked",
-        method=Method.SYSTEM,
+    stopped = NewEntry(
+        kind=Action.STOP_LETTER_LINK.value,
         actor=user,
         summary=f"QR link of letter {letter.reference} stopped",
         details={"letter_id": letter.id, "reference": letter.reference},
     )
+    record(session, case, Action.STOP_LETTER_LINK, user, [stopped])
     audit(session, user.id, "revoke_link", "letter", letter.id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -13,13 +14,17 @@ from sqlalchemy.orm import joinedload
 from fieldvisit.cases.access import cases_for, get_case
 from fieldvisit.cases.models import Case
 from fieldvisit.core.audit import audit, audited_read
+from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotFound, ValidationFailed
-from fieldvisit.core.forms import error_list, load_form
+from fieldvisit.core.forms import error_list, form_errors, load_form
+from fieldvisit.core.jobs import Job, JobStatus
+from fieldvisit.core.outbox import wake
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.ratelimit import RateLimiter
-from fieldvisit.core.web import commit, permission_required
-from fieldvisit.letters import services
+from fieldvisit.core.references import case_reference
+from fieldvisit.core.web import commit, permission_required, save
+from fieldvisit.letters import batches, services
 from fieldvisit.letters.kinds import KINDS, Audience, LetterKind, kinds_for
 from fieldvisit.letters.models import Delivery, LetterBatch
 from fieldvisit.letters.schemas import BatchSchema, MakeLetterSchema, WordingSchema
@@ -34,7 +39,7 @@ from fieldvisit.schools.models import LocalAuthority
 
 bp = Blueprint("letters", __name__)
 
-link_limiter = RateLimiter(limit=30, window_seconds=60)
+link_limiter = RateLimiter("letter_link", limit=30, window_seconds=60)
 DELIVERIES = [(delivery.value, delivery.label) for delivery in Delivery]
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -82,23 +87,23 @@ def make(case_id: int) -> Any:
     errors = result.errors
     if result.ok:
         assert result.data is not None
-        try:
-            letter = services.generate_letter(
+        data = result.data
+        made = save(
+            lambda: services.generate_letter(
                 db.session,
                 current_user,
                 case,
-                result.data["letter_kind"],
-                delivery=result.data["letter_delivery"],
-            )
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors = {"letter_kind": [error.message]}
-        else:
-            commit()
-            flash(f"Letter {letter.reference} is ready: download it to print.", "success")
-            if result.data["return_to"] == "case":
+                data["letter_kind"],
+                delivery=data["letter_delivery"],
+            ),
+            field="letter_kind",
+        )
+        if made.value is not None:
+            flash(f"Letter {made.value.reference} is ready: download it to print.", "success")
+            if data["return_to"] == "case":
                 return redirect(url_for("cases.show", case_id=case.id) + "#letters")
             return redirect(url_for("letters.case_letters", case_id=case.id))
+        errors = made.errors
     return render_template(
         "letters/case.html",
         case=case,
@@ -155,8 +160,19 @@ def _batch_page(
     status: int = 200,
 ) -> Any:
     rows = services.cases_with_letter_due(db.session, current_user, chosen)
+    recent_jobs = db.session.scalars(
+        select(Job)
+        .where(
+            Job.kind == batches.JOB,
+            Job.created_by_id == current_user.id,
+            Job.created_at >= utcnow() - timedelta(days=7),
+        )
+        .order_by(Job.id.desc())
+        .limit(10)
+    ).all()
     return render_template(
         "letters/batch.html",
+        recent_jobs=recent_jobs,
         kinds=kinds,
         chosen=chosen,
         rows=rows,
@@ -192,16 +208,60 @@ def print_batch() -> Any:
         )
         if len(cases) != len(ids):
             raise NotFound("There is no case with that number that you can see.")
-    try:
-        made = services.generate_batch(
-            db.session, current_user, cases, chosen.key, delivery=result.data["letter_delivery"]
-        )
-    except ValidationFailed as error:
-        db.session.rollback()
-        return _batch_page(kinds, chosen, {"case_ids": [error.message]}, result.raw, 400)
-    commit()
-    flash(f"{len(cases)} letters are ready: download them as one PDF to print.", "success")
-    return redirect(url_for("letters.batch_made", batch_id=made.id))
+    delivery = result.data["letter_delivery"]
+    started = save(
+        lambda: batches.start_batch(db.session, current_user, cases, chosen.key, delivery=delivery),
+        field="case_ids",
+    )
+    if started.value is None:
+        return _batch_page(kinds, chosen, started.errors, result.raw, 400)
+    wake()  # this process's worker starts on it at once
+    return redirect(url_for("letters.batch_job", job_id=started.value.id))
+
+
+def _job(job_id: int) -> Job:
+    """The user's own batch job, or 404: a job page shows only to who asked for it."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != batches.JOB or job.created_by_id != current_user.id:
+        raise NotFound("There is no batch of letters with that number that you asked for.")
+    return job
+
+
+def _progress_message(job: Job) -> str:
+    if job.status == JobStatus.QUEUED and job.attempts == 0:
+        return f"Waiting to start: {job.total} letters to make."
+    return f"{job.done} of {job.total} letters made."
+
+
+@bp.get("/letters/jobs/<int:job_id>")
+@login_required
+def batch_job(job_id: int) -> Any:
+    """How far a batch of letters has got; once made, the letters to download."""
+    job = _job(job_id)
+    left_out = [
+        (case_reference(int(case_id)), reason)
+        for case_id, reason in job.params.get("left_out", {}).items()
+    ]
+    return render_template(
+        "letters/batch_job.html",
+        job=job,
+        kind=job.params["kind"],
+        message=_progress_message(job),
+        left_out=left_out,
+    )
+
+
+@bp.get("/letters/jobs/<int:job_id>.json")
+@login_required
+def batch_job_status(job_id: int) -> Any:
+    job = _job(job_id)
+    return {
+        "status": job.status.value,
+        "finished": job.finished,
+        "done": job.done,
+        "total": job.total,
+        "message": _progress_message(job),
+    }
 
 
 @bp.get("/letters/batches/<int:batch_id>")
@@ -227,7 +287,7 @@ def follow(token: str) -> Any:
     user = current_user._get_current_object() if current_user.is_authenticated else None
     # Only follows without a sign-in are counted: staff at the same address (an office
     # behind one proxy) never use up a family's allowance, nor the family theirs.
-    if user is None and not link_limiter.allow(request.remote_addr or "unknown"):
+    if user is None and not link_limiter.allow(db.session, request.remote_addr or "unknown"):
         abort(429, "Too many letter links opened from this address. Wait a minute and try again.")
     if _TOKEN.fullmatch(token):
         landing = services.follow_link(db.session, user, token)
@@ -285,17 +345,20 @@ def wording_edit(la_id: int, kind: str) -> Any:
         if result.ok:
             assert result.data is not None
             body = result.data["body"]
-            try:
-                if action == "preview":
+            if action == "preview":
+                try:  # nothing is stored: the example is only laid out
                     return _pdf(preview_pdf(letter_kind, la, body), f"example-{kind}.pdf")
-                save_wording(db.session, current_user, la, letter_kind, body)
-            except ValidationFailed as error:
-                db.session.rollback()
-                errors = error.fields
+                except ValidationFailed as error:
+                    errors = form_errors(error, "body")
             else:
-                commit()
-                flash("The wording is saved: letters made from now on use it.", "success")
-                return redirect(url_for("letters.wording_edit", la_id=la.id, kind=kind))
+                stored = save(
+                    lambda: save_wording(db.session, current_user, la, letter_kind, body),
+                    field="body",
+                )
+                if stored.ok:
+                    flash("The wording is saved: letters made from now on use it.", "success")
+                    return redirect(url_for("letters.wording_edit", la_id=la.id, kind=kind))
+                errors = stored.errors
     return render_template(
         "letters/wording_edit.html",
         la=la,

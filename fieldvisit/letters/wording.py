@@ -59,7 +59,9 @@ def check_wording(kind: LetterKind, source: str) -> list[WordingProblem]:
     for node_type, message in _FORBIDDEN.items():
         problems += [WordingProblem(n.lineno, message) for n in tree.find_all(node_type)]
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        name = node.attr if isinstance(node, nodes.Getattr) else _constant(node.arg)
+        name = (
+            node.attr if isinstance(node, nodes.Getattr) else _constant(getattr(node, "arg", None))
+        )
         if isinstance(name, str) and name.startswith("_"):
             problems.append(WordingProblem(node.lineno, f"'{name}' cannot be used in a letter"))
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
@@ -72,12 +74,12 @@ def check_wording(kind: LetterKind, source: str) -> list[WordingProblem]:
         return sorted(set(problems), key=lambda p: (p.line or 0, p.message))
     try:
         render_wording(source, kind.specimen())
-    except Exception as error:  # noqa: BLE001 - any failure of untrusted wording is reported
+    except Exception as error:  # any failure of untrusted wording is reported
         return [WordingProblem(None, f"The wording fails with example details: {error}")]
     return []
 
 
-def _constant(node: nodes.Node) -> Any:
+def _constant(node: nodes.Node | None) -> Any:
     return node.value if isinstance(node, nodes.Const) else None
 
 

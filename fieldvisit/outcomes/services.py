@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -87,58 +88,24 @@ def _take_off_roll(record: OutcomeRecord, on: date, ground: str) -> None:
     record.removed_from_roll = True
 
 
-def record_returned(
+# The outcomes that need only a date and a note (and for a family still in the area, their
+# current address if known), and what the chronology says of each.
+_DATED_SUMMARIES = {
+    Action.CHILD_RETURNED: "Contact made: child returned to school on {on}; case closed",
+    Action.CHILD_FOUND: "Child found on {on}; case closed",
+    Action.RESIDING_IN_LA: "Contact made: still residing in the LA; the school's attendance "
+    "policy applies",
+}
+
+
+def _record_dated(
+    action: Action,
     session: Session,
     user: User,
     case: Case,
     *,
     effective_on: date,
     note: str = "",
-    expected_version: int | None = None,
-) -> OutcomeRecord:
-    return _close(
-        session,
-        user,
-        case,
-        Action.CHILD_RETURNED,
-        summary=f"Contact made: child returned to school on {format_date(effective_on)}; "
-        "case closed",
-        effective_on=effective_on,
-        note=note,
-        details={},
-        expected_version=expected_version,
-    )
-
-
-def record_found(
-    session: Session,
-    user: User,
-    case: Case,
-    *,
-    effective_on: date,
-    note: str,
-    expected_version: int | None = None,
-) -> OutcomeRecord:
-    return _close(
-        session,
-        user,
-        case,
-        Action.CHILD_FOUND,
-        summary=f"Child found on {format_date(effective_on)}; case closed",
-        effective_on=effective_on,
-        note=note,
-        details={},
-        expected_version=expected_version,
-    )
-
-
-def record_residing_in_la(
-    session: Session,
-    user: User,
-    case: Case,
-    *,
-    effective_on: date,
-    note: str,
     current_address: str = "",
     expected_version: int | None = None,
 ) -> OutcomeRecord:
@@ -146,14 +113,19 @@ def record_residing_in_la(
         session,
         user,
         case,
-        Action.RESIDING_IN_LA,
-        summary="Contact made: still residing in the LA; the school's attendance policy applies",
+        action,
+        summary=_DATED_SUMMARIES[action].format(on=format_date(effective_on)),
         effective_on=effective_on,
         note=note,
         current_address=current_address,
-        details={"current_address": current_address},
+        details={"current_address": current_address} if action == Action.RESIDING_IN_LA else {},
         expected_version=expected_version,
     )
+
+
+record_returned = partial(_record_dated, Action.CHILD_RETURNED)
+record_found = partial(_record_dated, Action.CHILD_FOUND)
+record_residing_in_la = partial(_record_dated, Action.RESIDING_IN_LA)
 
 
 def record_destination(
@@ -326,25 +298,30 @@ def record_home_education(
     return record
 
 
-def alert_home_education(session: Session, case: Case, referral: HomeEducationReferral) -> None:
-    """Email the LA's CME team (and for a CP/CIN plan, social care) the referral's alerts."""
+def _ehe_alert_recipients(
+    case: Case, home_education: HomeEducationReferral
+) -> list[mail.Recipient]:
+    """The LA's CME team, and for a child with a CP or CIN plan, their social workers."""
     recipients = [mail.Recipient("LA CME team", case.school.local_authority.cme_team_email or "")]
-    if "cp_cin" in referral.alerts:
+    if "cp_cin" in home_education.alerts:
         recipients += [
             mail.Recipient("social worker", w.email)
             for w in case.pupil.agency_workers
             if w.is_social_worker
         ]
-    alerts = "\n".join(f"- {text}" for text in referral.alert_texts)
-    mail.queue(
-        session,
-        "ehe_alert",
-        recipients,
-        f"Home education referral on case {case.reference}: alerts before deregistration",
-        f"{case.school.name} has made an elective home education deregistration referral on "
-        f"case {case.reference}. Before the pupil's name is removed:\n\n{alerts}\n\n"
-        f"Sign in to fieldvisit to read it: {mail.link('cases.show', case_id=case.id)}",
-    )
+    return recipients
+
+
+EHE_ALERT = mail.EmailKind(
+    "ehe_alert",
+    "Home education referral on case {{ case.reference }}: alerts before deregistration",
+    lambda case, home_education, **_: _ehe_alert_recipients(case, home_education),
+)
+
+
+def alert_home_education(session: Session, case: Case, referral: HomeEducationReferral) -> None:
+    """Email the LA's CME team (and for a CP/CIN plan, social care) the referral's alerts."""
+    mail.send(session, EHE_ALERT, case=case, home_education=referral)
 
 
 def add_written_notice(

@@ -13,15 +13,15 @@ from sqlalchemy import select
 from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import Action, actions_for
 from fieldvisit.cases.models import CaseState
-from fieldvisit.cases.views.common import errors_context, form_errors, require, save
+from fieldvisit.cases.views.common import require
 from fieldvisit.core.audit import audit, audited_read
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import DomainError, NotFound
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.forms import errors_context, form_errors, load_form
 from fieldvisit.core.schema import Schema
 from fieldvisit.core.storage import storage
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.outcomes import schemas, services
 from fieldvisit.outcomes.models import AbroadEvidence, ConfirmedHow, NoticeForm, OutcomeRecord
 from fieldvisit.outcomes.uploads import CheckedFile, check_notice
@@ -157,8 +157,8 @@ def record(case_id: int, kind: str) -> Any:
                 data["notice"] = notice
                 data["special_school"] = data["special_school"] == "yes"
                 data["attendance_order"] = data["attendance_order"] == "yes"
-            error = save(lambda: spec.record(db.session, current_user, case, **data))
-            if error is None:
+            saved = save(lambda: spec.record(db.session, current_user, case, **data))
+            if saved.ok:
                 closed = case.state == CaseState.CLOSED
                 flash(
                     f"{spec.title}: recorded. "
@@ -170,7 +170,7 @@ def record(case_id: int, kind: str) -> Any:
                     "success",
                 )
                 return redirect(url_for("cases.show", case_id=case.id))
-            errors = form_errors(error)
+            errors = saved.errors
     return render_template(
         "outcomes/record.html",
         case=case,
@@ -235,7 +235,7 @@ def written_notice(case_id: int) -> Any:
         if result.ok and not errors:
             assert result.data is not None
             data = result.data
-            error = save(
+            saved = save(
                 lambda: services.add_written_notice(
                     db.session,
                     current_user,
@@ -246,10 +246,10 @@ def written_notice(case_id: int) -> Any:
                     expected_version=data["expected_version"],
                 )
             )
-            if error is None:
+            if saved.ok:
                 flash("Written notice recorded. The pupil is off roll.", "success")
                 return redirect(url_for("cases.show", case_id=case.id))
-            errors = form_errors(error)
+            errors = saved.errors
     return render_template(
         "outcomes/written_notice.html",
         case=case,

@@ -199,7 +199,7 @@ class _LineNumberedTree(ET.TreeBuilder):
         self.lines: dict[ET.Element, int] = {}
         self.parser: DefusedXMLParser | None = None
 
-    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:  # type: ignore[override]
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
         if len(self.lines) >= MAX_XML_ELEMENTS:
             raise RollFileError(
                 f"The file holds more than {MAX_XML_ELEMENTS:,} XML elements, more than any "

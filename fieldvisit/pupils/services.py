@@ -39,7 +39,7 @@ def _school_of(user: User) -> int:
     return user.school_id
 
 
-def roll_for(user: User) -> Select[tuple[Pupil]]:
+def roll_for(user: User) -> Select[Pupil]:
     """Select the pupils of the user's school; every roll query starts here."""
     return select(Pupil).where(Pupil.school_id == _school_of(user))
 

@@ -12,10 +12,10 @@ from flask_login import current_user, login_required
 
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.forms import error_list, join_date, load_data
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.pupils import services
+from fieldvisit.pupils.models import Pupil
 from fieldvisit.pupils.roll_files import RollFileError, parse_roll
 from fieldvisit.pupils.schemas import PupilSchema
 
@@ -75,16 +75,18 @@ def new() -> Any:
         errors = {**result.errors, **date_errors}
         if result.ok and not date_errors:
             assert result.data is not None
-            try:
-                pupil = services.add_pupil(db.session, current_user, result.data)
-            except ValidationFailed as error:
-                db.session.rollback()
-                errors = dict(error.fields)
-            else:
+            data = result.data
+
+            def add() -> Pupil:
+                pupil = services.add_pupil(db.session, current_user, data)
                 audit(db.session, current_user.id, "create", "pupil", pupil.id)
-                commit()
+                return pupil
+
+            added = save(add)
+            if added.value is not None:
                 flash("Pupil added to the roll.", "success")
-                return redirect(url_for("cases.pupil_page", pupil_id=pupil.id))
+                return redirect(url_for("cases.pupil_page", pupil_id=added.value.id))
+            errors = added.errors
     return render_template(
         "pupils/new.html", values=values, errors=errors, error_list=error_list(errors)
     ), (400 if errors else 200)

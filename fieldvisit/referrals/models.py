@@ -15,6 +15,7 @@ from fieldvisit.cases import facts
 from fieldvisit.cases.models import Case
 from fieldvisit.core.db import Base, str_enum
 from fieldvisit.core.errors import CaseChanged
+from fieldvisit.core.references import referral_reference
 
 
 def _school_of_case(context: Any) -> int | None:
@@ -89,7 +90,7 @@ class Referral(Base):
 
     @property
     def reference(self) -> str:
-        return f"R{self.id:06d}"
+        return referral_reference(self.id)
 
 
 class Involvement(Base):

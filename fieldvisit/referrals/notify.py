@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.models import Case
 from fieldvisit.core import mail
-from fieldvisit.core.dates import format_date
-from fieldvisit.core.mail import SIGN_OFF, Recipient, link
+from fieldvisit.core.mail import EmailKind, Recipient
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.services import waiting_period
@@ -45,119 +44,107 @@ def laao(involvement: Involvement) -> Recipient:
     return Recipient("LAAO", involvement.laao.email)
 
 
+# The emails about referrals and involvements (templates/emails/<key>.txt).
+REFERRAL_SUBMITTED = EmailKind(
+    "referral_submitted",
+    "New CME referral {{ referral.reference }} (case {{ case.reference }})",
+    lambda session, case, **_: laao_team(session, case),
+)
+REFERRAL_RETURNED = EmailKind(
+    "referral_returned",
+    "CME referral {{ referral.reference }} returned (case {{ case.reference }})",
+    lambda referral, **_: school_office(referral),
+)
+REFERRAL_ACCEPTED = EmailKind(
+    "referral_accepted",
+    "CME referral {{ referral.reference }} accepted (case {{ case.reference }})",
+    lambda referral, involvement, **_: [*school_office(referral), laao(involvement)],
+)
+LAAO_REASSIGNED = EmailKind(
+    "laao_reassigned",
+    "CME involvement on case {{ case.reference }} assigned to you",
+    lambda involvement, **_: [laao(involvement)],
+)
+REMOVAL_AGREED = EmailKind(
+    "removal_agreed",
+    "Removal from roll agreed (case {{ case.reference }})",
+    lambda involvement, **_: school_and_dsl(involvement),
+)
+REMOVAL_WITHDRAWN = EmailKind(
+    "removal_withdrawn",
+    "Removal from roll no longer agreed (case {{ case.reference }})",
+    lambda involvement, **_: school_and_dsl(involvement),
+)
+ENTRY_AFTER_REMOVAL = EmailKind(
+    "entry_after_removal",
+    "New information on case {{ case.reference }} (off roll, involvement open)",
+    lambda involvement, **_: [laao(involvement)],
+)
+INVOLVEMENT_CLOSED = EmailKind(
+    "involvement_closed",
+    "CME involvement closed (case {{ case.reference }})",
+    lambda involvement, case, **_: [
+        laao(involvement),
+        Recipient("school office", case.school.email),
+    ],
+)
+
+
+def school_and_dsl(involvement: Involvement) -> list[Recipient]:
+    school = involvement.case.school
+    return [*school_office(involvement.referral), Recipient("DSL", school.dsl_email)]
+
+
 def referral_submitted(session: Session, referral: Referral) -> None:
-    case = referral.case
-    mail.queue(
-        session,
-        "referral_submitted",
-        laao_team(session, case),
-        f"New CME referral {referral.reference} (case {case.reference})",
-        f"{case.school.name} has submitted a Request for Children Missing from Education "
-        f"Investigation, referral {referral.reference} for case {case.reference}.\n\n"
-        f"Review the evidence and accept or return it: "
-        f"{link('la.review', referral_id=referral.id)}" + SIGN_OFF,
-    )
+    mail.send(session, REFERRAL_SUBMITTED, referral=referral, case=referral.case)
 
 
 def referral_returned(session: Session, referral: Referral) -> None:
-    case = referral.case
-    mail.queue(
-        session,
-        "referral_returned",
-        school_office(referral),
-        f"CME referral {referral.reference} returned (case {case.reference})",
-        f"The local authority has returned CME referral {referral.reference} for case "
-        f"{case.reference} to {case.school.name}. The case is back with the school to keep "
-        "locating the child.\n\nRead the reason and resubmit when the enquiries are done: "
-        f"{link('referrals.referral', case_id=case.id)}" + SIGN_OFF,
-    )
+    mail.send(session, REFERRAL_RETURNED, referral=referral, case=referral.case)
 
 
 def referral_accepted(session: Session, referral: Referral, involvement: Involvement) -> None:
     case = referral.case
     period = waiting_period(case.school.local_authority)
-    mail.queue(
+    mail.send(
         session,
-        "referral_accepted",
-        [*school_office(referral), laao(involvement)],
-        f"CME referral {referral.reference} accepted (case {case.reference})",
-        f"The local authority has accepted CME referral {referral.reference} for case "
-        f"{case.reference} at {case.school.name}. A CME involvement is open, assigned to "
-        f"{involvement.laao.name}.\n\nSchool and LA now make enquiries together. Removal from "
-        f"roll can be considered {period} after acceptance if the child is not found.\n\n"
-        f"{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+        REFERRAL_ACCEPTED,
+        referral=referral,
+        involvement=involvement,
+        case=case,
+        period=period,
     )
 
 
 def laao_reassigned(session: Session, involvement: Involvement) -> None:
-    case = involvement.case
-    mail.queue(
-        session,
-        "laao_reassigned",
-        [laao(involvement)],
-        f"CME involvement on case {case.reference} assigned to you",
-        f"The CME involvement on case {case.reference} at {case.school.name} is now assigned "
-        f"to you.\n\n{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
-    )
+    mail.send(session, LAAO_REASSIGNED, involvement=involvement, case=involvement.case)
 
 
 def removal_agreed(session: Session, involvement: Involvement, letter_reference: str) -> None:
-    case = involvement.case
-    mail.queue(
+    mail.send(
         session,
-        "removal_agreed",
-        [*school_office(involvement.referral), Recipient("DSL", case.school.dsl_email)],
-        f"Removal from roll agreed (case {case.reference})",
-        f"{involvement.laao.name}, LA attendance officer, has agreed that the pupil on case "
-        f"{case.reference} may be removed from {case.school.name}'s roll: joint enquiries have "
-        f"not found the child. The written confirmation, letter {letter_reference}, is on the "
-        "case.\n\n"
-        "Record the removal and download the missing pupil CTF (destination XXXXXXX) here: "
-        f"{link('referrals.involvement', case_id=case.id)}\n\n"
-        "The CME involvement stays open: tell the LAAO anything you learn later by logging "
-        "it on the case." + SIGN_OFF,
+        REMOVAL_AGREED,
+        involvement=involvement,
+        case=involvement.case,
+        letter_reference=letter_reference,
     )
 
 
 def removal_withdrawn(
     session: Session, involvement: Involvement, letter_reference: str | None
 ) -> None:
-    case = involvement.case
-    letter = f" Letter {letter_reference} no longer stands." if letter_reference else ""
-    mail.queue(
+    mail.send(
         session,
-        "removal_withdrawn",
-        [*school_office(involvement.referral), Recipient("DSL", case.school.dsl_email)],
-        f"Removal from roll no longer agreed (case {case.reference})",
-        f"{involvement.laao.name}, LA attendance officer, has withdrawn the agreement that the "
-        f"pupil on case {case.reference} may be removed from {case.school.name}'s roll.{letter} "
-        "Keep the pupil on roll; joint enquiries continue.\n\n"
-        f"{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
+        REMOVAL_WITHDRAWN,
+        involvement=involvement,
+        case=involvement.case,
+        letter_reference=letter_reference,
     )
 
 
-def entry_after_removal(session: Session, involvement: Involvement, school_name: str) -> None:
-    case = involvement.case
-    left_on = involvement.removed_from_roll_on or case.first_day_of_absence
-    mail.queue(
-        session,
-        "entry_after_removal",
-        [laao(involvement)],
-        f"New information on case {case.reference} (off roll, involvement open)",
-        f"{school_name} has recorded something new on case {case.reference}, after the pupil "
-        f"left the roll on {format_date(left_on)}.\n\n"
-        f"Read it on the case: {link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
-    )
+def entry_after_removal(session: Session, involvement: Involvement) -> None:
+    mail.send(session, ENTRY_AFTER_REMOVAL, involvement=involvement, case=involvement.case)
 
 
 def involvement_closed(session: Session, involvement: Involvement) -> None:
-    case = involvement.case
-    mail.queue(
-        session,
-        "involvement_closed",
-        [laao(involvement), Recipient("school office", case.school.email)],
-        f"CME involvement closed (case {case.reference})",
-        f"The CME involvement on case {case.reference} at {case.school.name} is closed: "
-        f"{case.outcome.label.lower() if case.outcome else 'case closed'}.\n\n"
-        f"{link('referrals.involvement', case_id=case.id)}" + SIGN_OFF,
-    )
+    mail.send(session, INVOLVEMENT_CLOSED, involvement=involvement, case=involvement.case)

@@ -1,7 +1,7 @@
-"""What the LA side does when anything is logged on a case: the one hook on the chronology.
+"""What the LA side does after an action on a case (installed in fieldvisit/effects.py).
 
-After removal from roll the school keeps the LAAO informed (the seed's last
-checklist item), and a case that closes for any reason closes its involvement.
+A case that closes for any reason closes its CME involvement and the LAAO hears; after
+removal from roll the school keeps the LAAO informed (the seed's last checklist item).
 """
 
 from __future__ import annotations
@@ -10,45 +10,50 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
-from fieldvisit.cases.models import Case, CaseState
-from fieldvisit.chronology.models import ChronologyEntry
+from fieldvisit.cases.effects import Happened
+from fieldvisit.cases.engine import Action
+from fieldvisit.cases.models import CaseState
 from fieldvisit.core.permissions import Role
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.models import Referral, open_involvement
 
-# Entries the LAAO hears about another way: the removal itself, and concerns (sent at once).
-_NOT_FORWARDED = frozenset({"record_removal", "raise_concern"})
+# Actions the LAAO hears about another way: the removal itself, and concerns (sent at once).
+_NOT_FORWARDED = frozenset({Action.RECORD_REMOVAL, Action.RAISE_CONCERN})
 
 
-def after_case_entries(session: Session, case: Case, entries: list[ChronologyEntry]) -> None:
-    """React to new chronology entries on a case with (or after) a CME involvement."""
-    if case.state not in (CaseState.OFF_ROLL, CaseState.CLOSED) or not entries:
+def close_involvement(session: Session, happened: Happened) -> None:
+    """A case that closes marks its referrals and closes its open involvement, with why."""
+    if not happened.closed_the_case:
         return
-    if case.state == CaseState.CLOSED:
-        session.execute(
-            update(Referral)
-            .where(Referral.case_id == case.id, Referral.case_closed.is_(False))
-            .values(case_closed=True),
-            execution_options={"synchronize_session": "fetch"},
-        )
+    case = happened.case
+    session.execute(
+        update(Referral)
+        .where(Referral.case_id == case.id, Referral.case_closed.is_(False))
+        .values(case_closed=True),
+        execution_options={"synchronize_session": "fetch"},
+    )
     involvement = open_involvement(session, case.id)
     if involvement is None:
         return
-    if case.state == CaseState.CLOSED:
-        closing = next((e for e in entries if e.details.get("to") == "closed"), entries[-1])
-        involvement.closed_at = closing.recorded_at
-        involvement.closed_by_id = closing.actor_id
-        outcome = case.outcome.label if case.outcome else "Case closed"
-        involvement.outcome = f"{outcome}: {closing.note}" if closing.note else outcome
-        notify.involvement_closed(session, involvement)
+    closing = happened.entries[0]
+    involvement.closed_at = closing.recorded_at
+    involvement.closed_by_id = closing.actor_id
+    outcome = case.outcome.label if case.outcome else "Case closed"
+    involvement.outcome = f"{outcome}: {closing.note}" if closing.note else outcome
+    notify.involvement_closed(session, involvement)
+
+
+def forward_after_removal(session: Session, happened: Happened) -> None:
+    """Tell the LAAO what the school logs on a case after its removal from roll."""
+    if happened.after != CaseState.OFF_ROLL or happened.action in _NOT_FORWARDED:
         return
-    if any(_from_the_school(session, entry) for entry in entries):
-        notify.entry_after_removal(session, involvement, case.school.name)
+    if not _from_the_school(happened.actor):
+        return
+    involvement = open_involvement(session, happened.case.id)
+    if involvement is not None:
+        notify.entry_after_removal(session, involvement)
 
 
-def _from_the_school(session: Session, entry: ChronologyEntry) -> bool:
-    """Say whether the LAAO needs telling: anything but the LAAOs' own work and the removal."""
-    if entry.kind in _NOT_FORWARDED or entry.actor_id is None:
-        return False
-    actor = session.get(User, entry.actor_id)
+def _from_the_school(actor: User | None) -> bool:
+    """Anything but the LAAOs' own work (and the system's) is the school's."""
     return actor is not None and not actor.has_role(Role.LAAO)

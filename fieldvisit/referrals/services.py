@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -84,9 +85,12 @@ def submit_referral(
     school_day = calendar_for(session, case.school).school_day_number(
         case.first_day_of_absence, uk_date(at) if at else today
     )
-    earlier = session.execute(
-        update(Referral).where(Referral.case_id == case.id).values(latest=False),
-        execution_options={"synchronize_session": "fetch"},
+    earlier = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Referral).where(Referral.case_id == case.id).values(latest=False),
+            execution_options={"synchronize_session": "fetch"},
+        ),
     ).rowcount
     evidence = gather(session, case)
     referral = Referral(

@@ -28,17 +28,15 @@ from fieldvisit.core.audit import audit, audited_read
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import (
-    DomainError,
     NotAllowed,
     NotFound,
-    TransitionRefused,
     ValidationFailed,
 )
 from fieldvisit.core.forms import date_values, error_list, load_form
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.core.schema import Schema
 from fieldvisit.core.storage import storage
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.letters.models import Letter
 from fieldvisit.referrals import involvements, schemas, services
 from fieldvisit.referrals.content import (
@@ -65,20 +63,6 @@ def require(permission: P) -> None:
         raise NotAllowed("Your role cannot use this page.")
 
 
-def form_errors(error: DomainError) -> dict[str, list[str]]:
-    """Turn a refused operation into errors for the form's error summary."""
-    if isinstance(error, TransitionRefused):
-        return {"_schema": [b.reason for b in error.blocked] or [error.message]}
-    fields = {k: v for k, v in error.fields.items() if isinstance(v, list) and k != "guards"}
-    return fields or {"_schema": [error.message]}
-
-
-def summary_items(errors: dict[str, list[str]]) -> list[dict[str, str]]:
-    """List every message (a refusal can carry several reasons), each linked to its field."""
-    items = error_list({k: v for k, v in errors.items() if k != "_schema"})
-    return [{"text": m, "href": "#main-content"} for m in errors.get("_schema", [])] + items
-
-
 # --- the referral ----------------------------------------------------------------------------
 
 
@@ -93,7 +77,8 @@ def referral(case_id: int) -> Any:
     if not result.ok:
         return _referral_page(case, result.raw, result.errors, 400)
     data = result.data or {}
-    try:
+
+    def submit() -> Referral:
         submitted = services.submit_referral(
             db.session,
             current_user,
@@ -103,13 +88,12 @@ def referral(case_id: int) -> Any:
             additional_information=data["additional_information"],
         )
         audit(db.session, current_user.id, "submit", "referral", submitted.id)
-        commit()
-    except (NotAllowed, NotFound):
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        return _referral_page(case, result.raw, form_errors(error), error.status)
-    flash(f"Referral {submitted.reference} sent to the local authority's CME team.", "success")
+        return submitted
+
+    saved = save(submit)
+    if saved.value is None:
+        return _referral_page(case, result.raw, saved.errors, saved.status)
+    flash(f"Referral {saved.value.reference} sent to the local authority's CME team.", "success")
     return redirect(url_for(".referral", case_id=case.id))
 
 
@@ -143,7 +127,7 @@ def _referral_page(
         school_day=school_day,
         values=values,
         errors=errors,
-        error_list=summary_items(errors),
+        error_list=error_list(errors),
     ), status
 
 
@@ -224,7 +208,7 @@ def _involvement_page(
             **(values or {}),
         },
         errors=errors,
-        error_list=summary_items(errors),
+        error_list=error_list(errors),
         today=today,
     ), status
 
@@ -246,17 +230,10 @@ def _act(
     result = load_form(schema, request.form, list_fields=list_fields, date_fields=date_fields)
     if not result.ok:
         return _involvement_page(case, values=result.raw, errors=result.errors, status=400)
-    try:
-        message = call(case, result.data or {})
-        commit()
-    except (NotAllowed, NotFound):
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        return _involvement_page(
-            case, values=result.raw, errors=form_errors(error), status=error.status
-        )
-    flash(message, "success")
+    saved = save(lambda: call(case, result.data or {}))
+    if saved.value is None:
+        return _involvement_page(case, values=result.raw, errors=saved.errors, status=saved.status)
+    flash(saved.value, "success")
     return redirect(url_for(".involvement", case_id=case.id, _anchor=anchor))
 
 

@@ -35,13 +35,13 @@ from fieldvisit.visits.schemas import (
     MAX_NAME,
     MAX_NOTES,
     MAX_PHOTOS,
-    SHA256_HEX,
     AssignedVisitsSchema,
     BatchResultSchema,
     ManifestRequestSchema,
     ManifestSchema,
     PhotoResultSchema,
     VisitBatchSchema,
+    is_sha256,
 )
 
 bp = Blueprint("visits_api", __name__, url_prefix=f"{API_PREFIX}/visits")
@@ -101,7 +101,7 @@ def manifest() -> Any:
 
 @bp.put("/<uuid:visit_uuid>/photos/<sha256>")
 def put_photo(visit_uuid: uuid.UUID, sha256: str) -> Any:
-    if SHA256_HEX.regex.match(sha256) is None:
+    if not is_sha256(sha256):
         raise NotFound("A photo's address ends in its SHA-256, in lower-case hex.")
     if (request.content_length or 0) > MAX_PHOTO_BYTES:
         raise PhotoTooBig(f"The photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB.")

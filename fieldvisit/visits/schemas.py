@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,12 @@ MAX_LETTER_REFERENCE = 40
 # Ids are 64-bit on every database: a bigger number is refused, never sent to it.
 ID_RANGE = validate.Range(1, MAX_ID, error="Not a valid id.")
 CLOCK_SKEW = timedelta(minutes=10)
-SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a SHA-256 in lower-case hex.")
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+SHA256_HEX = validate.Regexp(SHA256_PATTERN, error="Not a SHA-256 in lower-case hex.")
+
+
+def is_sha256(text: str) -> bool:
+    return SHA256_PATTERN.match(text) is not None
 
 
 class Text(fields.String):
@@ -131,7 +137,8 @@ class VisitBatchSchema(Schema):
 class ItemErrorSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    # The key the API names "fields" shadows marshmallow's own class attribute of that name.
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))  # type: ignore[assignment]
 
 
 class VisitResultSchema(Schema):

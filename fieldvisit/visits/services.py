@@ -17,7 +17,19 @@ from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import NotFound, ValidationFailed
 from fieldvisit.core.permissions import Role
+from fieldvisit.letters.services import letters_for_visit
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment
+
+VISIT_ASSIGNED = mail.EmailKind(
+    "visit_assigned",
+    "A home visit has been assigned to you",
+    lambda officer, **_: [mail.Recipient("officer", officer.email)],
+)
+VISIT_CANCELLED = mail.EmailKind(
+    "visit_cancelled",
+    "A home visit assigned to you has been cancelled",
+    lambda officer, **_: [mail.Recipient("officer", officer.email)],
+)
 
 
 def officers_for(session: Session, case: Case) -> list[User]:
@@ -71,15 +83,7 @@ def assign_visit(
     )
     session.add(assignment)
     session.flush()
-    link = mail.link("visits.index")
-    mail.queue(
-        session,
-        "visit_assigned",
-        [mail.Recipient("officer", officer.email)],
-        "A home visit has been assigned to you",
-        f"{user.name} has asked you to make a home visit for case {case.reference}.\n\n"
-        f"See your visits: {link}\nOr open the phone app to download them for offline use.",
-    )
+    mail.send(session, VISIT_ASSIGNED, officer=officer, assigned_by=user, case=case)
     return assignment
 
 
@@ -126,15 +130,7 @@ def cancel_assignment(
     )
     assignment.status = AssignmentStatus.CANCELLED
     assignment.cancelled_at, assignment.cancelled_by_id = utcnow(), user.id
-    mail.queue(
-        session,
-        "visit_cancelled",
-        [mail.Recipient("officer", old.email)],
-        "A home visit assigned to you has been cancelled",
-        f"{user.name} has cancelled the home visit for case {case.reference}. Your phone "
-        "removes it at its next contact; a visit you have already recorded is still sent "
-        f"and kept.\n\nSee your visits: {mail.link('visits.index')}",
-    )
+    mail.send(session, VISIT_CANCELLED, officer=old, cancelled_by=user, case=case)
     audit(session, user.id, "cancel", "visit_assignment", assignment.id)
     if new_officer is None:
         return None
@@ -199,25 +195,11 @@ def assigned_visits(session: Session, officer: User) -> list[dict[str, Any]]:
 
 
 def letters_to_deliver(session: Session, case: Case) -> list[dict[str, Any]]:
-    """Return the case's letters an officer may leave, from the letters domain where present."""
-    try:
-        from fieldvisit.letters.services import letters_for_visit  # type: ignore[attr-defined]
-    except ImportError:
-        return []
+    """Return the case's letters to the family an officer may leave, for the phone."""
     return [
-        {
-            "reference": _attr(letter, "reference"),
-            "title": _attr(letter, "title"),
-            "qr_token": _attr(letter, "qr_token", None),
-        }
+        {key: letter[key] for key in ("reference", "title", "qr_token")}
         for letter in letters_for_visit(session, case)
     ]
-
-
-def _attr(thing: Any, name: str, *default: Any) -> Any:
-    if isinstance(thing, dict):
-        return thing.get(name, *default) if default else thing[name]
-    return getattr(thing, name, *default)
 
 
 def visits_of(session: Session, case: Case) -> list[HomeVisit]:

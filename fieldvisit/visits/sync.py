@@ -18,14 +18,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
-from fieldvisit.cases.checklist import HOME_VISIT_ITEMS, mark_done
+from fieldvisit.cases.engine import RECORDS, Action, record
 from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.cases.services import raise_concern
-from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
-from fieldvisit.chronology.services import NewEntry
+from fieldvisit.chronology.services import Chains, NewEntry
+from fieldvisit.core.addresses import one_line
 from fieldvisit.core.audit import audit
-from fieldvisit.core.dates import format_datetime, utcnow
+from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import CaseChanged, DomainError, ValidationFailed
 from fieldvisit.core.forms import flatten_errors
 from fieldvisit.letters.models import Letter
@@ -98,8 +98,9 @@ class CaseNotOpen(DomainError):
     status = 422
 
 
-# A visit is no longer added to a case in these states: it is refused alone, with the reason.
-CLOSED_TO_VISITS = frozenset({CaseState.CLOSED, CaseState.OFF_ROLL})
+# A visit is added to a case only in these states (closed or removed cases refuse it): a
+# refused visit is answered alone, with the reason.
+OPEN_TO_VISITS = RECORDS[Action.RECORD_VISIT].states
 
 
 def _case_not_open(case: Case) -> CaseNotOpen:
@@ -187,10 +188,10 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
     letters = _letters_named(session, valid)
     answers: list[tuple[str, HomeVisit] | DomainError] = []
     created: list[HomeVisit] = []
-    for data, error in loaded:
+    for data, problem in loaded:
         if data is None:
-            assert error is not None
-            answers.append(error)
+            assert problem is not None
+            answers.append(problem)
         elif (visit := stored.get(data["client_uuid"])) is not None:
             answers.append(("duplicate", visit) if _same(visit, officer, data) else _conflict())
         elif (
@@ -204,7 +205,7 @@ def receive_batch(session: Session, officer: User, items: list[Any]) -> list[dic
                     fields={"case_id": ["There is no case with that number that you can see."]},
                 )
             )
-        elif case.state in CLOSED_TO_VISITS:
+        elif case.state not in OPEN_TO_VISITS:
             answers.append(_case_not_open(case))
         else:
             visit = _new_visit(officer, case, data, content_hash(data))
@@ -319,7 +320,7 @@ def _into_cases(
     session: Session, officer: User, cases: dict[int, Case], visits: list[HomeVisit]
 ) -> None:
     """Write new visits into their cases: chronology, concerns, assignments done, audit."""
-    chains = chronology.Chains(session, [cases[v.case_id] for v in visits])
+    chains = Chains(session, [cases[v.case_id] for v in visits])
     if ticking := {v.case_id for v in visits if v.completed}:
         # A completed visit ticks checklist items: read those cases' checklists in one query.
         session.scalars(
@@ -327,7 +328,7 @@ def _into_cases(
         ).all()
     for visit in visits:
         case = cases[visit.case_id]
-        chains.append(case, _entries(officer, case, visit))
+        record(session, case, Action.RECORD_VISIT, officer, _entries(officer, case, visit), chains)
         if visit.concern:
             raise_concern(
                 session,
@@ -336,15 +337,6 @@ def _into_cases(
                 concern=visit.concern_details,
                 occurred_at=visit.arrived_at,
                 source="home_visit",
-            )
-        if visit.completed:
-            mark_done(
-                case,
-                HOME_VISIT_ITEMS,
-                at=visit.arrived_at,
-                by_id=officer.id,
-                note=f"Home visit on {format_datetime(visit.arrived_at)}: "
-                f"{visit.outcome.label.lower()}.",
             )
         audit(session, officer.id, "create", "home_visit", visit.id)
         log.info("home visit stored visit=%s case=%s officer=%s", visit.id, case.id, officer.id)
@@ -366,7 +358,7 @@ def _into_cases(
 
 def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
     """Return the chronology of a visit: the visit, each enquiry, the letter left."""
-    address = ", ".join([*case.pupil.address_lines, case.pupil.postcode]).strip(", ")
+    address = one_line(case.pupil.address_lines, case.pupil.postcode)
     completed = "completed" if visit.completed else f"not completed: {visit.why_not_completed}"
     common = {"visit_id": visit.id, "client_uuid": str(visit.client_uuid)}
     position = None
@@ -374,7 +366,7 @@ def _entries(officer: User, case: Case, visit: HomeVisit) -> list[NewEntry]:
         position = {"lat": visit.latitude, "lon": visit.longitude, "accuracy_m": visit.accuracy_m}
     entries = [
         NewEntry(
-            kind="home_visit",
+            kind=Action.RECORD_VISIT.value,
             summary=f"Home visit: {visit.outcome.label.lower()} ({completed})",
             actor=officer,
             method=Method.VISIT,

@@ -16,15 +16,15 @@ from fieldvisit.cases.engine import TRANSITIONS, Action
 from fieldvisit.cases.models import Case
 from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
-from fieldvisit.core.errors import DomainError, NotFound, ValidationFailed
+from fieldvisit.core.errors import NotFound
 from fieldvisit.core.forms import error_list, load_form
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.storage import storage
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.visits import services
 from fieldvisit.visits.models import AssignmentStatus, HomeVisit, VisitAssignment, VisitPhoto
 from fieldvisit.visits.photos import photos_of
-from fieldvisit.visits.schemas import SHA256_HEX, AssignVisitFormSchema, CancelAssignmentSchema
+from fieldvisit.visits.schemas import AssignVisitFormSchema, CancelAssignmentSchema, is_sha256
 
 bp = Blueprint("visits", __name__)
 
@@ -100,15 +100,15 @@ def assign(case_id: int) -> Any:
     errors = result.errors
     if result.ok:
         assert result.data is not None
-        try:
-            assignment = services.assign_visit(db.session, current_user, case, **result.data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors = error.fields or {"officer_id": [error.message]}
-        else:
-            commit()
-            flash(f"Home visit assigned to {assignment.officer.name}.", "success")
+        data = result.data
+        assigned = save(
+            lambda: services.assign_visit(db.session, current_user, case, **data),
+            field="officer_id",
+        )
+        if assigned.value is not None:
+            flash(f"Home visit assigned to {assigned.value.officer.name}.", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="visits-heading"))
+        errors = assigned.errors
     return render_template(
         "visits/case_visits.html",
         case=case,
@@ -136,15 +136,15 @@ def cancel(case_id: int, assignment_id: int) -> Any:
         values, errors = result.raw, result.errors
         if result.ok:
             assert result.data is not None
-            try:
-                moved = services.cancel_assignment(
-                    db.session, current_user, case, assignment.id, **result.data
-                )
-            except DomainError as error:
-                db.session.rollback()
-                errors = error.fields or {"reason": [error.message]}
-            else:
-                commit()
+            data = result.data
+            done = save(
+                lambda: services.cancel_assignment(
+                    db.session, current_user, case, assignment.id, **data
+                ),
+                field="reason",
+            )
+            if done.ok:
+                moved = done.value
                 flash(
                     f"Home visit moved to {moved.officer.name}."
                     if moved
@@ -152,6 +152,7 @@ def cancel(case_id: int, assignment_id: int) -> Any:
                     "success",
                 )
                 return redirect(url_for("cases.show", case_id=case.id, _anchor="visits-heading"))
+            errors = done.errors
     audit(db.session, current_user.id, "view", "case", case.id)
     commit()
     officers = services.officers_for(db.session, case)
@@ -169,7 +170,7 @@ def cancel(case_id: int, assignment_id: int) -> Any:
 def _photo(visit_uuid: uuid.UUID, sha256: str) -> VisitPhoto:
     """Load a photo of a visit on a case the user may see, or 404."""
     visit = db.session.scalar(select(HomeVisit).where(HomeVisit.client_uuid == visit_uuid))
-    if visit is None or SHA256_HEX.regex.match(sha256) is None or sha256 not in visit.photos:
+    if visit is None or not is_sha256(sha256) or sha256 not in visit.photos:
         raise NotFound("There is no such photo that you can see.")
     get_case(db.session, current_user, visit.case_id)
     photo = next((p for p in photos_of(db.session, visit) if p.sha256 == sha256), None)

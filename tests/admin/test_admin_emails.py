@@ -12,7 +12,7 @@ from fieldvisit.core.dates import utcnow
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail, deliver_due
 
 
-def queue(session, subject: str, body: str = "The body stays private.") -> OutboxEmail:  # noqa: ANN001
+def queue(session, subject: str, body: str = "The body stays private.") -> OutboxEmail:
     mail.queue(
         session,
         "concern_raised",

@@ -10,7 +10,7 @@ from fieldvisit.cases.services import school_day_today
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.permissions import Role
 from fieldvisit.schools.models import Closure, School, Term
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 ADMIN_PAGES = [
     "/admin/",

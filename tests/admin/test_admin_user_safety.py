@@ -6,12 +6,12 @@ from sqlalchemy import select
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.permissions import Role
 from tests.conftest import sign_in
-from tests.factories import PASSWORD, make_user
+from tests.support.factories import PASSWORD, make_user
 
 NEW_PASSWORD = "a password the admin chose"
 
 
-def _form(user, roles, **extra):  # noqa: ANN001, ANN003, ANN201
+def _form(user, roles, **extra):
     return {
         "email": user.email,
         "name": user.name,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fieldvisit.admin.audit_views import safe_cell
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import today_in_uk
-from tests.factories import date_fields
+from tests.support.factories import date_fields
 
 
 def _event(session, user, action, object_type, object_id, at, ip="10.0.0.1"):

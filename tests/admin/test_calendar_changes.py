@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.schools.models import Closure, Term
-from tests.factories import date_fields
+from tests.support.factories import date_fields
 
 
 def _term(session, world, name: str = "Autumn 1 2026/27") -> Term:

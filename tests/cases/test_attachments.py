@@ -11,8 +11,8 @@ from fieldvisit.cases.pdf import chronology_pdf
 from fieldvisit.chronology.attachments import ChronologyAttachment
 from fieldvisit.core.storage import storage
 from tests.cases.test_case_forms import now_fields
-from tests.casework import case_on_day
-from tests.factories import make_case
+from tests.support.casework import case_on_day
+from tests.support.factories import make_case
 from tests.test_chronology_pdf import pdf_text
 
 EMAIL = (

@@ -9,8 +9,8 @@ from fieldvisit.cases.contact_options import kind_of
 from fieldvisit.cases.models import CaseState
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.dates import UK_TIME, utcnow
-from tests.casework import case_on_day, triaged
-from tests.factories import date_fields, make_case
+from tests.support.casework import case_on_day, triaged
+from tests.support.factories import date_fields, make_case
 
 
 def fresh(session, case):

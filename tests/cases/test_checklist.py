@@ -4,16 +4,16 @@ from datetime import date
 
 from fieldvisit.cases import services
 from fieldvisit.cases.engine import Action, apply
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 FIRST_DAY = date(2026, 11, 3)
 
 
-def keys(case):  # noqa: ANN001, ANN201
+def keys(case):
     return {item.key: (item.from_day, item.due_day, item.required) for item in case.checklist}
 
 
-def triage(session, world, case, vulnerable=(), social_care=False):  # noqa: ANN001, ANN201
+def triage(session, world, case, vulnerable=(), social_care=False):
     if case.state.value == "first_day":
         apply(session, case, Action.LOG_CONTACT, world.school_user)
         services.record_no_contact(session, world.school_user, case)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from fieldvisit.cases.pdf import chronology_pdf
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.chronology.services import verify_case
-from tests.casework import case_on_day, triaged
-from tests.factories import make_case
+from tests.support.casework import case_on_day, triaged
+from tests.support.factories import make_case
 from tests.test_chronology_pdf import pdf_text
 
 

@@ -3,8 +3,8 @@
 from fieldvisit.cases.dashboard import PAGE_SIZE
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.outcomes.services import record_returned
-from tests.casework import case_on_day, counting_queries, triaged
-from tests.factories import make_case, make_visit
+from tests.support.casework import case_on_day, counting_queries, triaged
+from tests.support.factories import make_case, make_visit
 
 
 def test_the_dashboard_shows_each_open_case_with_its_clock_and_next_step(session, world, signed_in):

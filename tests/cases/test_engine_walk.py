@@ -16,7 +16,7 @@ from fieldvisit.chronology.services import verify_case
 from fieldvisit.core.errors import DomainError
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.visits.models import HomeVisit
-from tests.factories import make_case, make_visit
+from tests.support.factories import make_case, make_visit
 
 S = CaseState
 FIRST_DAY = date(2026, 11, 3)
@@ -78,7 +78,7 @@ steps = st.lists(
 )
 
 
-def open_involvement(session, world, case, today) -> None:  # noqa: ANN001
+def open_involvement(session, world, case, today) -> None:
     """What accepting a referral opens: the referral and the LA's involvement."""
     opened = datetime.combine(today, time(9), tzinfo=UTC)
     referral = Referral(case_id=case.id, submitted_by_id=world.school_user.id, submitted_at=opened)
@@ -92,7 +92,7 @@ def open_involvement(session, world, case, today) -> None:  # noqa: ANN001
     session.flush()
 
 
-def entries_of(session, case) -> list[ChronologyEntry]:  # noqa: ANN001
+def entries_of(session, case) -> list[ChronologyEntry]:
     return list(
         session.scalars(
             select(ChronologyEntry)
@@ -147,9 +147,9 @@ def test_a_random_walk_never_leaves_the_process(session, world, walk):
     assert verify_case(entries_of(session, case), case.chronology_head) is None
 
 
-def case_visits(session, case):  # noqa: ANN001, ANN201
+def case_visits(session, case):
     return session.scalars(select(HomeVisit).where(HomeVisit.case_id == case.id)).all()
 
 
-def has_involvement(session, case) -> bool:  # noqa: ANN001
+def has_involvement(session, case) -> bool:
     return session.scalar(select(func.count()).where(Involvement.case_id == case.id)) > 0

@@ -14,7 +14,7 @@ from fieldvisit.cases.views.case_page import RECENT_ENTRIES
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.errors import Blocked
-from tests.casework import case_on_day, triaged
+from tests.support.casework import case_on_day, triaged
 
 S = CaseState
 

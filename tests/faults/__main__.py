@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from tests.faults.harness import Plan, run
-from tests.pg import throwaway_postgres
+from tests.support.pg import throwaway_postgres
 
 
 def main() -> int:

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from tests.faults.device import Device, Record, edited, new_record
 from tests.faults.proxy import FaultProxy, at_random
-from tests.live_server import PASSWORD, ROOT, csrf_token, free_port, run_cli, server_env
+from tests.support.live_server import PASSWORD, ROOT, csrf_token, free_port, run_cli, server_env
 
 OFFICER = "officer@demo.test"
 
@@ -203,7 +203,7 @@ def send_all(devices: list[Device], rng: random.Random, plan: Plan, report: Repo
             tries += 1
             try:
                 device.sync_round()
-            except Exception:  # noqa: BLE001 - every failure is a retry, as on the phone
+            except Exception:  # every failure is a retry, as on the phone
                 device.failures += 1
                 time.sleep(rng.uniform(0.02, 0.2))
             if device is devices[0] and tries == 2:

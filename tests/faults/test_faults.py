@@ -10,7 +10,7 @@ import pytest
 
 from tests.faults.device import Device, Record
 from tests.faults.harness import Plan, run
-from tests.pg import throwaway_postgres
+from tests.support.pg import throwaway_postgres
 
 SHORT = Plan(visits=300, fault_rate=0.3, kill_every=3.0, seed=7, deadline=600)
 

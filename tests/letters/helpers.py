@@ -12,8 +12,8 @@ from fieldvisit.cases.engine import Action, apply
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import utcnow
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
-from tests.factories import World, first_day_for, make_case, make_visit
-from tests.visits_support import no_contact_then_triage
+from tests.support.factories import World, first_day_for, make_case, make_visit
+from tests.support.visits import no_contact_then_triage
 
 
 def qr_codes(pdf: bytes, folder: Path) -> list[str]:

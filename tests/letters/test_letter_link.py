@@ -12,8 +12,8 @@ from fieldvisit.core.storage import storage
 from fieldvisit.letters import services
 from fieldvisit.letters.views import link_limiter
 from fieldvisit.visits.models import VisitAssignment
-from tests.factories import make_user
 from tests.letters.helpers import locating_case, qr_codes
+from tests.support.factories import make_user
 
 
 @pytest.fixture

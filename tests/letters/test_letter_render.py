@@ -78,7 +78,7 @@ def test_references_are_unique_and_count_up(session, world):
 
 
 def test_a_pupil_without_an_address_gets_a_letter_for_hand_delivery(session, world, tmp_path):
-    from tests.factories import make_pupil
+    from tests.support.factories import make_pupil
 
     pupil = make_pupil(session, world.school, address_lines=[], postcode="")
     case = locating_case(session, world, pupil=pupil)

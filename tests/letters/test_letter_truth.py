@@ -16,16 +16,16 @@ from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.letters import services
 from fieldvisit.letters.models import Letter
 from fieldvisit.referrals.models import Involvement, Referral
-from tests.factories import first_day_for, make_case
 from tests.letters.helpers import locating_case, pdf_text, removal_agreed_case
-from tests.visits_support import assign, case_letter, send, visit_item
+from tests.support.factories import first_day_for, make_case
+from tests.support.visits import assign, case_letter, send, visit_item
 
 
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _make(client, case, kind):  # noqa: ANN001, ANN202
+def _make(client, case, kind):
     return client.post(
         f"/cases/{case.id}/letters",
         data={"letter_kind": kind, "letter_delivery": "post", "return_to": "letters"},

@@ -7,15 +7,16 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from fieldvisit.core import jobs
 from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.permissions import Role
 from fieldvisit.core.storage import storage
-from fieldvisit.letters import services
+from fieldvisit.letters import batches, services
 from fieldvisit.letters.models import Delivery, Letter, LetterBatch
 from fieldvisit.visits.models import VisitAssignment
-from tests.factories import make_user
 from tests.letters.helpers import locating_case, pdf_pages, qr_codes
+from tests.support.factories import make_user
 
 
 def test_the_school_makes_a_letter_from_the_case_and_reprints_the_kept_copy(
@@ -133,9 +134,10 @@ def test_a_batch_prints_one_letter_per_page_each_with_its_own_qr_code(
     )
 
     assert response.status_code == 302
+    jobs.run_due()
     batch = session.scalar(select(LetterBatch).order_by(LetterBatch.id.desc()))
-    assert response.headers["Location"] == f"/letters/batches/{batch.id}"
-    assert client.get(response.headers["Location"]).status_code == 200
+    assert f"/letters/batches/{batch.id}" in client.get(response.headers["Location"]).text
+    assert client.get(f"/letters/batches/{batch.id}").status_code == 200
     pdf = client.get(f"/letters/batches/{batch.id}.pdf").data
     assert pdf == storage().get(batch.storage_key)
     assert pdf_pages(pdf, tmp_path) == 3
@@ -166,6 +168,7 @@ def test_print_every_case_with_a_letter_due(session, world, signed_in, tmp_path)
     client = signed_in(world.school_user)
 
     response = client.post("/letters/batch", data={"letter_kind": "absence", "which": "due"})
+    jobs.run_due()
 
     assert response.status_code == 302
     batch = session.scalar(select(LetterBatch).order_by(LetterBatch.id.desc()))
@@ -187,7 +190,7 @@ def test_a_batch_cannot_include_another_schools_case(session, world, signed_in):
 
 
 def test_another_school_cannot_download_a_batch(session, world, signed_in):
-    batch = services.generate_batch(
+    batch = batches.generate_batch(
         session,
         world.school_user,
         [locating_case(session, world)],

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fieldvisit.core.dates import today_in_uk
-from tests.casework import case_on_day, triaged
-from tests.factories import date_fields
 from tests.outcomes.test_outcome_forms import post, record_of
+from tests.support.casework import case_on_day, triaged
+from tests.support.factories import date_fields
 
 
-def _refer(client, case, *, special: str, order: str):  # noqa: ANN001, ANN202
+def _refer(client, case, *, special: str, order: str):
     return post(
         client,
         case,

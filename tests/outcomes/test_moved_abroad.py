@@ -5,10 +5,10 @@ import xml.etree.ElementTree as ET
 from fieldvisit.cases.models import CaseState, Outcome
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.referrals import involvements
-from tests.casework import case_on_day
-from tests.factories import date_fields
 from tests.outcomes.test_outcome_forms import last_entry, post, record_of
 from tests.referrals.helpers import accepted_case
+from tests.support.casework import case_on_day
+from tests.support.factories import date_fields
 
 TODAY = today_in_uk()
 

@@ -13,8 +13,8 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.storage import storage
 from fieldvisit.outcomes.models import OutcomeRecord
-from tests.casework import case_on_day
-from tests.factories import date_fields, make_case
+from tests.support.casework import case_on_day
+from tests.support.factories import date_fields, make_case
 
 
 def post(client, case, kind, data, files=None):

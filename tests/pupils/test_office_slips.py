@@ -11,11 +11,11 @@ from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.pupils.year_groups import expected_year, year_group_problem, year_number
 from fieldvisit.schools.services import calendar_for
-from tests.factories import date_fields, make_pupil
 from tests.pupils.test_pupil_pages import new_pupil
+from tests.support.factories import date_fields, make_pupil
 
 
-def _closed_day_before(calendar, day: date) -> date:  # noqa: ANN001
+def _closed_day_before(calendar, day: date) -> date:
     day -= timedelta(days=1)
     while calendar.is_school_day(day):
         day -= timedelta(days=1)

@@ -9,7 +9,7 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.upn import make_upn
 from fieldvisit.pupils.models import Pupil
-from tests.factories import date_fields, make_pupil
+from tests.support.factories import date_fields, make_pupil
 
 UPN = make_upn("873", "2001", "22", "123")
 

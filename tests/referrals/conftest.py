@@ -18,7 +18,7 @@ class _OwnUserClient(FlaskClient):
     caches the user: drop it before each request.
     """
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def open(self, *args, **kwargs):
         g.pop("_login_user", None)
         return super().open(*args, **kwargs)
 
@@ -27,14 +27,14 @@ _addresses = itertools.count(1)
 
 
 @pytest.fixture
-def client_for(app: Flask, session):  # noqa: ANN001, ANN201
+def client_for(app: Flask, session):
     """Return a signed-in client for a user: `school = client_for(world.school_user)`.
 
     Each client signs in from its own address, as different people would, so the
     sign-in throttle (per address) does not trip over a test's many sign-ins.
     """
 
-    def make(user) -> FlaskClient:  # noqa: ANN001
+    def make(user) -> FlaskClient:
         app.test_client_class = _OwnUserClient
         try:
             client = app.test_client()

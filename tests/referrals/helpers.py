@@ -14,10 +14,10 @@ from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import Involvement, Referral
 from fieldvisit.schools.models import School
-from tests.factories import World, first_day_for, make_case, make_visit
+from tests.support.factories import World, first_day_for, make_case, make_visit
 
 
-def school_user(world: World, case: Case):  # noqa: ANN201
+def school_user(world: World, case: Case):
     return world.school_user if case.school_id == world.school.id else world.other_school_user
 
 

@@ -7,12 +7,12 @@ import pytest
 from fieldvisit.cases.models import Case
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.referrals import involvements
-from tests.factories import make_case
 from tests.referrals.helpers import accepted_case, referred_case
+from tests.support.factories import make_case
 
 
 @pytest.fixture
-def places(session, world):  # noqa: ANN001, ANN201
+def places(session, world):
     """An off-roll case and a referred one at the school, and an unreferred one."""
     off_roll, off_referral, _ = accepted_case(session, world, days_ago=28)
     involvements.agree_removal(session, world.laao, off_roll)
@@ -64,7 +64,7 @@ def _expected(codes: str) -> dict[str, int]:
     return {role: int(code) for role, code in zip(ROLES, codes.split(), strict=True) if code != "-"}
 
 
-def _users(world):  # noqa: ANN001, ANN202
+def _users(world):
     return {
         "school": world.school_user,
         "other": world.other_school_user,

@@ -20,8 +20,8 @@ from fieldvisit.referrals.ctf import (
     ctf_filename,
     missing_ctf,
 )
-from tests.factories import make_case
 from tests.referrals.helpers import accepted_case
+from tests.support.factories import make_case
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 REQUEST = CtfRequest(left_on=date(2026, 11, 27), now=NOW, version="26.0")

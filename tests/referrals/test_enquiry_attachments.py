@@ -7,8 +7,8 @@ from sqlalchemy import select
 from fieldvisit.chronology.attachments import ChronologyAttachment
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.dates import today_in_uk
-from tests.factories import date_fields
 from tests.referrals.helpers import accepted_case
+from tests.support.factories import date_fields
 
 NOTE = b"Voicemail from Housing Options, 2 Dec: no record of the family since October.\n"
 

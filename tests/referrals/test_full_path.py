@@ -17,8 +17,8 @@ from fieldvisit.core.storage import storage
 from fieldvisit.core.upn import validate_upn
 from fieldvisit.letters.models import Letter
 from fieldvisit.referrals.models import Involvement, Referral, ReferralStatus
-from tests.factories import make_visit
 from tests.referrals.helpers import locating_case
+from tests.support.factories import make_visit
 
 
 def test_referral_to_missing_ctf(client_for, session, world, queued_mail):

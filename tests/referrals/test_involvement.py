@@ -16,8 +16,8 @@ from fieldvisit.core.permissions import Role
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals.involvements import EnquiryWith
 from fieldvisit.schools.services import calendar_for
-from tests.factories import make_user
 from tests.referrals.helpers import accepted_case
+from tests.support.factories import make_user
 
 
 def test_removal_before_four_weeks_is_refused_with_the_date(session, world):
@@ -70,7 +70,7 @@ def test_reassigning_tells_the_new_laao(session, world, queued_mail):
     assert [m.to for m in queued_mail if "assigned to you" in m.subject] == [("laao2@la.test",)]
 
 
-def _removed(session, world, **kwargs):  # noqa: ANN001, ANN003, ANN202
+def _removed(session, world, **kwargs):
     case, referral, involvement = accepted_case(session, world, days_ago=28, **kwargs)
     involvements.agree_removal(session, world.laao, case)
     return case, involvement

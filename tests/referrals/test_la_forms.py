@@ -8,10 +8,10 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.outcomes import services as outcomes
 from fieldvisit.outcomes.models import ConfirmedHow, NoticeForm
-from tests.factories import make_case
+from tests.support.factories import make_case
 
 
-def _forms(session, world):  # noqa: ANN001, ANN202
+def _forms(session, world):
     moved = make_case(session, world)
     outcomes.record_destination(
         session,

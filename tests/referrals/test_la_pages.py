@@ -13,7 +13,7 @@ from fieldvisit.schools.services import calendar_for
 from tests.referrals.helpers import accepted_case, locating_case, referred_case
 
 
-def _mixed_queue(session, world):  # noqa: ANN001, ANN202
+def _mixed_queue(session, world):
     new, _ = referred_case(session, world, school_day=12)
     returned, referral = referred_case(session, world, school_day=14, school=world.other_school)
     referrals.return_referral(session, world.laao, referral, reason="More enquiries.")

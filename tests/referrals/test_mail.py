@@ -18,7 +18,7 @@ from tests.referrals.helpers import accepted_case, locating_case, school_user
 from tests.test_cli import run
 
 
-def _no_child_details(inbox, case: Case) -> None:  # noqa: ANN001
+def _no_child_details(inbox, case: Case) -> None:
     pupil = case.pupil
     private = [pupil.forename, pupil.surname, pupil.upn, *pupil.address_lines, pupil.postcode]
     private += [c.full_name for c in pupil.contacts] + [p for c in pupil.contacts for p in c.phones]

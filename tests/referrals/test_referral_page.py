@@ -9,8 +9,8 @@ from fieldvisit.core.audit import AuditEvent
 from fieldvisit.core.dates import format_date
 from fieldvisit.referrals.models import Referral
 from fieldvisit.schools.services import calendar_for
-from tests.factories import make_case
 from tests.referrals.helpers import locating_case, referred_case
+from tests.support.factories import make_case
 
 
 def test_locked_until_day_ten_with_the_date_it_opens(client_for, session, world):

@@ -19,16 +19,16 @@ from fieldvisit.referrals.models import Referral, ReferralStatus
 from fieldvisit.referrals.services import AlreadyDecided
 from fieldvisit.visits.models import HomeVisit, NeighbourEnquiry, VisitOutcome
 from fieldvisit.visits.photos import receive_photo
-from tests.factories import make_user
 from tests.referrals.helpers import locating_case, referred_case
-from tests.visits_support import jpeg_bytes, sha256
+from tests.support.factories import make_user
+from tests.support.visits import jpeg_bytes, sha256
 
 
-def _keys(session, case):  # noqa: ANN001, ANN202
+def _keys(session, case):
     return {gap.key for gap in gather(session, case).gaps}
 
 
-def _attempt(session, world, case, target, method=Method.PHONE):  # noqa: ANN001, ANN202
+def _attempt(session, world, case, target, method=Method.PHONE):
     cases.log_contact_attempt(
         session,
         world.school_user,

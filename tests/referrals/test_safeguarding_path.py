@@ -12,9 +12,9 @@ from fieldvisit.la.queries import queue_page
 from fieldvisit.referrals import services as referrals
 from fieldvisit.referrals.models import ReferralStatus
 from fieldvisit.schools.services import calendar_for
-from tests.casework import case_on_day, triaged
-from tests.factories import make_visit
 from tests.referrals.helpers import locating_case, referred_case
+from tests.support.casework import case_on_day, triaged
+from tests.support.factories import make_visit
 
 
 def _now_form(version: int) -> dict[str, object]:

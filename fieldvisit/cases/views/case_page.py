@@ -19,57 +19,27 @@ from fieldvisit.cases.engine import Action, ActionStatus, actions_for
 from fieldvisit.cases.models import Case
 from fieldvisit.cases.primary import Lead, lead_for
 from fieldvisit.cases.views import bp
-from fieldvisit.cases.views.common import form_errors, require, save
+from fieldvisit.cases.views.common import require
 from fieldvisit.chronology.attachments import attachments_of_entries
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
-from fieldvisit.core.web import commit
+from fieldvisit.core.web import commit, save
 from fieldvisit.schools.services import calendar_for
 
-# The page that carries out each action. Other domains add theirs here (one line
-# each); an action without a page is still listed, with its state, never hidden.
-ACTION_ENDPOINTS: dict[Action, tuple[str, dict[str, str]]] = {
-    Action.LOG_CONTACT: ("cases.log_contact", {}),
-    Action.TRIAGE: ("cases.triage", {}),
-    Action.RAISE_CONCERN: ("cases.concern", {}),
-    Action.ASSIGN_VISIT: ("visits.case_visits", {}),
-    Action.CANCEL_VISIT: ("visits.case_visits", {}),
-    Action.INFORM_SOCIAL_WORKER: ("cases.safeguarding_step", {"step": "social-worker"}),
-    Action.REQUEST_POLICE_CHECK: ("cases.safeguarding_step", {"step": "police"}),
-    Action.CHILD_RETURNED: ("outcomes.record", {"kind": "returned"}),
-    Action.ATTENDING_OTHER_SCHOOL: ("outcomes.record", {"kind": "other-school"}),
-    Action.ELECTIVE_HOME_EDUCATION: ("outcomes.record", {"kind": "home-education"}),
-    Action.RESIDING_IN_LA: ("outcomes.record", {"kind": "residing-in-la"}),
-    Action.CHILD_FOUND: ("outcomes.record", {"kind": "found"}),
-    Action.MOVED_ABROAD: ("outcomes.record", {"kind": "moved-abroad"}),
-    Action.SUBMIT_REFERRAL: ("referrals.referral", {}),
-    Action.ACCEPT_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
-    Action.RETURN_REFERRAL: ("la.case_referral", {"_anchor": "decision"}),
-    Action.LOG_ENQUIRY: ("referrals.involvement", {"_anchor": "enquiries"}),
-    Action.REASSIGN_LAAO: ("referrals.involvement", {"_anchor": "involvement"}),
-    Action.AGREE_REMOVAL: ("referrals.involvement", {"_anchor": "removal"}),
-    Action.RECORD_REMOVAL: ("referrals.involvement", {"_anchor": "removal"}),
-}
 # The chronology shows this many entries, newest first; the rest open under "Show all".
 RECENT_ENTRIES = 5
-# Shown in their own part of the page rather than as a link.
-IN_PAGE = {
-    Action.TICK_CHECKLIST: "#checklist",
-    Action.UNTICK_CHECKLIST: "#checklist",
-    Action.CORRECT_ENTRY: "#chronology",
-    Action.RECORD_NO_CONTACT: "#no-contact",
-}
 
 
 def action_url(case: Case, action: Action) -> str | None:
-    if action in IN_PAGE:
-        return IN_PAGE[action]
-    endpoint = ACTION_ENDPOINTS.get(action)
-    if endpoint is None or endpoint[0] not in current_app.view_functions:
+    """The page (or the part of the case page) that carries the action out, if any."""
+    about = action.about
+    if about.page is None or about.page.startswith("#"):
+        return about.page
+    if about.page not in current_app.view_functions:
         return None
-    return url_for(endpoint[0], case_id=case.id, **endpoint[1])
+    return url_for(about.page, case_id=case.id, **about.page_args)
 
 
 @dataclass(frozen=True)
@@ -195,11 +165,13 @@ def no_contact(case_id: int) -> Any:
     case = get_case(db.session, current_user, case_id)
     require(case, Action.RECORD_NO_CONTACT)
     version = request.form.get("expected_version", type=int)
-    error = save(
+    saved = save(
         lambda: services.record_no_contact(db.session, current_user, case, expected_version=version)
     )
-    if error:
-        flash(" ".join(form_errors(error).get("_schema", [error.message])), "error")
+    if not saved.ok:
+        flash(
+            " ".join(message for messages in saved.errors.values() for message in messages), "error"
+        )
         return redirect(url_for("cases.show", case_id=case.id))
     flash("No contact recorded. Now triage the child.", "success")
     return redirect(url_for("cases.triage", case_id=case.id))

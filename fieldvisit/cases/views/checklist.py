@@ -14,11 +14,12 @@ from fieldvisit.cases.engine import TRANSITIONS, Action, may_ever
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.cases.schemas import TickSchema, UntickSchema
 from fieldvisit.cases.views import bp
-from fieldvisit.cases.views.common import errors_context, form_errors, require, save
+from fieldvisit.cases.views.common import require
 from fieldvisit.core.audit import audited_read
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotFound
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.forms import errors_context, load_form
+from fieldvisit.core.web import save
 
 
 @bp.route("/cases/<int:case_id>/checklist/<int:item_id>", methods=["GET", "POST"])
@@ -38,7 +39,7 @@ def checklist_item(case_id: int, item_id: int) -> Any:
         if result.ok:
             assert result.data is not None
             data = result.data
-            error = save(
+            saved = save(
                 lambda: services.tick_checklist_item(
                     db.session,
                     current_user,
@@ -48,10 +49,10 @@ def checklist_item(case_id: int, item_id: int) -> Any:
                     expected_version=data["expected_version"],
                 )
             )
-            if error is None:
+            if saved.ok:
                 flash(f"Ticked: {item.text}", "success")
                 return redirect(url_for("cases.show", case_id=case.id, _anchor="checklist"))
-            errors = form_errors(error)
+            errors = saved.errors
     return _page(case, item, values, errors)
 
 
@@ -66,7 +67,7 @@ def untick_checklist_item(case_id: int, item_id: int) -> Any:
     if result.ok:
         assert result.data is not None
         data = result.data
-        error = save(
+        saved = save(
             lambda: services.untick_checklist_item(
                 db.session,
                 current_user,
@@ -76,10 +77,10 @@ def untick_checklist_item(case_id: int, item_id: int) -> Any:
                 expected_version=data["expected_version"],
             )
         )
-        if error is None:
+        if saved.ok:
             flash(f"Unticked: {item.text}", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="checklist"))
-        errors = form_errors(error)
+        errors = saved.errors
     return _page(case, item, result.raw, errors)
 
 

@@ -12,11 +12,12 @@ from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import Action
 from fieldvisit.cases.schemas import ConcernSchema
 from fieldvisit.cases.views import bp
-from fieldvisit.cases.views.common import errors_context, form_errors, require, save
+from fieldvisit.cases.views.common import require
 from fieldvisit.core.audit import audited_read
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import CaseChanged
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.forms import errors_context, load_form
+from fieldvisit.core.web import save
 
 
 @bp.route("/cases/<int:case_id>/concern", methods=["GET", "POST"])
@@ -39,17 +40,17 @@ def concern(case_id: int) -> Any:
 
             # A concern carries no expected version: someone else's edit must never stop
             # it. If their edit lands at the same moment, the concern is simply retried.
-            error = save(raise_it)
-            if isinstance(error, CaseChanged):
-                error = save(raise_it)
-            if error is None:
+            saved = save(raise_it)
+            if isinstance(saved.refusal, CaseChanged):
+                saved = save(raise_it)
+            if saved.ok:
                 flash(
                     "Concern recorded. The school's DSL and any linked social worker or LAAO "
                     "have been emailed. Follow your child protection procedures now.",
                     "success",
                 )
                 return redirect(url_for("cases.show", case_id=case.id))
-            errors = form_errors(error)
+            errors = saved.errors
     return render_template(
         "cases/concern.html",
         case=case,

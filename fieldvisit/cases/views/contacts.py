@@ -14,13 +14,14 @@ from fieldvisit.cases.engine import Action
 from fieldvisit.cases.schemas import CONTACT_METHODS, ContactAttemptSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.attachments import uploaded_attachment, with_attachment
-from fieldvisit.cases.views.common import errors_context, form_errors, now_fields, require, save
+from fieldvisit.cases.views.common import now_fields, require
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.audit import audited_read
 from fieldvisit.core.dates import uk_moment
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import DomainError
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.forms import errors_context, form_errors, load_form
+from fieldvisit.core.web import save
 
 
 @bp.route("/cases/<int:case_id>/contacts/new", methods=["GET", "POST"])
@@ -54,7 +55,7 @@ def log_contact(case_id: int) -> Any:
                 errors = {"target" if chosen else "target_other": [wrong]}
             else:
                 made = data["contact_made"] == "yes"
-                error = save(
+                saved = save(
                     lambda: with_attachment(
                         attachment,
                         data["attachment_description"],
@@ -73,13 +74,13 @@ def log_contact(case_id: int) -> Any:
                         ),
                     )
                 )
-                if error is None:
+                if saved.ok:
                     if made:
                         flash("Contact made and logged. Now record the outcome.", "success")
                         return redirect(url_for("outcomes.choose", case_id=case.id))
                     flash("Contact attempt logged.", "success")
                     return redirect(url_for("cases.show", case_id=case.id))
-                errors = form_errors(error)
+                errors = saved.errors
     return render_template(
         "cases/contact.html",
         case=case,

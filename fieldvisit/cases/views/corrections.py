@@ -12,12 +12,13 @@ from fieldvisit.cases.access import get_case
 from fieldvisit.cases.engine import Action
 from fieldvisit.cases.schemas import CorrectionSchema
 from fieldvisit.cases.views import bp
-from fieldvisit.cases.views.common import errors_context, form_errors, require, save
+from fieldvisit.cases.views.common import require
 from fieldvisit.chronology.models import ChronologyEntry
 from fieldvisit.core.audit import audited_read
 from fieldvisit.core.db import db
 from fieldvisit.core.errors import NotFound
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.forms import errors_context, load_form
+from fieldvisit.core.web import save
 
 
 @bp.route("/cases/<int:case_id>/chronology/<int:entry_id>/correct", methods=["GET", "POST"])
@@ -37,7 +38,7 @@ def correct_entry(case_id: int, entry_id: int) -> Any:
         if result.ok:
             assert result.data is not None
             data = result.data
-            error = save(
+            saved = save(
                 lambda: services.correct_entry(
                     db.session,
                     current_user,
@@ -47,10 +48,10 @@ def correct_entry(case_id: int, entry_id: int) -> Any:
                     expected_version=data["expected_version"],
                 )
             )
-            if error is None:
+            if saved.ok:
                 flash("Correction added to the chronology.", "success")
                 return redirect(url_for("cases.show", case_id=case.id, _anchor=f"entry-{entry.id}"))
-            errors = form_errors(error)
+            errors = saved.errors
     return render_template(
         "cases/correct_entry.html", case=case, entry=entry, values=values, **errors_context(errors)
     ), (400 if errors else 200)

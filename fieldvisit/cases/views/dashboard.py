@@ -18,7 +18,7 @@ from fieldvisit.core.permissions import Permission
 from fieldvisit.core.web import home_url
 
 
-def _filters() -> tuple[Filters, dict[str, str]]:
+def _filters() -> tuple[Filters, dict[str, Any]]:
     """Read the filters from the address, or from the posted search form; unknown values fall
     back to the defaults. Only a posted form carries a search (see core/listing.py)."""
     source = request.form if request.method == "POST" else request.args

@@ -12,11 +12,11 @@ from fieldvisit.cases import services
 from fieldvisit.cases.models import OPEN_STATES, Case
 from fieldvisit.cases.schemas import OpenCaseSchema
 from fieldvisit.cases.views import bp
-from fieldvisit.cases.views.common import errors_context, form_errors, save
 from fieldvisit.core.audit import audited_read
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.db import db
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.forms import errors_context, load_form
+from fieldvisit.core.web import save
 from fieldvisit.pupils.services import get_pupil
 
 
@@ -46,25 +46,22 @@ def open_case(pupil_id: int) -> Any:
         if result.ok:
             assert result.data is not None
             data = result.data
-            opened: list[Case] = []
-            error = save(
-                lambda: opened.append(
-                    services.open_case(
-                        db.session,
-                        current_user,
-                        pupil,
-                        data["first_day_of_absence"],
-                        not_arrived=data["not_arrived"],
-                        last_attended_on=data["last_attended_on"],
-                        last_attended_confirmed=data["confirm_last_attended"],
-                        today=today,
-                    )
+            saved = save(
+                lambda: services.open_case(
+                    db.session,
+                    current_user,
+                    pupil,
+                    data["first_day_of_absence"],
+                    not_arrived=data["not_arrived"],
+                    last_attended_on=data["last_attended_on"],
+                    last_attended_confirmed=data["confirm_last_attended"],
+                    today=today,
                 )
             )
-            if error is None:
+            if saved.value is not None:
                 flash("Case opened. Try to contact the family today.", "success")
-                return redirect(url_for("cases.show", case_id=opened[0].id))
-            errors = form_errors(error)
+                return redirect(url_for("cases.show", case_id=saved.value.id))
+            errors = saved.errors
     return render_template(
         "cases/open.html", pupil=pupil, values=values, **errors_context(errors)
     ), (400 if errors else 200)

@@ -15,12 +15,13 @@ from fieldvisit.cases.models import VULNERABILITIES, Case, CaseState
 from fieldvisit.cases.schemas import SafeguardingStepSchema, TriageSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.cases.views.case_page import action_url
-from fieldvisit.cases.views.common import errors_context, form_errors, now_fields, require, save
+from fieldvisit.cases.views.common import now_fields, require
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.audit import audited_read
 from fieldvisit.core.dates import today_in_uk, uk_moment
 from fieldvisit.core.db import db
-from fieldvisit.core.forms import load_form
+from fieldvisit.core.forms import errors_context, load_form
+from fieldvisit.core.web import save
 from fieldvisit.schools.services import calendar_for
 
 STEPS = {"social-worker": Action.INFORM_SOCIAL_WORKER, "police": Action.REQUEST_POLICE_CHECK}
@@ -84,7 +85,7 @@ def triage(case_id: int) -> Any:
                 if involved
                 else None
             )
-            error = save(
+            saved = save(
                 lambda: services.triage(
                     db.session,
                     current_user,
@@ -96,10 +97,10 @@ def triage(case_id: int) -> Any:
                     expected_version=data["expected_version"],
                 )
             )
-            if error is None:
+            if saved.ok:
                 flash("Triage recorded. The checklist now follows it.", "success")
                 return redirect(url_for("cases.next_steps", case_id=case.id))
-            errors = form_errors(error)
+            errors = saved.errors
     return render_template(
         "cases/triage.html",
         case=case,
@@ -162,7 +163,7 @@ def safeguarding_step(case_id: int, step: str) -> Any:
         if result.ok:
             assert result.data is not None
             data = result.data
-            error = save(
+            saved = save(
                 lambda: services.record_safeguarding_step(
                     db.session,
                     current_user,
@@ -176,12 +177,10 @@ def safeguarding_step(case_id: int, step: str) -> Any:
                     expected_version=data["expected_version"],
                 )
             )
-            if error is None:
-                flash(
-                    f"{services.SAFEGUARDING_STEPS[action]}: logged in the chronology.", "success"
-                )
+            if saved.ok:
+                flash(f"{action.about.done}: logged in the chronology.", "success")
                 return redirect(url_for("cases.next_steps", case_id=case.id))
-            errors = form_errors(error)
+            errors = saved.errors
     return render_template(
         "cases/safeguarding_step.html",
         case=case,

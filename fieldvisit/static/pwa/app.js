@@ -8,7 +8,7 @@ import { initRecordForm, openRecordForm } from "./record.js";
 import { nextAttemptAt, sendNow, startScheduling } from "./schedule.js";
 import { onSyncEvent } from "./sync.js";
 import { offerUpdate, watchForUpdates } from "./update.js";
-import { $, banner, el, formatDate, formatDateTime, formatTime, showPage } from "./ui.js";
+import { $, banner, el, formatDate, formatDateTime, formatTime, oneLineAddress, showPage } from "./ui.js";
 
 const SIGN_IN = { href: "/login?next=/app/", text: "Sign in again" };
 const SIGN_OUT_PENDING = "fieldvisit.signOutPending";
@@ -63,7 +63,7 @@ async function renderVisits(assignments) {
     const recorded = records.filter((r) => r.assignment_id === a.assignment_id);
     return el("li", { class: "fv-card" },
       el("h2", { class: "govuk-heading-m" }, a.pupil_name),
-      el("p", { class: "govuk-body" }, [...a.address_lines, a.postcode].filter(Boolean).join(", ")),
+      el("p", { class: "govuk-body" }, oneLineAddress(a)),
       el("p", { class: "govuk-body-s" }, `${a.case_reference} · ${a.school_name}${a.due_on ? ` · visit by ${formatDate(a.due_on)}` : ""}`),
       a.instructions ? el("p", { class: "govuk-body" }, a.instructions) : null,
       recorded.length ? el("p", { class: "govuk-body" }, "Recorded on this phone: ", tag(recorded.at(-1).status)) : null,

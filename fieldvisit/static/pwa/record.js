@@ -4,7 +4,7 @@ import * as db from "./db.js";
 import * as outbox from "./outbox.js";
 import { preparePhoto } from "./photos.js";
 import { canScan, matchLetter, scanQrCode } from "./scan.js";
-import { $, el, showErrors } from "./ui.js";
+import { $, el, oneLineAddress, showErrors } from "./ui.js";
 
 const form = () => $("#visit-form");
 let current = null; // { assignment, clientUuid, photos: [...], position }
@@ -25,7 +25,7 @@ export async function openRecordForm(assignment, { record = null, letterReferenc
   form().reset();
   $("#record-caption").textContent = `${assignment.case_reference} · ${assignment.school_name ?? ""}`;
   $("#record-heading").textContent = `Visit for ${assignment.pupil_name}`;
-  const address = [...assignment.address_lines, assignment.postcode].filter(Boolean).join(", ");
+  const address = oneLineAddress(assignment);
   // geo: opens the phone's own maps app; the address goes nowhere else.
   $("#record-address").replaceChildren(address, address ? el("br") : "", address ? el("a", { class: "govuk-link", href: `geo:0,0?q=${encodeURIComponent(address)}` }, "Open in maps") : "");
   $("#record-contacts").replaceChildren(

@@ -31,6 +31,11 @@ export function banner(message, { success = false, link = null } = {}) {
   );
 }
 
+// An address on one line, blank lines dropped, the postcode last (core/addresses.py's twin).
+export function oneLineAddress({ address_lines: lines = [], postcode = "" }) {
+  return [...lines, postcode].filter((line) => line && line.trim()).join(", ");
+}
+
 export function formatDate(isoDate) {
   return new Date(`${isoDate}T12:00:00`).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
 }

@@ -10,7 +10,7 @@ from email.policy import default
 
 from aiosmtpd.controller import Controller
 
-from tests.live_server import free_port
+from tests.support.live_server import free_port
 
 
 class SmtpServer:
@@ -23,7 +23,7 @@ class SmtpServer:
         self._received: list[tuple[list[str], Message]] = []
         self._controller: Controller | None = None
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:
             time.sleep(self.delay)  # a slow server keeps two workers' sends overlapping
         message = message_from_bytes(envelope.content, policy=default)

@@ -17,7 +17,7 @@ from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import today_in_uk, utcnow
 from fieldvisit.schools.services import calendar_for
 from fieldvisit.visits.models import VisitAssignment
-from tests.factories import World, make_case, make_letter
+from tests.support.factories import World, make_case, make_letter
 
 
 def assign(session: Session, world: World, case: Case, officer: Any = None) -> VisitAssignment:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2e33d2366697
+Revision ID: f89a38a8d914
 Revises:
-Create Date: 2026-12-04 00:24:28.052261
+Create Date: 2026-12-04 04:22:18.872269
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "2e33d2366697"
+revision: str = "f89a38a8d914"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -106,6 +106,14 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_emails_due", ["status", "next_attempt_at"], unique=False)
 
+    op.create_table(
+        "rate_hits",
+        sa.Column("scope", sa.String(length=30), nullable=False),
+        sa.Column("key_sha256", sa.String(length=64), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key_sha256", "bucket", name=op.f("pk_rate_hits")),
+    )
     op.create_table(
         "unknown_email_lockouts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -354,6 +362,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_cases_state_first_day", ["state", "first_day_of_absence"], unique=False
         )
+        batch_op.create_index(
+            "uq_cases_one_open_per_pupil",
+            ["pupil_id"],
+            unique=True,
+            sqlite_where=sa.text("state <> 'closed'"),
+            postgresql_where=sa.text("state <> 'closed'"),
+        )
 
     op.create_table(
         "contacts",
@@ -392,6 +407,43 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contacts_pupil_id"), ["pupil_id"], unique=False)
+
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "queued",
+                "running",
+                "done",
+                "failed",
+                name="jobstatus",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("run_after", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("result_id", sa.Integer(), nullable=True),
+        sa.Column("error", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_jobs_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+    )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index("ix_jobs_due", ["status", "run_after"], unique=False)
 
     op.create_table(
         "letter_batches",
@@ -609,6 +661,16 @@ def upgrade() -> None:
             "serial",
             name=op.f("uq_ctf_files_school_id_destination_serial"),
         ),
+    )
+    op.create_table(
+        "daily_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_daily_runs_job_id_jobs")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_daily_runs")),
+        sa.UniqueConstraint("kind", "day", name=op.f("uq_daily_runs_kind_day")),
     )
     op.create_table(
         "letters",
@@ -1142,6 +1204,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_letters_batch_id"))
 
     op.drop_table("letters")
+    op.drop_table("daily_runs")
     op.drop_table("ctf_files")
     with op.batch_alter_table("chronology_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_chronology_case_occurred")
@@ -1165,11 +1228,20 @@ def downgrade() -> None:
 
     op.drop_table("letter_wordings")
     op.drop_table("letter_batches")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_due")
+
+    op.drop_table("jobs")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_pupil_id"))
 
     op.drop_table("contacts")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_cases_one_open_per_pupil",
+            sqlite_where=sa.text("state <> 'closed'"),
+            postgresql_where=sa.text("state <> 'closed'"),
+        )
         batch_op.drop_index("ix_cases_state_first_day")
         batch_op.drop_index("ix_cases_school_state")
         batch_op.drop_index(batch_op.f("ix_cases_pupil_id"))
@@ -1199,6 +1271,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_unknown_email_lockouts_updated_at"))
 
     op.drop_table("unknown_email_lockouts")
+    op.drop_table("rate_hits")
     with op.batch_alter_table("outbox_emails", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_emails_due")
 

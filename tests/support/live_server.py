@@ -77,6 +77,7 @@ def server_env(workdir: Path, port: int, database_url: str | None = None) -> dic
         "FIELDVISIT_SECRET_KEY": secrets.token_hex(32),
         "FIELDVISIT_STORAGE": str(workdir / "storage"),
         "FIELDVISIT_BASE_URL": f"http://127.0.0.1:{port}",
+        "FIELDVISIT_DAILY_JOBS_AT": "",  # no daily reminders or retention mid-test
         "FIELDVISIT_SESSION_COOKIE_SECURE": "false",
         "FIELDVISIT_MAIL_BACKEND": "memory",
         "FIELDVISIT_ARGON2_TIME_COST": "1",

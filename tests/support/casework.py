@@ -13,7 +13,7 @@ from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.dates import utcnow
 from fieldvisit.core.db import db
-from tests.factories import World, first_day_for, make_case, make_pupil
+from tests.support.factories import World, first_day_for, make_case, make_pupil
 
 
 def case_on_day(session: Session, world: World, school_day: int, **pupil_fields: object) -> Case:
@@ -61,7 +61,7 @@ def counting_queries() -> Iterator[list[str]]:
     """Collect the SQL statements run on the test's connection."""
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     event.listen(db.bind, "before_cursor_execute", count)

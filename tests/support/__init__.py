@@ -1,0 +1,1 @@
+"""What the tests share: factories, a live server, a throwaway PostgreSQL, an SMTP server."""
