@@ -75,9 +75,7 @@ def test_a_batch_prints_as_one_pdf_and_a_stranger_scanning_it_learns_nothing(
     # The batch is made in the background; its page follows it and shows it when ready.
     expect(page).to_have_url(re.compile(r"/letters/jobs/\d+$"))
     axe_check(page)
-    expect(page.get_by_role("heading", name="Letters ready to print")).to_be_visible(
-        timeout=30_000
-    )
+    expect(page.get_by_role("heading", name="Letters ready to print")).to_be_visible(timeout=30_000)
     axe_check(page)
     page.get_by_role("link", name="See and download the letters").click()
     pdf = download_pdf(page, "Download the letters (PDF)", tmp_path)

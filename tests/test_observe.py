@@ -77,3 +77,4 @@ def test_metrics_count_requests_sync_items_and_the_outbox(
     assert 'fieldvisit_sync_items_total{result="created"}' in text
     assert 'fieldvisit_sync_items_total{result="rejected"}' in text
     assert 'fieldvisit_outbox_emails{state="pending"}' in text
+    assert 'fieldvisit_jobs{state="failed"} 0.0' in text  # failed jobs need an administrator

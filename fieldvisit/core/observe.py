@@ -32,6 +32,7 @@ from prometheus_client import (
 from sqlalchemy import func, select
 
 from fieldvisit.core.db import db
+from fieldvisit.core.jobs import Job, JobStatus
 from fieldvisit.core.outbox import EmailStatus, OutboxEmail
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -52,6 +53,12 @@ SYNC_ITEMS = Counter("fieldvisit_sync_items", "Visits received from phones, by r
 EMAILS = Gauge(
     "fieldvisit_outbox_emails",
     "Emails in the outbox by state (read from the database at each scrape)",
+    ["state"],
+    multiprocess_mode="liveall",
+)
+JOBS = Gauge(
+    "fieldvisit_jobs",
+    "Background jobs by state (read from the database at each scrape)",
     ["state"],
     multiprocess_mode="liveall",
 )
@@ -149,6 +156,7 @@ def metrics() -> Any:
     if not token or not hmac.compare_digest(given.encode(), str(token).encode()):
         abort(404)
     _count_outbox()
+    _count_jobs()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -158,6 +166,12 @@ def metrics() -> Any:
     return Response(
         body, mimetype=CONTENT_TYPE_LATEST.split(";")[0], headers={"Cache-Control": "no-store"}
     )
+
+
+def _count_jobs() -> None:
+    counts = dict(db.session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+    for state in JobStatus:
+        JOBS.labels(state.value).set(counts.get(state, 0))
 
 
 def _count_outbox() -> None:
