@@ -65,6 +65,7 @@ POLICY: dict[str, object] = {
     "letters.batch_download": SCHOOL,
     # A pupil's page and opening a case for them: their school's office.
     "cases.pupil_page": SCHOOL,
+    "cases.pupil_characteristics": SCHOOL,
     "cases.open_case": SCHOOL,
     # A visit's photos: the school, the officer and the LAAO who may see its case.
     "visits.photo": CASE,

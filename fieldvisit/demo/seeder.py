@@ -132,6 +132,15 @@ class Seeder:
             postcode=f"CB{self.rng.randint(1, 9)} "
             f"{self.rng.randint(1, 9)}{self.rng.choice('ABDEFGH')}{self.rng.choice('JLNPQRS')}",
         )
+        # What the LA triages on, as a school's system holds it: a few of each, by serial so
+        # the random draws (names, addresses) stay as they were.
+        pupil.sen_provision = ("N", "N", "K", "N", "E")[self.serial % 5]
+        pupil.ethnicity = ("WBRI", "WBRI", "BAFR", "WOTH", "WROM", "AIND", "WBRI")[self.serial % 7]
+        pupil.first_language = "OTH" if pupil.ethnicity in ("WOTH", "WROM") else "ENG"
+        pupil.language_spoken = {"WOTH": "Polish", "WROM": "Romanian"}.get(pupil.ethnicity, "")
+        pupil.interpreter_needed = pupil.ethnicity == "WROM"
+        pupil.fsm_eligible = self.serial % 3 == 1
+        pupil.service_child = self.serial % 11 == 0
         parent = self.rng.choice(FORENAMES)
         pupil.contacts = [
             Contact(

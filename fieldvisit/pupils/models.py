@@ -48,6 +48,16 @@ class Pupil(Base):
     admitted_on: Mapped[date | None]
     left_on: Mapped[date | None]
     leaving_reason: Mapped[str | None] = mapped_column(String(200))
+    # What the LA triages on, with the DfE's codes (pupils/characteristics.py); None is "not
+    # recorded". From the roll file where it holds them, and the school's own corrections.
+    sen_provision: Mapped[str | None] = mapped_column(String(1))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    first_language: Mapped[str | None] = mapped_column(String(3))
+    language_spoken: Mapped[str] = mapped_column(String(60), default="")
+    interpreter_needed: Mapped[bool | None]
+    fsm_eligible: Mapped[bool | None]
+    service_child: Mapped[bool | None]
+    believed_country: Mapped[str] = mapped_column(String(100), default="")
 
     school: Mapped[School] = relationship()
     contacts: Mapped[list[Contact]] = relationship(

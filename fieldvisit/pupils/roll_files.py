@@ -82,6 +82,23 @@ COLUMNS = {
     "date of admission": "admitted_on",
     "entry date": "admitted_on",
     "date of entry": "admitted_on",
+    # What the LA triages on (pupils/characteristics.py), as school systems name them.
+    "sen provision": "sen_provision",
+    "sen status": "sen_provision",
+    "sen": "sen_provision",
+    "ethnicity": "ethnicity",
+    "ethnic code": "ethnicity",
+    "ethnicity code": "ethnicity",
+    "first language": "first_language",
+    "language": "first_language",
+    "interpreter": "interpreter_needed",
+    "interpreter needed": "interpreter_needed",
+    "fsm": "fsm_eligible",
+    "fsm eligible": "fsm_eligible",
+    "free school meals": "fsm_eligible",
+    "service child": "service_child",
+    "service children": "service_child",
+    "service child indicator": "service_child",
 }
 ADDRESS_LINE = re.compile(r"^address line ([1-5])$")
 CONTACT_COLUMN = re.compile(
@@ -306,8 +323,28 @@ def _ctf_pupil(pupil: ET.Element) -> dict[str, Any]:
         "address_lines": address[0],
         "postcode": address[1],
         "contacts": [_ctf_contact(c) for c in contacts],
+        **_ctf_characteristics(pupil),
     }
     return {key: value for key, value in row.items() if value not in ("", [])}
+
+
+def _ctf_characteristics(pupil: ET.Element) -> dict[str, str]:
+    """What the LA triages on, where the CTF holds it: the latest SEN provision, ethnicity,
+    the first language, an open free school meals period, and the service child flag."""
+    found = {"ethnicity": _text(pupil, "BasicDetails/Ethnicity")}
+    sen = pupil.findall("SENhistory/SEN")
+    if sen:
+        found["sen_provision"] = _text(sen[-1], "SENprovision")
+    for language in pupil.iter("Type"):
+        if _text(language, "LanguageType").upper() == "F":
+            found["first_language"] = _text(language, "Language")
+    meals = pupil.findall("FSMhistory/FSMinstance")
+    if meals:
+        found["fsm_eligible"] = "yes" if any(not _text(m, "FSMendDate") for m in meals) else "no"
+    service = _text(pupil, "BasicDetails/ServiceChild").upper()
+    if service in ("Y", "N"):
+        found["service_child"] = "yes" if service == "Y" else "no"
+    return found
 
 
 def parse_ctf(data: bytes) -> ParsedRoll:

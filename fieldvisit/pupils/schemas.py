@@ -5,13 +5,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates, validates_schema
+from marshmallow import (
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.forms import GovDate
 from fieldvisit.core.ncyear import InvalidYear, nc_year_code
 from fieldvisit.core.schema import Schema
 from fieldvisit.core.upn import InvalidUPN, validate_upn
+from fieldvisit.pupils.characteristics import ETHNICITY, FIRST_LANGUAGE, SEN_PROVISION
 from fieldvisit.pupils.models import ContactKind, Sex
 from fieldvisit.pupils.year_groups import year_group_problem
 
@@ -19,6 +28,7 @@ POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 SEXES = {"M": Sex.MALE, "MALE": Sex.MALE, "F": Sex.FEMALE, "FEMALE": Sex.FEMALE}
 YES = {"y", "yes", "true", "1", "on"}
+NO = {"n", "no", "false", "0", "off"}
 
 # How each field is named in messages about an imported row.
 LABELS = {
@@ -33,6 +43,12 @@ LABELS = {
     "expected_start_on": "Expected start date",
     "admitted_on": "Admission date",
     "contacts": "Contact",
+    "sen_provision": "SEN provision",
+    "ethnicity": "Ethnicity",
+    "first_language": "First language",
+    "interpreter_needed": "Interpreter needed",
+    "fsm_eligible": "FSM eligible",
+    "service_child": "Service child",
 }
 
 
@@ -106,7 +122,78 @@ class ContactSchema(Schema):
     )
 
 
-class PupilSchema(Schema):
+class CodeField(fields.Field):
+    """One of the DfE's codes for a characteristic, in any case."""
+
+    def __init__(self, codes: dict[str, str], what: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.codes, self.what = codes, what
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        code = str(value).strip().upper()
+        if not code:
+            return None
+        if code not in self.codes:
+            raise ValidationError(
+                f"{self.what} must be one of the DfE's codes: {', '.join(self.codes)}"
+            )
+        return code
+
+
+class MaybeYesNoField(fields.Field):
+    """Yes, no, or blank for "not recorded"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool | None:
+        answer = str(value).strip().lower()
+        if not answer:
+            return None
+        if answer in YES:
+            return True
+        if answer in NO:
+            return False
+        raise ValidationError("Enter yes or no")
+
+
+class CharacteristicFields(Schema):
+    """What the LA triages on. Loaded from a roll file, a field not in the file stays as the
+    pupil has it; on the school's form, a blank is "not recorded"."""
+
+    sen_provision = CodeField(SEN_PROVISION, "SEN provision")
+    ethnicity = CodeField(ETHNICITY, "Ethnicity")
+    first_language = CodeField(FIRST_LANGUAGE, "First language")
+    language_spoken = fields.String(validate=validate.Length(max=60))
+    interpreter_needed = MaybeYesNoField()
+    fsm_eligible = MaybeYesNoField()
+    service_child = MaybeYesNoField()
+    believed_country = fields.String(validate=validate.Length(max=100))
+
+    @pre_load
+    def _named_language(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """A file may name the language itself (POL): "other than English", and which."""
+        code = str(data.get("first_language", "")).strip()
+        if code and code.upper() not in FIRST_LANGUAGE and len(code) <= 4 and code.isalpha():
+            data = {**data, "first_language": "OTH"}
+            data.setdefault("language_spoken", code.upper())
+        return data
+
+
+class CharacteristicsSchema(CharacteristicFields):
+    """The school's form: every field answered, a blank meaning "not recorded"."""
+
+    @post_load
+    def _blanks(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        for name in ("sen_provision", "ethnicity", "first_language"):
+            data.setdefault(name, None)
+        for name in ("interpreter_needed", "fsm_eligible", "service_child"):
+            data.setdefault(name, None)
+        data.setdefault("language_spoken", "")
+        data.setdefault("believed_country", "")
+        data["language_spoken"] = data["language_spoken"].strip()
+        data["believed_country"] = data["believed_country"].strip()
+        return data
+
+
+class PupilSchema(CharacteristicFields):
     upn = UpnField(required=True, error_messages={"required": "Enter the UPN"})
     forename = fields.String(
         required=True,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from fieldvisit.accounts.models import User
+from fieldvisit.core.audit import audit
 from fieldvisit.core.errors import NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.forms import load_data
 from fieldvisit.core.permissions import Permission
@@ -30,6 +31,18 @@ PUPIL_FIELDS = (
     "postcode",
     "expected_start_on",
     "admitted_on",
+)
+# Set from a roll file only where the file holds them: an import without these columns keeps
+# what the school recorded by hand.
+CHARACTERISTICS = (
+    "sen_provision",
+    "ethnicity",
+    "first_language",
+    "language_spoken",
+    "interpreter_needed",
+    "fsm_eligible",
+    "service_child",
+    "believed_country",
 )
 
 
@@ -64,6 +77,20 @@ def get_pupil(session: Session, user: User, pupil_id: int) -> Pupil:
     if pupil is None:
         raise NotFound("There is no pupil with that number on your school's roll.")
     return pupil
+
+
+def update_characteristics(
+    session: Session, user: User, pupil: Pupil, data: dict[str, Any]
+) -> list[str]:
+    """Record what the school knows of the pupil's characteristics; return the names of
+    those that changed (the audit log keeps the names, never the values)."""
+    if not user.can(Permission.PUPILS_MANAGE) or pupil.school_id != user.school_id:
+        raise NotAllowed("Only the pupil's school can change what is recorded about them.")
+    changed = [name for name in CHARACTERISTICS if getattr(pupil, name) != data[name]]
+    for name in changed:
+        setattr(pupil, name, data[name])
+    audit(session, user.id, "update", "pupil", pupil.id, {"characteristics": changed})
+    return changed
 
 
 def _contacts(rows: list[dict[str, Any]]) -> list[Contact]:
@@ -112,11 +139,14 @@ def upsert_pupil(session: Session, school_id: int, data: dict[str, Any]) -> tupl
         pupil.contacts = _contacts(data["contacts"])
         for name in PUPIL_FIELDS:
             setattr(pupil, name, data[name])
+        for name in CHARACTERISTICS:
+            if name in data:
+                setattr(pupil, name, data[name])
         session.add(pupil)
         session.flush()
         return pupil, "added"
     changed = False
-    for name in PUPIL_FIELDS:
+    for name in (*PUPIL_FIELDS, *(n for n in CHARACTERISTICS if n in data)):
         if getattr(pupil, name) != data[name]:
             setattr(pupil, name, data[name])
             changed = True

@@ -14,7 +14,9 @@ from typing import Any
 
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import VULNERABILITIES, Case
+from fieldvisit.core.addresses import address_lines
 from fieldvisit.core.dates import format_date, format_datetime, uk_date
+from fieldvisit.pupils.characteristics import described
 from fieldvisit.pupils.models import Contact, ContactKind
 from fieldvisit.referrals.evidence import Evidence
 
@@ -59,9 +61,7 @@ def build_content(
     """Snapshot the case for the referral, in words a reader of the stored record understands."""
     case: Case = evidence.case
     pupil, school = case.pupil, case.school
-    address = [line for line in pupil.address_lines if line.strip()]
-    if pupil.postcode:
-        address.append(pupil.postcode)
+    address = address_lines(pupil.address_lines, pupil.postcode)
     return {
         "title": "Request for Children Missing from Education Investigation",
         "school": {
@@ -83,6 +83,10 @@ def build_content(
             "year_group": pupil.year_group,
             "address": address,
         },
+        # What the LA triages on, as the school recorded it when it referred.
+        "characteristics": [
+            {"label": c.label, "value": c.value, "flag": c.flag} for c in described(pupil)
+        ],
         "parents": [_contact(c, address) for c in pupil.contacts if c.kind == ContactKind.PARENT],
         "emergency_contacts": [
             _contact(c, address) for c in pupil.contacts if c.kind == ContactKind.EMERGENCY

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -12,12 +12,18 @@ from fieldvisit.cases.models import OPEN_STATES, Case
 from fieldvisit.cases.views import bp
 from fieldvisit.core.audit import audit, audited_read, searched
 from fieldvisit.core.db import db
+from fieldvisit.core.forms import errors_context, load_form
 from fieldvisit.core.listing import list_query
-from fieldvisit.core.web import commit
+from fieldvisit.core.permissions import Permission
+from fieldvisit.core.web import commit, permission_required, save
+from fieldvisit.pupils import characteristics
 from fieldvisit.pupils import services as roll
 from fieldvisit.pupils.models import Pupil
+from fieldvisit.pupils.schemas import CharacteristicsSchema
 
 PUPILS_PER_PAGE = 50
+# What the LA triages on, in words, for any page that shows a pupil (pupils/_characteristics.html).
+bp.add_app_template_global(characteristics.described, "characteristics")
 
 
 @bp.route("/pupils", methods=["GET", "POST"])
@@ -70,4 +76,41 @@ def pupil_page(pupil_id: int) -> Any:
     ).all()
     audit(db.session, current_user.id, "view", "pupil", pupil.id)
     commit()
-    return render_template("pupils/show.html", pupil=pupil, cases=cases)
+    change_url = (
+        url_for("cases.pupil_characteristics", pupil_id=pupil.id)
+        if current_user.can(Permission.PUPILS_MANAGE)
+        else None
+    )
+    return render_template("pupils/show.html", pupil=pupil, cases=cases, change_url=change_url)
+
+
+@bp.route("/pupils/<int:pupil_id>/characteristics", methods=["GET", "POST"])
+@permission_required(Permission.PUPILS_MANAGE)
+def pupil_characteristics(pupil_id: int) -> Any:
+    """Record what the LA triages on: SEN, ethnicity, language, FSM, a service family."""
+    pupil = roll.get_pupil(db.session, current_user, pupil_id)
+    values: dict[str, Any] = dict(characteristics.as_values(pupil))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        result = load_form(CharacteristicsSchema(), request.form)
+        values, errors = result.raw, result.errors
+        if result.ok:
+            data = result.data or {}
+            saved = save(lambda: roll.update_characteristics(db.session, current_user, pupil, data))
+            if saved.ok:
+                flash("Saved: the LA sees this with any referral.", "success")
+                return redirect(url_for("cases.pupil_page", pupil_id=pupil.id))
+            errors = saved.errors
+    else:
+        audit(db.session, current_user.id, "view", "pupil", pupil.id)
+        commit()
+    return render_template(
+        "pupils/characteristics.html",
+        pupil=pupil,
+        values=values,
+        **errors_context(errors),
+        sen_options=list(characteristics.SEN_PROVISION.items()),
+        ethnicity_options=list(characteristics.ETHNICITY.items()),
+        language_options=list(characteristics.FIRST_LANGUAGE.items()),
+        yes_no=[("yes", "Yes"), ("no", "No"), ("", "Not known")],
+    ), (400 if errors else 200)

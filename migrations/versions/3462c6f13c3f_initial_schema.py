@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f89a38a8d914
+Revision ID: 3462c6f13c3f
 Revises:
-Create Date: 2026-12-04 04:22:18.872269
+Create Date: 2026-12-04 04:40:30.544915
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "f89a38a8d914"
+revision: str = "3462c6f13c3f"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -197,6 +197,14 @@ def upgrade() -> None:
         sa.Column("admitted_on", sa.Date(), nullable=True),
         sa.Column("left_on", sa.Date(), nullable=True),
         sa.Column("leaving_reason", sa.String(length=200), nullable=True),
+        sa.Column("sen_provision", sa.String(length=1), nullable=True),
+        sa.Column("ethnicity", sa.String(length=4), nullable=True),
+        sa.Column("first_language", sa.String(length=3), nullable=True),
+        sa.Column("language_spoken", sa.String(length=60), nullable=False),
+        sa.Column("interpreter_needed", sa.Boolean(), nullable=True),
+        sa.Column("fsm_eligible", sa.Boolean(), nullable=True),
+        sa.Column("service_child", sa.Boolean(), nullable=True),
+        sa.Column("believed_country", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
             ["school_id"], ["schools.id"], name=op.f("fk_pupils_school_id_schools")
         ),
