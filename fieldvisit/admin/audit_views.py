@@ -3,12 +3,10 @@ and exported as CSV. It holds ids and actions only, never a child's name."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 
@@ -16,6 +14,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.admin.schemas import AuditFilterSchema
 from fieldvisit.admin.views import bp
 from fieldvisit.core.audit import AuditEvent, audit
+from fieldvisit.core.csvfiles import csv_download
 from fieldvisit.core.dates import UK_TIME, format_datetime, today_in_uk
 from fieldvisit.core.db import db
 from fieldvisit.core.forms import error_list, load_form
@@ -25,8 +24,6 @@ from fieldvisit.core.web import commit, permission_required
 
 PAGE_SIZE = 100
 EXPORT_LIMIT = 100_000
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filters() -> tuple[dict[str, Any], dict[str, list[str]], dict[str, Any]]:
@@ -115,35 +112,22 @@ def audit_export() -> Any:
     if errors:
         return audit_log()
     people = dict(db.session.execute(select(User.id, User.email)).all())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["When (UK time)", "Who", "Did", "Record", "Record id", "From", "Details"])
-    for event in db.session.scalars(_query(filters).limit(EXPORT_LIMIT)):
-        details = "; ".join(f"{k}: {v}" for k, v in sorted((event.detail or {}).items()))
-        writer.writerow(
-            [
-                safe_cell(value)
-                for value in (
-                    format_datetime(event.at),
-                    people.get(event.user_id, "") if event.user_id else "",
-                    event.action,
-                    event.object_type,
-                    "" if event.object_id is None else str(event.object_id),
-                    event.ip,
-                    details,
-                )
-            ]
+    rows = [
+        (
+            format_datetime(event.at),
+            people.get(event.user_id, "") if event.user_id else "",
+            event.action,
+            event.object_type,
+            "" if event.object_id is None else str(event.object_id),
+            event.ip,
+            "; ".join(f"{k}: {v}" for k, v in sorted((event.detail or {}).items())),
         )
+        for event in db.session.scalars(_query(filters).limit(EXPORT_LIMIT))
+    ]
     audit(db.session, current_user.id, "export", "audit_log", None)
     commit()
-    stamp = today_in_uk().isoformat()
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="audit-log-{stamp}.csv"'},
+    return csv_download(
+        f"audit-log-{today_in_uk().isoformat()}.csv",
+        ["When (UK time)", "Who", "Did", "Record", "Record id", "From", "Details"],
+        rows,
     )
-
-
-def safe_cell(value: str) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula, by a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_START) else value

@@ -32,6 +32,8 @@ from fieldvisit.core.dates import UK_TIME, uk_date
 from fieldvisit.core.db import UTCDateTime
 from fieldvisit.core.references import case_reference
 from fieldvisit.la.queries import Laao, Ref, state_conditions
+from fieldvisit.pupils.characteristics import ADDITIONAL_LANGUAGE, GYPSY_ROMA_TRAVELLER
+from fieldvisit.pupils.models import Pupil
 from fieldvisit.referrals.models import Involvement
 from fieldvisit.schools.models import LocalAuthority, School
 from fieldvisit.schools.services import calendars_for_schools, waiting_period_ended_if_accepted_by
@@ -44,6 +46,25 @@ DELAY_LABELS = [
     for low, high in DELAY_BUCKETS
 ]
 OVERDUE_SHOWN = 50
+# What the LA triages on, for the children referred in the last year (their records now).
+COHORT = (
+    ("Education, health and care plan", Pupil.sen_provision == "E"),
+    ("SEN support", Pupil.sen_provision == "K"),
+    ("English as an additional language", Pupil.first_language.in_(ADDITIONAL_LANGUAGE)),
+    ("Interpreter needed", Pupil.interpreter_needed.is_(True)),
+    ("Gypsy, Roma or Traveller", Pupil.ethnicity.in_(GYPSY_ROMA_TRAVELLER)),
+    ("Eligible for free school meals", Pupil.fsm_eligible.is_(True)),
+    ("Service family", Pupil.service_child.is_(True)),
+    (
+        "None of these recorded",
+        and_(
+            Pupil.sen_provision.is_(None),
+            Pupil.ethnicity.is_(None),
+            Pupil.first_language.is_(None),
+            Pupil.fsm_eligible.is_(None),
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,8 @@ class Overview:
     weekly_open: list[tuple[date, int]]
     delays: list[tuple[str, int]]
     median_delay: str | None
+    cohort_total: int = 0
+    cohort: list[tuple[str, int]] | None = None
 
     def total(self, field: str) -> int:
         return sum(getattr(line, field) for line in self.schools)
@@ -156,7 +179,16 @@ def build_overview(session: Session, *, today: date) -> Overview:
             lines[school_id]["past_deadline"] = n
 
     waiting, overdue = _overdue(session, calendars, las, schools, today)
+    total, *counts = session.execute(
+        select(func.count(), *[func.sum(case((condition, 1), else_=0)) for _, condition in COHORT])
+        .select_from(Ref)
+        .join(Case, Case.id == Ref.case_id)
+        .join(Pupil, Pupil.id == Case.pupil_id)
+        .where(first_in_year)
+    ).one()
     return Overview(
+        cohort_total=total or 0,
+        cohort=[(label, n or 0) for (label, _), n in zip(COHORT, counts, strict=True)],
         schools=[SchoolLine(**line) for line in lines.values()],
         overdue=overdue,
         overdue_total=waiting,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from fieldvisit.admin.audit_views import safe_cell
 from fieldvisit.core.audit import AuditEvent
+from fieldvisit.core.csvfiles import safe_cell
 from fieldvisit.core.dates import today_in_uk
 from tests.support.factories import date_fields
 

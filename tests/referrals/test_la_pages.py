@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -136,3 +138,35 @@ def test_the_queue_page_posts_its_search(client_for, session, world):
     assert "Removal can be agreed from" in home
     cleared = laao.post("/la/referrals", data={"q": "", "sort": "name"})
     assert cleared.status_code == 302 and cleared.location.endswith("/la/referrals?sort=name")
+
+
+def test_the_overview_counts_who_was_referred_and_exports_every_number(
+    client_for, session, world
+):
+    ehc, _ = referred_case(session, world)
+    ehc.pupil.sen_provision, ehc.pupil.first_language = "E", "OTH"
+    traveller, _ = referred_case(session, world)
+    traveller.pupil.ethnicity, traveller.pupil.fsm_eligible = "WIRT", True
+    referred_case(session, world)  # nothing recorded
+    world.school.name = "=HYPERLINK(\"http://x.example\")"  # a name a spreadsheet would run
+    session.commit()
+
+    data = build_overview(session, today=today_in_uk())
+    client = client_for(world.laao)
+    page = client.get("/la/overview").get_data(as_text=True)
+    export = client.get("/la/overview.csv")
+    text = export.get_data(as_text=True)
+
+    cohort = dict(data.cohort)
+    assert data.cohort_total == 3
+    assert cohort["Education, health and care plan"] == 1
+    assert cohort["English as an additional language"] == 1
+    assert cohort["Gypsy, Roma or Traveller"] == 1 and cohort["Eligible for free school meals"] == 1
+    assert cohort["None of these recorded"] == 1
+    assert "Who was referred" in page and "33%" in page
+    assert export.headers["Content-Disposition"].startswith('attachment; filename="cme-overview-')
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["Children referred in the last year", "Gypsy, Roma or Traveller", "1"] in rows
+    schools = [row[1] for row in rows if row[0] == "New referrals to decide"]
+    assert "'=HYPERLINK(\"http://x.example\")" in schools  # neutralised, never run
+    assert client_for(world.school_user).get("/la/overview.csv").status_code == 403
