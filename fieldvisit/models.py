@@ -16,6 +16,7 @@ from fieldvisit.outcomes.models import (
     MovedAbroad,
     OutcomeRecord,
 )
+from fieldvisit.pupils.attendance import AttendanceMark
 from fieldvisit.pupils.models import AgencyWorker, Contact, Pupil, Sibling
 from fieldvisit.referrals.ctf_files import CtfFile
 from fieldvisit.referrals.models import Involvement, Referral
@@ -26,6 +27,7 @@ metadata = Base.metadata
 
 __all__ = [
     "AgencyWorker",
+    "AttendanceMark",
     "AuditEvent",
     "Base",
     "Case",

@@ -78,6 +78,7 @@ NO_CHILD_DATA = {
     "pupils.new": "an empty form",
     "pupils.import_roll": "the import form; an import is audited when it is made",
     "pupils.import_template": "a CSV of column headings",
+    "pupils.import_attendance": "the import form and the DfE's codes; an import is audited",
     "api.openapi": "the API's description",
     "api.session": "who is signed in",
     "pwa.page": "the phone app's shell; its data comes from visits_api.assigned",

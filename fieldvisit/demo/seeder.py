@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
 from fieldvisit.accounts.services import create_user
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.engine import Action
-from fieldvisit.cases.models import Case
+from fieldvisit.cases.models import OPEN_STATES, Case
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.addresses import one_line
@@ -27,6 +28,7 @@ from fieldvisit.demo.scenarios import add_cases
 from fieldvisit.demo.terms import demo_terms
 from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.services import generate_letter
+from fieldvisit.pupils.attendance import AttendanceMark, RegisterSession
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
@@ -83,6 +85,58 @@ class Seeder:
         self._user("admin@demo.test", "Ada Admin", {Role.ADMIN}, None)
         add_cases(self)
         letters_demo.seed(self.session)
+        self._register()
+
+    def _register(self, days: int = 15) -> None:
+        """The last three weeks of each school's register: everyone in, except the pupils
+        with a case (absent without permission since their first day) and, at each school,
+        one pupil not in today with no reason and one absent for 11 school days (the LA must
+        be told at 10)."""
+        school_days: list[date] = []
+        day = self.today
+        while len(school_days) < days and self.calendar.covers(day):
+            if self.calendar.is_school_day(day):
+                school_days.append(day)
+            day -= timedelta(days=1)
+        first_days = dict(
+            self.session.execute(
+                select(Case.pupil_id, func.min(Case.first_day_of_absence))
+                .where(Case.state.in_(OPEN_STATES))
+                .group_by(Case.pupil_id)
+            ).all()
+        )
+        for school in (self.riverside, self.fenland):
+            pupils = self.session.scalars(
+                select(Pupil).where(Pupil.school_id == school.id, Pupil.on_roll.is_(True))
+            ).all()
+            quiet = [p for p in pupils if p.id not in first_days]
+            while len(quiet) < 2:  # pupils with no case, for the register's own story
+                quiet.append(self._pupil(school))
+            pupils = [*pupils, *(p for p in quiet if p not in pupils)]
+            away_from = {
+                quiet[0].id: self.today,
+                quiet[1].id: school_days[min(10, len(school_days) - 1)],
+            }
+            for pupil in pupils:
+                since = first_days.get(pupil.id) or away_from.get(pupil.id)
+                for on in school_days:
+                    absent = since is not None and on >= since
+                    for session in RegisterSession:
+                        code = (
+                            ("N" if since == self.today else "O")
+                            if absent
+                            else ("/" if session == RegisterSession.AM else "\\")
+                        )
+                        self.session.add(
+                            AttendanceMark(
+                                school_id=school.id,
+                                pupil_id=pupil.id,
+                                on=on,
+                                session=session,
+                                code=code,
+                            )
+                        )
+        self.session.flush()
 
     def _school(self, name: str, urn: str, estab: str, street: str) -> School:
         slug = name.split()[0].lower()

@@ -14,7 +14,7 @@ from fieldvisit.core.audit import audit
 from fieldvisit.core.db import db
 from fieldvisit.core.forms import error_list, join_date, load_data
 from fieldvisit.core.web import commit, save
-from fieldvisit.pupils import services
+from fieldvisit.pupils import attendance, services
 from fieldvisit.pupils.models import Pupil
 from fieldvisit.pupils.roll_files import RollFileError, parse_roll
 from fieldvisit.pupils.schemas import PupilSchema
@@ -26,7 +26,7 @@ TEMPLATE_COLUMNS = (
     "Address line 3,Postcode,Contact 1 Forename,Contact 1 Surname,Contact 1 Relationship,"
     "Contact 1 Parental responsibility,Contact 1 Phone,Contact 1 Email,Contact 2 Forename,"
     "Contact 2 Surname,Contact 2 Relationship,Contact 2 Parental responsibility,Contact 2 Phone,"
-    "Contact 2 Email"
+    "Contact 2 Email,SEN provision,Ethnicity,First language,Interpreter,FSM,Service child"
 )
 
 
@@ -128,3 +128,36 @@ def import_template() -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=roll-template.csv"},
     )
+
+
+@bp.route("/attendance", methods=["GET", "POST"])
+@login_required
+def import_attendance() -> Any:
+    """Import the register's marks (UPN, Date, Session, Code), line by line."""
+    services.roll_for(current_user)  # refuses users who do not manage a roll
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        upload = request.files.get("marks")
+        data = upload.read(20 * 1024 * 1024 + 1) if upload else b""
+        try:
+            rows = attendance.read_marks(data)
+        except attendance.MarksFileError as error:
+            errors = {"marks": [str(error) if data else "Select a CSV file of attendance marks"]}
+        else:
+            report = attendance.import_marks(db.session, current_user.school_id, rows)
+            audit(
+                db.session,
+                current_user.id,
+                "import",
+                "attendance",
+                current_user.school_id,
+                {"marks": report.kept, "refused": len(report.refused)},
+            )
+            commit()
+            return render_template("pupils/attendance_result.html", report=report)
+    return render_template(
+        "pupils/attendance_import.html",
+        errors=errors,
+        error_list=error_list(errors),
+        codes=attendance.CODES,
+    ), (400 if errors else 200)

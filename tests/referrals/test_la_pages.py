@@ -140,15 +140,13 @@ def test_the_queue_page_posts_its_search(client_for, session, world):
     assert cleared.status_code == 302 and cleared.location.endswith("/la/referrals?sort=name")
 
 
-def test_the_overview_counts_who_was_referred_and_exports_every_number(
-    client_for, session, world
-):
+def test_the_overview_counts_who_was_referred_and_exports_every_number(client_for, session, world):
     ehc, _ = referred_case(session, world)
     ehc.pupil.sen_provision, ehc.pupil.first_language = "E", "OTH"
     traveller, _ = referred_case(session, world)
     traveller.pupil.ethnicity, traveller.pupil.fsm_eligible = "WIRT", True
     referred_case(session, world)  # nothing recorded
-    world.school.name = "=HYPERLINK(\"http://x.example\")"  # a name a spreadsheet would run
+    world.school.name = '=HYPERLINK("http://x.example")'  # a name a spreadsheet would run
     session.commit()
 
     data = build_overview(session, today=today_in_uk())
@@ -168,5 +166,5 @@ def test_the_overview_counts_who_was_referred_and_exports_every_number(
     rows = list(csv.reader(io.StringIO(text)))
     assert ["Children referred in the last year", "Gypsy, Roma or Traveller", "1"] in rows
     schools = [row[1] for row in rows if row[0] == "New referrals to decide"]
-    assert "'=HYPERLINK(\"http://x.example\")" in schools  # neutralised, never run
+    assert '\'=HYPERLINK("http://x.example")' in schools  # neutralised, never run
     assert client_for(world.school_user).get("/la/overview.csv").status_code == 403

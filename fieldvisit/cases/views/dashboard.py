@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from fieldvisit.cases.dashboard import SORTS, Filters, dashboard
-from fieldvisit.cases.models import OPEN_STATES, CaseState
+from fieldvisit.cases.models import OPEN_STATES, Case, CaseState
 from fieldvisit.cases.views import bp
 from fieldvisit.core.audit import audited_read, searched
 from fieldvisit.core.dates import today_in_uk
@@ -16,6 +17,7 @@ from fieldvisit.core.db import db
 from fieldvisit.core.listing import list_query
 from fieldvisit.core.permissions import Permission
 from fieldvisit.core.web import home_url
+from fieldvisit.pupils.attendance import not_in_today
 
 
 def _filters() -> tuple[Filters, dict[str, Any]]:
@@ -64,4 +66,21 @@ def index() -> Any:
         if filters.search
         else None,
         can_manage_pupils=current_user.can(Permission.PUPILS_MANAGE),
+        **_not_in_today(),
     )
+
+
+def _not_in_today() -> dict[str, Any]:
+    """The register's pupils not in today with no reason given and no open case yet (those
+    with one are in the list below)."""
+    if not current_user.can(Permission.PUPILS_MANAGE) or current_user.school_id is None:
+        return {"absences": []}
+    absences = not_in_today(db.session, current_user.school_id, today_in_uk())
+    with_case = set(
+        db.session.scalars(
+            select(Case.pupil_id).where(
+                Case.pupil_id.in_([a.pupil.id for a in absences]), Case.state.in_(OPEN_STATES)
+            )
+        )
+    )
+    return {"absences": [a for a in absences if a.pupil.id not in with_case]}

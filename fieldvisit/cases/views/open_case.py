@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,9 +14,9 @@ from fieldvisit.cases.models import OPEN_STATES, Case
 from fieldvisit.cases.schemas import OpenCaseSchema
 from fieldvisit.cases.views import bp
 from fieldvisit.core.audit import audited_read
-from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.dates import parse_iso_date, today_in_uk
 from fieldvisit.core.db import db
-from fieldvisit.core.forms import errors_context, load_form
+from fieldvisit.core.forms import date_values, errors_context, load_form
 from fieldvisit.core.web import save
 from fieldvisit.pupils.services import get_pupil
 
@@ -32,11 +33,11 @@ def open_case(pupil_id: int) -> Any:
         flash("This pupil already has an open case.", "info")
         return redirect(url_for("cases.show", case_id=already))
     today = today_in_uk()
-    values: dict[str, Any] = {
-        "first_day_of_absence-day": str(today.day),
-        "first_day_of_absence-month": str(today.month),
-        "first_day_of_absence-year": str(today.year),
-    }
+    # From the register's "not in today" list: the run's first day and the last day in.
+    first_day = _iso_or(request.args.get("first_day"), today)
+    values: dict[str, Any] = date_values("first_day_of_absence", first_day)
+    if last_attended := _iso_or(request.args.get("last_attended"), None):
+        values.update(date_values("last_attended_on", last_attended))
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         result = load_form(
@@ -65,3 +66,12 @@ def open_case(pupil_id: int) -> Any:
     return render_template(
         "cases/open.html", pupil=pupil, values=values, **errors_context(errors)
     ), (400 if errors else 200)
+
+
+def _iso_or(text: str | None, default: date | None) -> date | None:
+    """A date from the address (YYYY-MM-DD), if it is one and not in the future."""
+    try:
+        day = parse_iso_date(text) if text else None
+    except ValueError:
+        return default
+    return day if day is not None and day <= today_in_uk() else default

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3462c6f13c3f
+Revision ID: 292a257aeb0a
 Revises:
-Create Date: 2026-12-04 04:40:30.544915
+Create Date: 2026-12-04 04:53:34.273180
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "3462c6f13c3f"
+revision: str = "292a257aeb0a"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -283,6 +283,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("agency_workers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agency_workers_pupil_id"), ["pupil_id"], unique=False)
+
+    op.create_table(
+        "attendance_marks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column(
+            "session",
+            sa.Enum(
+                "AM",
+                "PM",
+                name="registersession",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("code", sa.String(length=2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pupil_id"], ["pupils.id"], name=op.f("fk_attendance_marks_pupil_id_pupils")
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_attendance_marks_school_id_schools")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attendance_marks")),
+        sa.UniqueConstraint(
+            "pupil_id", "on", "session", name=op.f("uq_attendance_marks_pupil_id_on_session")
+        ),
+    )
+    with op.batch_alter_table("attendance_marks", schema=None) as batch_op:
+        batch_op.create_index("ix_attendance_marks_school_day", ["school_id", "on"], unique=False)
 
     op.create_table(
         "audit_events",
@@ -1260,6 +1293,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_events_user_id"))
 
     op.drop_table("audit_events")
+    with op.batch_alter_table("attendance_marks", schema=None) as batch_op:
+        batch_op.drop_index("ix_attendance_marks_school_day")
+
+    op.drop_table("attendance_marks")
     with op.batch_alter_table("agency_workers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agency_workers_pupil_id"))
 
