@@ -16,7 +16,7 @@ PYTEST := $(BIN)/python -m pytest
 
 .DEFAULT_GOAL := help
 .NOTPARALLEL:
-.PHONY: help demo test test-sqlite test-postgres test-e2e setup setup-test system \
+.PHONY: help demo test test-sqlite test-postgres test-e2e setup setup-test system format \
 	system-runtime assets lint lock bench faults clean
 
 help:
@@ -119,6 +119,12 @@ lint: $(VENV)/.stamp-test node_modules/.stamp-npm
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	npx --no-install eslint fieldvisit/static/pwa fieldvisit/static/js
+	npx --no-install prettier --check fieldvisit/static/pwa fieldvisit/static/js eslint.config.mjs
+
+# Format the Python (ruff) and the hand-written front-end code (Prettier) in place.
+format: $(VENV)/.stamp-test node_modules/.stamp-npm
+	$(BIN)/ruff format .
+	npx --no-install prettier --write fieldvisit/static/pwa fieldvisit/static/js eslint.config.mjs
 
 bench: setup
 	@set -e; found=0; \

@@ -32,7 +32,11 @@ const UNVERIFIED =
 
 let csrfToken = null;
 
-async function call(method, path, { json, body, contentType, limitMs = TIME_LIMIT_MS, retried = false } = {}) {
+async function call(
+  method,
+  path,
+  { json, body, contentType, limitMs = TIME_LIMIT_MS, retried = false } = {},
+) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") {
     if (!csrfToken) await session();
@@ -71,7 +75,10 @@ async function call(method, path, { json, body, contentType, limitMs = TIME_LIMI
   const details = { status: response.status, code: error.code, fields: error.fields ?? {} };
   if (response.status === 401) {
     csrfToken = null;
-    throw new (error.code === "account_disabled" ? AccountDisabled : SignInNeeded)(error.message, details);
+    throw new (error.code === "account_disabled" ? AccountDisabled : SignInNeeded)(
+      error.message,
+      details,
+    );
   }
   if (error.code === "csrf" && !retried) {
     csrfToken = null; // the token went with an old session: fetch a new one, once

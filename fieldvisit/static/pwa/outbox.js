@@ -17,7 +17,9 @@ export const get = (clientUuid) => db.getRecord(clientUuid);
 function canonical(value) {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
   }
   return JSON.stringify(value);
@@ -27,7 +29,10 @@ function canonical(value) {
 // echoes back, so a stored copy is recognised as this one and not another phone's.
 export async function contentHash(payload) {
   const { content_sha256: _ignored, ...content } = payload;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical(content)));
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(canonical(content)),
+  );
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -37,7 +42,12 @@ export async function save({ assignment, payload, photos, clientUuid = null }) {
   if (previous && !editable(previous)) throw new Error("This visit has been sent already.");
   const uuid = clientUuid ?? crypto.randomUUID();
   const now = new Date().toISOString();
-  const content = { ...payload, client_uuid: uuid, schema_version: SCHEMA_VERSION, photos: photos.map((p) => p.sha256) };
+  const content = {
+    ...payload,
+    client_uuid: uuid,
+    schema_version: SCHEMA_VERSION,
+    photos: photos.map((p) => p.sha256),
+  };
   const hash = await contentHash(content);
   const record = {
     client_uuid: uuid,
@@ -55,7 +65,13 @@ export async function save({ assignment, payload, photos, clientUuid = null }) {
     content_sha256: hash,
     payload: { ...content, content_sha256: hash },
   };
-  const stored = photos.map(({ sha256, blob, width, height }) => ({ visit_uuid: uuid, sha256, blob, width, height }));
+  const stored = photos.map(({ sha256, blob, width, height }) => ({
+    visit_uuid: uuid,
+    sha256,
+    blob,
+    width,
+    height,
+  }));
   await db.saveRecord(record, stored);
   return record;
 }
@@ -64,7 +80,9 @@ export async function save({ assignment, payload, photos, clientUuid = null }) {
 // or after the server refused it. A stored visit is never changed.
 export function editable(record) {
   if (record.stored) return false;
-  return record.status === ATTENTION ? record.error?.code !== "conflict" : record.status === WAITING && record.attempts === 0;
+  return record.status === ATTENTION
+    ? record.error?.code !== "conflict"
+    : record.status === WAITING && record.attempts === 0;
 }
 
 // Records to send, oldest first: visits not yet stored, and stored ones with photos to upload.
@@ -92,17 +110,27 @@ async function update(clientUuid, change) {
 export async function withHash(record) {
   if (record.content_sha256) return record;
   const hash = await contentHash(record.payload);
-  return update(record.client_uuid, { content_sha256: hash, payload: { ...record.payload, content_sha256: hash } });
+  return update(record.client_uuid, {
+    content_sha256: hash,
+    payload: { ...record.payload, content_sha256: hash },
+  });
 }
 
 export function markAttempted(clientUuid) {
-  return db.getRecord(clientUuid).then((r) => r && update(clientUuid, { attempts: (r.attempts ?? 0) + 1 }));
+  return db
+    .getRecord(clientUuid)
+    .then((r) => r && update(clientUuid, { attempts: (r.attempts ?? 0) + 1 }));
 }
 
 // The server holds this version of the visit; upload what it still lacks, or finish.
 export async function markStored(clientUuid, photosMissing) {
   if (photosMissing.length) {
-    return update(clientUuid, { status: SENT, stored: true, photos_missing: photosMissing, error: null });
+    return update(clientUuid, {
+      status: SENT,
+      stored: true,
+      photos_missing: photosMissing,
+      error: null,
+    });
   }
   return finish(clientUuid);
 }
@@ -119,14 +147,20 @@ export async function markPhotoReceived(clientUuid, sha256) {
   const missing = (record?.photos_missing ?? []).filter((h) => h !== sha256);
   await db.deletePhoto(clientUuid, sha256);
   if (!missing.length) return finish(clientUuid);
-  return update(clientUuid, { photos_missing: missing, ...stuckOn(missing, record.photos_refused ?? {}) });
+  return update(clientUuid, {
+    photos_missing: missing,
+    ...stuckOn(missing, record.photos_refused ?? {}),
+  });
 }
 
 // A photo the server refused: the others still go; the officer sees which and why.
 export async function markPhotoRefused(clientUuid, sha256, message) {
   const record = await db.getRecord(clientUuid);
   const refused = { ...(record.photos_refused ?? {}), [sha256]: message };
-  return update(clientUuid, { photos_refused: refused, ...stuckOn(record.photos_missing, refused) });
+  return update(clientUuid, {
+    photos_refused: refused,
+    ...stuckOn(record.photos_missing, refused),
+  });
 }
 
 // Once every photo still missing was refused, the visit waits for the officer.
@@ -137,14 +171,21 @@ function stuckOn(missing, refused) {
   const them = n === 1 ? "it" : "them";
   return {
     status: ATTENTION,
-    error: { code: "photo_refused", message: `fieldvisit refused ${n === 1 ? "a photo" : `${n} photos`} of this visit: ${reasons} Try again with "Sync now", or stop sending ${them}.` },
+    error: {
+      code: "photo_refused",
+      message: `fieldvisit refused ${n === 1 ? "a photo" : `${n} photos`} of this visit: ${reasons} Try again with "Sync now", or stop sending ${them}.`,
+    },
   };
 }
 
 // "Sync now": photos refused before are offered once more.
 export async function retryRefusedPhotos() {
   for (const record of await all()) {
-    if (record.stored && record.status === ATTENTION && Object.keys(record.photos_refused ?? {}).length) {
+    if (
+      record.stored &&
+      record.status === ATTENTION &&
+      Object.keys(record.photos_refused ?? {}).length
+    ) {
       await update(record.client_uuid, { status: SENT, photos_refused: {}, error: null });
     }
   }
@@ -172,7 +213,8 @@ export function markRejected(clientUuid, error) {
 export function markConflict(clientUuid) {
   return markRejected(clientUuid, {
     code: "conflict",
-    message: "fieldvisit already holds a different version of this visit (sent from another phone, or before a change). Nothing was overwritten. Check the case, then send yours as a new visit if it adds anything.",
+    message:
+      "fieldvisit already holds a different version of this visit (sent from another phone, or before a change). Nothing was overwritten. Check the case, then send yours as a new visit if it adds anything.",
   });
 }
 
@@ -180,10 +222,19 @@ export function markConflict(clientUuid) {
 export async function copyAsNew(clientUuid) {
   const record = await db.getRecord(clientUuid);
   const photos = await db.photosOf(clientUuid);
-  const assignment = { assignment_id: record.assignment_id, pupil_name: record.pupil_name, case_reference: record.case_reference };
+  const assignment = {
+    assignment_id: record.assignment_id,
+    pupil_name: record.pupil_name,
+    case_reference: record.case_reference,
+  };
   const { client_uuid, schema_version, content_sha256, ...payload } = record.payload;
   const copy = await save({ assignment, payload, photos });
-  await update(clientUuid, { status: SYNCED, error: null, payload: { case_id: payload.case_id, arrived_at: payload.arrived_at, outcome: payload.outcome }, replaced_by: copy.client_uuid });
+  await update(clientUuid, {
+    status: SYNCED,
+    error: null,
+    payload: { case_id: payload.case_id, arrived_at: payload.arrived_at, outcome: payload.outcome },
+    replaced_by: copy.client_uuid,
+  });
   for (const photo of photos) await db.deletePhoto(clientUuid, photo.sha256);
   return copy;
 }

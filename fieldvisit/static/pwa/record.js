@@ -14,7 +14,14 @@ let scanning = null;
 const DEFAULT_LIMITS = {
   photos_per_visit: 10,
   neighbours_per_visit: 20,
-  text_max: { notes: 10_000, concern_details: 5000, letter_reference: 40, neighbour: 200, spoke_to: 200, said: 5000 },
+  text_max: {
+    notes: 10_000,
+    concern_details: 5000,
+    letter_reference: 40,
+    neighbour: 200,
+    spoke_to: 200,
+    said: 5000,
+  },
 };
 let limits = DEFAULT_LIMITS;
 
@@ -23,13 +30,31 @@ export async function openRecordForm(assignment, { record = null, letterReferenc
   current = { assignment, clientUuid: record?.client_uuid ?? null, photos: [], position: null };
   const p = record?.payload ?? {};
   form().reset();
-  $("#record-caption").textContent = `${assignment.case_reference} · ${assignment.school_name ?? ""}`;
+  $("#record-caption").textContent =
+    `${assignment.case_reference} · ${assignment.school_name ?? ""}`;
   $("#record-heading").textContent = `Visit for ${assignment.pupil_name}`;
   const address = oneLineAddress(assignment);
   // geo: opens the phone's own maps app; the address goes nowhere else.
-  $("#record-address").replaceChildren(address, address ? el("br") : "", address ? el("a", { class: "govuk-link", href: `geo:0,0?q=${encodeURIComponent(address)}` }, "Open in maps") : "");
+  $("#record-address").replaceChildren(
+    address,
+    address ? el("br") : "",
+    address
+      ? el(
+          "a",
+          { class: "govuk-link", href: `geo:0,0?q=${encodeURIComponent(address)}` },
+          "Open in maps",
+        )
+      : "",
+  );
   $("#record-contacts").replaceChildren(
-    ...assignment.contacts.map((c) => el("li", {}, `${c.name} (${c.relationship})`, ...(c.phones ?? []).map((n) => [" ", telLink(n)]))),
+    ...assignment.contacts.map((c) =>
+      el(
+        "li",
+        {},
+        `${c.name} (${c.relationship})`,
+        ...(c.phones ?? []).map((n) => [" ", telLink(n)]),
+      ),
+    ),
     assignment.school_phone ? el("li", {}, "School: ", telLink(assignment.school_phone)) : null,
   );
   $("#record-instructions").textContent = assignment.instructions || "None";
@@ -53,7 +78,14 @@ export async function openRecordForm(assignment, { record = null, letterReferenc
   renderPhotos();
   refreshReveals();
   const errors = record?.error?.fields ?? {};
-  showErrors($("#record-errors"), $("#record-error-list"), Object.entries(errors).map(([field, messages]) => ({ field: fieldId(field), text: messages[0] })));
+  showErrors(
+    $("#record-errors"),
+    $("#record-error-list"),
+    Object.entries(errors).map(([field, messages]) => ({
+      field: fieldId(field),
+      text: messages[0],
+    })),
+  );
 }
 
 function toLocalInput(date) {
@@ -65,7 +97,11 @@ function toLocalInput(date) {
 function fieldId(name) {
   const match = /^neighbour_enquiries-(\d+)-(\w+)$/.exec(name);
   if (match) return `enquiry-${match[1]}-${match[2]}`;
-  return { case_id: "arrived_at", position: "locate", photos: "photo-input", _schema: "arrived_at" }[name] ?? name;
+  return (
+    { case_id: "arrived_at", position: "locate", photos: "photo-input", _schema: "arrived_at" }[
+      name
+    ] ?? name
+  );
 }
 
 function setPosition(position) {
@@ -75,7 +111,8 @@ function setPosition(position) {
     : "No location recorded. You can save the visit without one.";
 }
 
-const telLink = (number) => el("a", { class: "govuk-link", href: `tel:${number.replace(/[^\d+]/g, "")}` }, number);
+const telLink = (number) =>
+  el("a", { class: "govuk-link", href: `tel:${number.replace(/[^\d+]/g, "")}` }, number);
 
 // Ask for the position as the form opens, unless the officer has refused it before.
 async function locateIfAllowed() {
@@ -87,10 +124,16 @@ function locate() {
   if (!navigator.geolocation) return;
   $("#position-status").textContent = "Finding your location…";
   navigator.geolocation.getCurrentPosition(
-    ({ coords }) => setPosition({ latitude: coords.latitude, longitude: coords.longitude, accuracy_m: coords.accuracy }),
+    ({ coords }) =>
+      setPosition({
+        latitude: coords.latitude,
+        longitude: coords.longitude,
+        accuracy_m: coords.accuracy,
+      }),
     (error) => {
       current.position = null;
-      $("#position-status").textContent = `Location not available (${error.message || "refused"}). You can save the visit without it.`;
+      $("#position-status").textContent =
+        `Location not available (${error.message || "refused"}). You can save the visit without it.`;
     },
     { enableHighAccuracy: true, timeout: 20_000, maximumAge: 60_000 },
   );
@@ -100,9 +143,23 @@ function renderLetters(letters) {
   $("#letter-choice-group").hidden = letters.length === 0;
   $("#letter-choices").replaceChildren(
     ...letters.map((letter, i) =>
-      el("div", { class: "govuk-radios__item" },
-        el("input", { class: "govuk-radios__input", type: "radio", name: "letter_choice", id: `letter-${i}`, value: letter.reference, onchange: () => ($("#letter_reference").value = letter.reference) }),
-        el("label", { class: "govuk-label govuk-radios__label", for: `letter-${i}` }, `${letter.title} (${letter.reference})`)),
+      el(
+        "div",
+        { class: "govuk-radios__item" },
+        el("input", {
+          class: "govuk-radios__input",
+          type: "radio",
+          name: "letter_choice",
+          id: `letter-${i}`,
+          value: letter.reference,
+          onchange: () => ($("#letter_reference").value = letter.reference),
+        }),
+        el(
+          "label",
+          { class: "govuk-label govuk-radios__label", for: `letter-${i}` },
+          `${letter.title} (${letter.reference})`,
+        ),
+      ),
     ),
   );
   $("#scan-letter").hidden = !canScan();
@@ -116,9 +173,12 @@ async function scanLetter() {
     const value = await scanQrCode($("#scan-video"), scanning.signal);
     const letter = value && matchLetter(value, current.assignment.letters ?? []);
     if (letter) $("#letter_reference").value = letter.reference;
-    $("#scan-status").textContent = letter ? `Found letter ${letter.reference}.` : "That QR code is not one of this case's letters: type the reference printed on it.";
+    $("#scan-status").textContent = letter
+      ? `Found letter ${letter.reference}.`
+      : "That QR code is not one of this case's letters: type the reference printed on it.";
   } catch (error) {
-    $("#scan-status").textContent = `The camera could not scan (${error.message}): type the reference instead.`;
+    $("#scan-status").textContent =
+      `The camera could not scan (${error.message}): type the reference instead.`;
   }
 }
 
@@ -170,9 +230,28 @@ function renderPhotos() {
   $("#photo-list").replaceChildren(
     ...current.photos.map((photo, i) => {
       const url = URL.createObjectURL(photo.blob);
-      return el("li", {},
-        el("img", { class: "fv-photo-thumb", src: url, alt: `Photo ${i + 1}`, onload: () => URL.revokeObjectURL(url) }),
-        el("button", { type: "button", class: "govuk-button govuk-button--secondary", onclick: () => { current.photos.splice(i, 1); renderPhotos(); } }, `Remove photo ${i + 1}`));
+      return el(
+        "li",
+        {},
+        el("img", {
+          class: "fv-photo-thumb",
+          src: url,
+          alt: `Photo ${i + 1}`,
+          onload: () => URL.revokeObjectURL(url),
+        }),
+        el(
+          "button",
+          {
+            type: "button",
+            class: "govuk-button govuk-button--secondary",
+            onclick: () => {
+              current.photos.splice(i, 1);
+              renderPhotos();
+            },
+          },
+          `Remove photo ${i + 1}`,
+        ),
+      );
     }),
   );
 }
@@ -210,14 +289,23 @@ function collect() {
     concern_details: concern ? $("#concern_details").value.trim() : "",
   };
   const errors = [];
-  if (!payload.arrived_at) errors.push({ field: "arrived_at", text: "Enter the time you arrived." });
-  else if (arrived > new Date(Date.now() + 10 * 60_000)) errors.push({ field: "arrived_at", text: "The time you arrived cannot be in the future." });
-  if (!payload.outcome) errors.push({ field: "outcome-no_answer", text: "Select what happened at the door." });
-  if (letterLeft && !payload.letter_reference) errors.push({ field: "letter_reference", text: "Enter the reference printed on the letter you left, or pick the letter." });
+  if (!payload.arrived_at)
+    errors.push({ field: "arrived_at", text: "Enter the time you arrived." });
+  else if (arrived > new Date(Date.now() + 10 * 60_000))
+    errors.push({ field: "arrived_at", text: "The time you arrived cannot be in the future." });
+  if (!payload.outcome)
+    errors.push({ field: "outcome-no_answer", text: "Select what happened at the door." });
+  if (letterLeft && !payload.letter_reference)
+    errors.push({
+      field: "letter_reference",
+      text: "Enter the reference printed on the letter you left, or pick the letter.",
+    });
   for (const enquiry of enquiries) {
-    if (!enquiry.neighbour) errors.push({ field: enquiry.id, text: "Say which neighbour: an address or a description." });
+    if (!enquiry.neighbour)
+      errors.push({ field: enquiry.id, text: "Say which neighbour: an address or a description." });
   }
-  if (concern && !payload.concern_details) errors.push({ field: "concern_details", text: "Describe the concern." });
+  if (concern && !payload.concern_details)
+    errors.push({ field: "concern_details", text: "Describe the concern." });
   errors.push(...overLimits(payload, enquiries));
   return { payload, errors };
 }
@@ -227,22 +315,40 @@ function overLimits(payload, enquiries) {
   const errors = [];
   const tooLong = (field, value, what) => {
     const max = limits.text_max?.[field];
-    if (max && value.length > max) errors.push({ field, text: `${what} must be ${max} characters or fewer: it has ${value.length}.` });
+    if (max && value.length > max)
+      errors.push({
+        field,
+        text: `${what} must be ${max} characters or fewer: it has ${value.length}.`,
+      });
   };
   if (current.photos.length > limits.photos_per_visit) {
-    errors.push({ field: "photo-input", text: `A visit can have at most ${limits.photos_per_visit} photos: remove ${current.photos.length - limits.photos_per_visit}.` });
+    errors.push({
+      field: "photo-input",
+      text: `A visit can have at most ${limits.photos_per_visit} photos: remove ${current.photos.length - limits.photos_per_visit}.`,
+    });
   }
   if (enquiries.length > limits.neighbours_per_visit) {
-    errors.push({ field: "add-enquiry", text: `A visit can have at most ${limits.neighbours_per_visit} neighbour enquiries: record the others in the notes or in another visit.` });
+    errors.push({
+      field: "add-enquiry",
+      text: `A visit can have at most ${limits.neighbours_per_visit} neighbour enquiries: record the others in the notes or in another visit.`,
+    });
   }
   tooLong("notes", payload.notes, "Notes");
   tooLong("concern_details", payload.concern_details, "The concern");
   tooLong("letter_reference", payload.letter_reference, "The letter reference");
   for (const enquiry of enquiries) {
-    for (const [field, what] of [["neighbour", "Which neighbour"], ["spoke_to", "Who you spoke to"], ["said", "What they said"]]) {
+    for (const [field, what] of [
+      ["neighbour", "Which neighbour"],
+      ["spoke_to", "Who you spoke to"],
+      ["said", "What they said"],
+    ]) {
       const max = limits.text_max?.[field];
       const id = enquiry.id.replace(/-neighbour$/, `-${field}`);
-      if (max && enquiry[field].length > max) errors.push({ field: id, text: `${what} must be ${max} characters or fewer: it has ${enquiry[field].length}.` });
+      if (max && enquiry[field].length > max)
+        errors.push({
+          field: id,
+          text: `${what} must be ${max} characters or fewer: it has ${enquiry[field].length}.`,
+        });
     }
   }
   return errors;
@@ -260,7 +366,12 @@ export function initRecordForm({ onSaved }) {
     const { payload, errors } = collect();
     showErrors($("#record-errors"), $("#record-error-list"), errors);
     if (errors.length) return;
-    const record = await outbox.save({ assignment: current.assignment, payload, photos: current.photos, clientUuid: current.clientUuid });
+    const record = await outbox.save({
+      assignment: current.assignment,
+      payload,
+      photos: current.photos,
+      clientUuid: current.clientUuid,
+    });
     onSaved(record);
   });
 }

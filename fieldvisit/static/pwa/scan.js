@@ -15,7 +15,9 @@ const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function nativeDetector() {
   if (!("BarcodeDetector" in globalThis)) return null;
   const formats = await globalThis.BarcodeDetector.getSupportedFormats?.().catch(() => []);
-  return formats?.includes("qr_code") ? new globalThis.BarcodeDetector({ formats: ["qr_code"] }) : null;
+  return formats?.includes("qr_code")
+    ? new globalThis.BarcodeDetector({ formats: ["qr_code"] })
+    : null;
 }
 
 let loading = null;
@@ -26,7 +28,9 @@ function loadScanner() {
     script.onload = () => {
       const api = globalThis.BarcodeDetectionAPI;
       api.prepareZXingModule({
-        overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? SCANNER_WASM : prefix + path) },
+        overrides: {
+          locateFile: (path, prefix) => (path.endsWith(".wasm") ? SCANNER_WASM : prefix + path),
+        },
       });
       resolve(api);
     };

@@ -52,10 +52,16 @@ async function run(force) {
     const { user, limits = {} } = await api.session();
     const owner = await db.getMeta("user");
     if (owner && owner.id !== user.id) {
-      return remember("wrong-user", `These visits were recorded by ${owner.name}: they must sign in to send them.`);
+      return remember(
+        "wrong-user",
+        `These visits were recorded by ${owner.name}: they must sign in to send them.`,
+      );
     }
     await db.setMeta("limits", limits);
-    await sendVisits(await Promise.all(records.map(outbox.withHash)), { ...DEFAULT_LIMITS, ...limits });
+    await sendVisits(await Promise.all(records.map(outbox.withHash)), {
+      ...DEFAULT_LIMITS,
+      ...limits,
+    });
     await sendPhotos();
   } catch (error) {
     if (error instanceof api.SignInNeeded) {
@@ -67,7 +73,10 @@ async function run(force) {
   const counts = await outbox.counts();
   if (counts.unsent) return remember("retry", "Some visits are still to send.", "busy");
   if (counts[outbox.ATTENTION]) {
-    return remember("attention", `${plural(counts[outbox.ATTENTION], "visit")} ${counts[outbox.ATTENTION] === 1 ? "needs" : "need"} your attention.`);
+    return remember(
+      "attention",
+      `${plural(counts[outbox.ATTENTION], "visit")} ${counts[outbox.ATTENTION] === 1 ? "needs" : "need"} your attention.`,
+    );
   }
   return remember("done", "Everything recorded on this phone has reached fieldvisit.");
 }
@@ -81,7 +90,8 @@ function reasonOf(error) {
 
 function chunks(list, size) {
   const result = [];
-  for (let start = 0; start < list.length; start += Math.max(1, size)) result.push(list.slice(start, start + size));
+  for (let start = 0; start < list.length; start += Math.max(1, size))
+    result.push(list.slice(start, start + size));
   return result;
 }
 
@@ -90,7 +100,11 @@ async function sendVisits(records, limits) {
   const toSend = [];
   for (const part of chunks(records, limits.manifest_max_visits)) {
     const { visits } = await api.manifest(
-      part.map((r) => ({ client_uuid: r.client_uuid, content_sha256: r.content_sha256, photos: r.payload.photos ?? [] })),
+      part.map((r) => ({
+        client_uuid: r.client_uuid,
+        content_sha256: r.content_sha256,
+        photos: r.payload.photos ?? [],
+      })),
     );
     const answers = new Map(visits.map((v) => [v.client_uuid, v]));
     for (const record of part) {
@@ -118,7 +132,12 @@ async function sendBatch(batch) {
     ({ results } = await api.sendBatch(batch.map((r) => r.payload)));
   } catch (error) {
     if (!(error instanceof api.Refused)) throw error;
-    if (batch.length === 1) return outbox.markRejected(batch[0].client_uuid, { code: error.code, message: error.message, fields: error.fields });
+    if (batch.length === 1)
+      return outbox.markRejected(batch[0].client_uuid, {
+        code: error.code,
+        message: error.message,
+        fields: error.fields,
+      });
     const half = Math.ceil(batch.length / 2);
     await sendBatch(batch.slice(0, half));
     return sendBatch(batch.slice(half));
@@ -128,7 +147,8 @@ async function sendBatch(batch) {
     if (!result) continue; // not answered for: it stays waiting and goes again
     if (result.status === "rejected") {
       if (result.error?.code === "conflict") await outbox.markConflict(record.client_uuid);
-      else if (result.error?.code !== "try_again") await outbox.markRejected(record.client_uuid, result.error);
+      else if (result.error?.code !== "try_again")
+        await outbox.markRejected(record.client_uuid, result.error);
     } else if (result.content_sha256 === record.content_sha256) {
       await outbox.markStored(record.client_uuid, result.photos_missing ?? []);
     }

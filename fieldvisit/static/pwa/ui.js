@@ -27,7 +27,9 @@ export function banner(message, { success = false, link = null } = {}) {
   $("#banner-title").textContent = success ? "Success" : "Important";
   $("#banner-text").replaceChildren(
     message || "",
-    link ? el("a", { class: "govuk-notification-banner__link", href: link.href }, ` ${link.text}`) : "",
+    link
+      ? el("a", { class: "govuk-notification-banner__link", href: link.href }, ` ${link.text}`)
+      : "",
   );
 }
 
@@ -37,7 +39,11 @@ export function oneLineAddress({ address_lines: lines = [], postcode = "" }) {
 }
 
 export function formatDate(isoDate) {
-  return new Date(`${isoDate}T12:00:00`).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+  return new Date(`${isoDate}T12:00:00`).toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+  });
 }
 
 export function formatTime(iso) {

@@ -35,7 +35,9 @@ export async function watchForUpdates() {
       location.reload();
     }
   });
-  $("#update-reload").addEventListener("click", () => waiting?.postMessage({ type: "skip-waiting" }));
+  $("#update-reload").addEventListener("click", () =>
+    waiting?.postMessage({ type: "skip-waiting" }),
+  );
   // Another page of a newer version upgrades the database: this one must reload.
   db.onOutdated(() => {
     waiting ??= { postMessage: () => location.reload() };
