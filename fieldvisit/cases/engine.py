@@ -29,6 +29,7 @@ from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import format_date, today_in_uk, uk_date, utcnow
 from fieldvisit.core.errors import Blocked, CaseChanged, NotAllowed, TransitionRefused
 from fieldvisit.core.permissions import Permission as P
+from fieldvisit.pupils import attendance
 from fieldvisit.schools.services import calendar_for, waiting_period, waiting_period_ends
 
 S = CaseState
@@ -183,8 +184,38 @@ def absent_school_days_before(calendar: SchoolCalendar, case: Case, day: date) -
     return calendar.school_day_number(case.first_day_of_absence, day - timedelta(days=1))
 
 
+@dataclass(frozen=True)
+class AbsenceCount:
+    """School days of continuous absence before a day, and what they were counted from."""
+
+    school_days: int
+    from_register: bool
+
+    @property
+    def source(self) -> str:
+        if self.from_register:
+            return "the register's marks"
+        return "the school's calendar (no register marks imported)"
+
+    @property
+    def source_in_a_letter(self) -> str:
+        return "the school's attendance register" if self.from_register else "the school's calendar"
+
+
+def continuous_absence(
+    session: Session, calendar: SchoolCalendar, case: Case, day: date
+) -> AbsenceCount:
+    """Count the continuous absence before a day from the register's marks where the school
+    has imported them (every mark of the day without permission), else from its calendar."""
+    marked = attendance.continuous_absence(session, case.pupil_id, case.first_day_of_absence, day)
+    if marked is not None:
+        return AbsenceCount(marked, from_register=True)
+    return AbsenceCount(absent_school_days_before(calendar, case, day), from_register=False)
+
+
 def absence_ground_met(ctx: GuardContext) -> Blocked | None:
-    absent = absent_school_days_before(ctx.calendar, ctx.case, ctx.today)
+    count = continuous_absence(ctx.session, ctx.calendar, ctx.case, ctx.today)
+    absent = count.school_days
     if absent >= MINIMUM_ABSENCE_SCHOOL_DAYS:
         return None
     try:
@@ -196,7 +227,7 @@ def absence_ground_met(ctx: GuardContext) -> Blocked | None:
     when = f" It can be agreed from {format_date(unlocks_on)}." if unlocks_on else ""
     return Blocked(
         "absence_ground_met",
-        f"The pupil has been absent for {absent} school days by the school's calendar; "
+        f"The pupil has been absent for {absent} school days by {count.source}; "
         f"regulation 9(1)(i) needs continuous absence of at least {MINIMUM_ABSENCE_SCHOOL_DAYS} "
         f"school days.{when}",
         unlocks_on,

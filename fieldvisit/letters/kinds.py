@@ -17,7 +17,7 @@ from fieldvisit.cases.engine import (
     Action,
     GuardContext,
     absence_ground_met,
-    absent_school_days_before,
+    continuous_absence,
     joint_enquiry_logged,
 )
 from fieldvisit.cases.models import BEFORE_REMOVAL, Case, CaseState
@@ -141,7 +141,11 @@ REMOVAL_FIELDS = COMMON_FIELDS | {
     "laao_email": ("The LA attendance officer's email", "lee.jones@la.example"),
     "cme_team_email": ("The LA's CME team email", "cme@la.example"),
     "first_day_of_absence": ("The first day the pupil was absent", "24 August 2026"),
-    "school_days_absent": ("School days of continuous absence by the school's calendar", "23"),
+    "school_days_absent": ("School days of continuous absence", "23"),
+    "absence_counted_from": (
+        "What the absence was counted from: the register, or the calendar",
+        "the school's attendance register",
+    ),
     "enquiries_logged": ("How many joint enquiries are logged", "3"),
 }
 
@@ -401,6 +405,7 @@ def removal_confirmation(session: Session, case: Case, delivery: Delivery) -> Le
     headteacher = school.signatory_name or school.signatory_role
     agreed = uk_date(involvement.removal_agreed_at) if involvement.removal_agreed_at else None
     calendar = calendar_for(session, case.school)
+    absence = continuous_absence(session, calendar, case, agreed or today_in_uk())
     enquiries = session.scalar(
         select(func.count()).where(
             ChronologyEntry.case_id == case.id, ChronologyEntry.kind == Action.LOG_ENQUIRY.value
@@ -408,9 +413,8 @@ def removal_confirmation(session: Session, case: Case, delivery: Delivery) -> Le
     )
     fields = _common(case, f"Dear {headteacher}" if headteacher else "Dear Headteacher") | {
         "first_day_of_absence": format_date(case.first_day_of_absence),
-        "school_days_absent": str(
-            absent_school_days_before(calendar, case, agreed or today_in_uk())
-        ),
+        "school_days_absent": str(absence.school_days),
+        "absence_counted_from": absence.source_in_a_letter,
         "enquiries_logged": str(enquiries or 0),
         "pupil_upn": case.pupil.upn,
         "involvement_opened": format_date(uk_date(involvement.opened_at)),

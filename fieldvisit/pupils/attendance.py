@@ -286,3 +286,26 @@ def _absence(pupil: Pupil, marked: dict[date, list[str]], today: date) -> Absenc
         if on < first and any(CODES[c][1] == Category.PRESENT for c in marked[on])
     ]
     return Absence(pupil, sorted(marked[today]), first, run, attended[0] if attended else None)
+
+
+def continuous_absence(session: Session, pupil_id: int, since: date, before: date) -> int | None:
+    """Count the school days in a row, up to the day before `before` and back to `since` at
+    the most, on which every mark is without permission (G, N, O or U). None when the
+    register holds no marks for the pupil in that time: the school's calendar counts then."""
+    marked: dict[date, list[str]] = defaultdict(list)
+    for on, code in session.execute(
+        select(AttendanceMark.on, AttendanceMark.code).where(
+            AttendanceMark.pupil_id == pupil_id,
+            AttendanceMark.on >= since,
+            AttendanceMark.on < before,
+        )
+    ):
+        marked[on].append(code)
+    if not marked:
+        return None
+    run = 0
+    for on in sorted(marked, reverse=True):
+        if not all(code in WITHOUT_PERMISSION for code in marked[on]):
+            break
+        run += 1
+    return run

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, object_session
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.engine import (
     MINIMUM_ABSENCE_SCHOOL_DAYS,
+    AbsenceCount,
     Action,
-    absent_school_days_before,
     apply,
+    continuous_absence,
 )
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import ChronologyEntry, Method
@@ -213,10 +214,10 @@ def involvement_clock(case: Case, involvement: Involvement, today: date | None =
     )
 
 
-def absent_school_days(session: Session, case: Case, today: date | None = None) -> int:
-    """Count the school days of continuous absence completed before today (school's calendar)."""
+def absent_school_days(session: Session, case: Case, today: date | None = None) -> AbsenceCount:
+    """Count the continuous absence completed before today: the register, else the calendar."""
     calendar = calendar_for(session, case.school)
-    return absent_school_days_before(calendar, case, today or today_in_uk())
+    return continuous_absence(session, calendar, case, today or today_in_uk())
 
 
 def agree_removal(

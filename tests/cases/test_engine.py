@@ -314,3 +314,53 @@ def test_a_concurrent_edit_is_caught_by_the_version_column(app, session, world):
     with pytest.raises(CaseChanged):
         apply(session, case, Action.LOG_CONTACT, world.school_user, today=TODAY)
         commit()
+
+
+def _mark_days(session, case, codes_by_day):
+    from fieldvisit.pupils.attendance import AttendanceMark, RegisterSession
+
+    for day, code in codes_by_day:
+        for register in RegisterSession:
+            session.add(
+                AttendanceMark(
+                    school_id=case.school_id,
+                    pupil_id=case.pupil_id,
+                    on=day,
+                    session=register,
+                    code=code,
+                )
+            )
+    session.flush()
+
+
+def test_with_register_marks_the_ground_is_counted_from_them(session, world):
+    """The calendar says 20 school days by 1 December; the register shows the pupil came in
+    on 20 November, so the continuous absence is only the school days since."""
+    today = date(2026, 12, 1)
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.JOINT_ENQUIRIES
+    involvement(session, world, case, opened=datetime(2026, 10, 1, 9, tzinfo=UTC))
+    apply(session, case, Action.LOG_ENQUIRY, world.laao, today=today)
+    school_days = [d for d in (FIRST_DAY + timedelta(days=n) for n in range(28)) if d.weekday() < 5]
+    _mark_days(
+        session,
+        case,
+        [(d, "/" if d == date(2026, 11, 20) else "O") for d in school_days if d < today],
+    )
+
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
+
+    (blocked,) = refused.value.blocked
+    assert "absent for 6 school days by the register's marks" in blocked.reason
+
+
+def test_without_marks_the_page_says_the_calendar_counted(session, world):
+    today = date(2026, 11, 27)
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.JOINT_ENQUIRIES
+    involvement(session, world, case, opened=datetime(2026, 10, 1, 9, tzinfo=UTC))
+    apply(session, case, Action.LOG_ENQUIRY, world.laao, today=today)
+    with pytest.raises(TransitionRefused) as refused:
+        apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
+    assert "calendar (no register marks imported)" in refused.value.blocked[0].reason
