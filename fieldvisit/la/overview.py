@@ -31,6 +31,7 @@ from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import UK_TIME, uk_date
 from fieldvisit.core.db import UTCDateTime
 from fieldvisit.core.references import case_reference
+from fieldvisit.la.figures import Figures, build_figures
 from fieldvisit.la.queries import Laao, Ref, state_conditions
 from fieldvisit.pupils.characteristics import ADDITIONAL_LANGUAGE, GYPSY_ROMA_TRAVELLER
 from fieldvisit.pupils.models import Pupil
@@ -101,6 +102,7 @@ class Overview:
     median_delay: str | None
     cohort_total: int = 0
     cohort: list[tuple[str, int]] | None = None
+    figures: Figures | None = None
 
     def total(self, field: str) -> int:
         return sum(getattr(line, field) for line in self.schools)
@@ -187,6 +189,7 @@ def build_overview(session: Session, *, today: date) -> Overview:
         .where(first_in_year)
     ).one()
     return Overview(
+        figures=build_figures(session, today=today, since=year_ago),
         cohort_total=total or 0,
         cohort=[(label, n or 0) for (label, _), n in zip(COHORT, counts, strict=True)],
         schools=[SchoolLine(**line) for line in lines.values()],

@@ -307,6 +307,19 @@ def overview_csv() -> Any:
     rows += [("Referrals in the last year by school days taken", g, n) for g, n in data.delays]
     rows.append(("Children referred in the last year", "All", data.cohort_total))
     rows += [("Children referred in the last year", g, n) for g, n in data.cohort or []]
+    if figures := data.figures:
+        rows += [("First referrals by month", m.strftime("%B %Y"), n) for m, n in figures.by_month]
+        rows += [
+            ("Referred cases closed in the last year, by outcome", g, n)
+            for g, n in figures.outcomes
+        ]
+        rows += [
+            ("School days from referral to closing", "Cases", figures.located),
+            ("School days from referral to closing", "Median", figures.median_days or 0),
+            ("School days from referral to closing", "90th percentile", figures.p90_days or 0),
+            ("Children found out of the area", "Abroad or another LA", figures.out_of_area),
+            ("Children referred again within 12 months", "Pupils", figures.repeat_pupils),
+        ]
     audit(db.session, current_user.id, "export", "la_overview", None)
     commit()
     return csv_download(

@@ -1,0 +1,133 @@
+"""The figures an LA reports on its children missing education, over the last year.
+
+Referrals by month; how the referred cases ended, by reason; how long it took to locate the
+child, in school days from the referral to the case closing (the referral's own day is day
+1), median and 90th percentile; children found out of the area (gone abroad, or on roll at
+a school in another LA); and children referred again within 12 months of an earlier
+referral. Each is a handful of queries over the year's referrals, whatever the size of the
+LA's history.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fieldvisit.cases.models import Case, Outcome
+from fieldvisit.core.dates import uk_date
+from fieldvisit.la.queries import Ref
+from fieldvisit.outcomes.models import DestinationConfirmation, OutcomeRecord
+from fieldvisit.schools.models import LocalAuthority, School
+from fieldvisit.schools.services import calendars_for_schools
+
+REPEAT_WITHIN = timedelta(days=365)
+
+
+@dataclass
+class Figures:
+    by_month: list[tuple[date, int]] = field(default_factory=list)
+    outcomes: list[tuple[str, int]] = field(default_factory=list)
+    located: int = 0
+    median_days: int | None = None
+    p90_days: int | None = None
+    out_of_area: int = 0
+    repeat_pupils: int = 0
+
+
+def build_figures(session: Session, *, today: date, since: datetime) -> Figures:
+    """The year's figures: referrals first made since `since`, cases closed since then."""
+    figures = Figures()
+    months: Counter[date] = Counter(
+        uk_date(at).replace(day=1)
+        for at in session.scalars(
+            select(Ref.submitted_at).where(
+                Ref.first_submission.is_(True), Ref.submitted_at >= since
+            )
+        )
+    )
+    first_month = uk_date(since).replace(day=1)
+    figures.by_month = [(m, months.get(m, 0)) for m in _months(first_month, today)]
+
+    referred_at = (
+        select(Ref.case_id, func.min(Ref.submitted_at).label("at"))
+        .where(Ref.first_submission.is_(True))
+        .group_by(Ref.case_id)
+        .subquery()
+    )
+    closed = session.execute(
+        select(Case.school_id, Case.outcome, Case.closed_at, referred_at.c.at, Case.id)
+        .join(referred_at, referred_at.c.case_id == Case.id)
+        .where(Case.closed_at >= since)
+    ).all()
+    reasons = Counter(row.outcome for row in closed if row.outcome is not None)
+    figures.outcomes = [
+        (outcome.label, reasons[outcome]) for outcome in Outcome if reasons[outcome]
+    ]
+    schools = list(
+        session.scalars(select(School).where(School.id.in_({r.school_id for r in closed})))
+    )
+    calendars = calendars_for_schools(session, schools)
+    days = sorted(
+        calendars[row.school_id].school_day_number(uk_date(row.at), uk_date(row.closed_at))
+        for row in closed
+        if row.closed_at >= row.at
+    )
+    figures.located = len(days)
+    if days:
+        figures.median_days = days[(len(days) - 1) // 2]
+        figures.p90_days = days[math.ceil(0.9 * len(days)) - 1]
+    figures.out_of_area = _out_of_area(session, [row.id for row in closed if row.outcome])
+    figures.repeat_pupils = _repeats(session, since)
+    return figures
+
+
+def _months(first: date, today: date) -> list[date]:
+    months, month = [], first
+    while month <= today:
+        months.append(month)
+        month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return months
+
+
+def _out_of_area(session: Session, case_ids: list[int]) -> int:
+    """Closed because the child went abroad, or is on roll at a school in another LA."""
+    if not case_ids:
+        return 0
+    ours = {name.strip().lower() for name in session.scalars(select(LocalAuthority.name))}
+    abroad = session.scalar(
+        select(func.count()).where(
+            OutcomeRecord.case_id.in_(case_ids), OutcomeRecord.kind == Outcome.MOVED_ABROAD
+        )
+    )
+    elsewhere = session.scalars(
+        select(DestinationConfirmation.local_authority)
+        .join(OutcomeRecord, OutcomeRecord.id == DestinationConfirmation.outcome_id)
+        .where(OutcomeRecord.case_id.in_(case_ids))
+    )
+    return (abroad or 0) + sum(1 for la in elsewhere if la.strip().lower() not in ours)
+
+
+def _repeats(session: Session, since: datetime) -> int:
+    """Pupils first referred in the year who had been referred on another case in the 12
+    months before."""
+    referrals: dict[int, list[datetime]] = defaultdict(list)
+    for pupil_id, at in session.execute(
+        select(Case.pupil_id, Ref.submitted_at)
+        .join(Case, Case.id == Ref.case_id)
+        .where(Ref.first_submission.is_(True), Ref.submitted_at >= since - REPEAT_WITHIN)
+        .order_by(Ref.submitted_at)
+    ):
+        referrals[pupil_id].append(at)
+    return sum(
+        1
+        for times in referrals.values()
+        if any(
+            later >= since and later - earlier <= REPEAT_WITHIN
+            for earlier, later in zip(times, times[1:], strict=False)
+        )
+    )
