@@ -207,10 +207,15 @@ def continuous_absence(
 ) -> AbsenceCount:
     """Count the continuous absence before a day from the register's marks where the school
     has imported them (every mark of the day without permission), else from its calendar."""
-    marked = attendance.continuous_absence(session, case.pupil_id, case.first_day_of_absence, day)
-    if marked is not None:
-        return AbsenceCount(marked, from_register=True)
-    return AbsenceCount(absent_school_days_before(calendar, case, day), from_register=False)
+    first = case.first_day_of_absence
+    marked = attendance.continuous_absence(session, case.pupil_id, first, day)
+    if marked is None:
+        return AbsenceCount(absent_school_days_before(calendar, case, day), from_register=False)
+    counted = marked.school_days
+    if marked.unbroken and marked.earliest > first:
+        # The marks kept start after the absence did: the days before them from the calendar.
+        counted += calendar.school_day_number(first, marked.earliest - timedelta(days=1))
+    return AbsenceCount(counted, from_register=True)
 
 
 def absence_ground_met(ctx: GuardContext) -> Blocked | None:

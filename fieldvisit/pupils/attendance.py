@@ -288,7 +288,22 @@ def _absence(pupil: Pupil, marked: dict[date, list[str]], today: date) -> Absenc
     return Absence(pupil, sorted(marked[today]), first, run, attended[0] if attended else None)
 
 
-def continuous_absence(session: Session, pupil_id: int, since: date, before: date) -> int | None:
+@dataclass(frozen=True)
+class MarkedRun:
+    """The school days in a row, back from a day, on which every mark was without permission.
+
+    `unbroken` says the run reaches the earliest mark kept since the first day of absence:
+    the register imported may start after the absence did, and the days before its first
+    mark are then counted from the calendar."""
+
+    school_days: int
+    unbroken: bool
+    earliest: date
+
+
+def continuous_absence(
+    session: Session, pupil_id: int, since: date, before: date
+) -> MarkedRun | None:
     """Count the school days in a row, up to the day before `before` and back to `since` at
     the most, on which every mark is without permission (G, N, O or U). None when the
     register holds no marks for the pupil in that time: the school's calendar counts then."""
@@ -306,6 +321,6 @@ def continuous_absence(session: Session, pupil_id: int, since: date, before: dat
     run = 0
     for on in sorted(marked, reverse=True):
         if not all(code in WITHOUT_PERMISSION for code in marked[on]):
-            break
+            return MarkedRun(run, unbroken=False, earliest=min(marked))
         run += 1
-    return run
+    return MarkedRun(run, unbroken=True, earliest=min(marked))

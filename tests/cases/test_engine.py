@@ -364,3 +364,18 @@ def test_without_marks_the_page_says_the_calendar_counted(session, world):
     with pytest.raises(TransitionRefused) as refused:
         apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
     assert "calendar (no register marks imported)" in refused.value.blocked[0].reason
+
+
+def test_a_register_imported_late_counts_the_days_before_it_from_the_calendar(session, world):
+    """Marks only for the last week, all without permission: the 20 days still stand."""
+    today = date(2026, 12, 1)
+    case = make_case(session, world, first_day=FIRST_DAY)
+    case.state = CaseState.JOINT_ENQUIRIES
+    involvement(session, world, case, opened=datetime(2026, 10, 1, 9, tzinfo=UTC))
+    apply(session, case, Action.LOG_ENQUIRY, world.laao, today=today)
+    last_week = [date(2026, 11, d) for d in (24, 25, 26, 27, 30)]
+    _mark_days(session, case, [(d, "N") for d in last_week])
+
+    apply(session, case, Action.AGREE_REMOVAL, world.laao, today=today)
+
+    assert case.state == CaseState.REMOVAL_AGREED
