@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from fieldvisit.accounts.models import User
 from fieldvisit.cases.access import cases_for
 from fieldvisit.cases.checklist import ONGOING, is_actionable, is_overdue, referral_day_for
-from fieldvisit.cases.engine import Action, GuardContext, blockers, completed_home_visit_exists
+from fieldvisit.cases.engine import Action, blockers
+from fieldvisit.cases.guards import GuardContext, completed_home_visit_exists
 from fieldvisit.cases.models import OPEN_STATES, Case, CaseState, ChecklistItem
 from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.pupils.models import Pupil

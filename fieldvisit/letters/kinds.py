@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from fieldvisit.accounts.models import User
 from fieldvisit.cases import facts
 from fieldvisit.cases.checklist import referral_day_for
-from fieldvisit.cases.engine import (
-    Action,
+from fieldvisit.cases.engine import Action
+from fieldvisit.cases.guards import (
     GuardContext,
     absence_ground_met,
     continuous_absence,

@@ -14,13 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from fieldvisit.accounts.models import User
-from fieldvisit.cases.engine import (
-    MINIMUM_ABSENCE_SCHOOL_DAYS,
-    AbsenceCount,
-    Action,
-    apply,
-    continuous_absence,
-)
+from fieldvisit.cases.engine import Action, apply
+from fieldvisit.cases.guards import MINIMUM_ABSENCE_SCHOOL_DAYS, AbsenceCount, continuous_absence
 from fieldvisit.cases.models import Case
 from fieldvisit.chronology.models import ChronologyEntry, Method
 from fieldvisit.core.dates import UK_TIME, format_date, today_in_uk, uk_date, utcnow

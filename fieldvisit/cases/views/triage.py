@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from fieldvisit.cases import services
 from fieldvisit.cases.access import get_case
-from fieldvisit.cases.engine import Action, GuardContext, guards_pending
+from fieldvisit.cases.engine import Action, guards_pending
+from fieldvisit.cases.guards import GuardContext
 from fieldvisit.cases.models import VULNERABILITIES, Case, CaseState
 from fieldvisit.cases.schemas import SafeguardingStepSchema, TriageSchema
 from fieldvisit.cases.views import bp
