@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from fieldvisit.core import api, health
     from fieldvisit.la import views as la
     from fieldvisit.letters import views as letters
+    from fieldvisit.notices import views as notices
     from fieldvisit.outcomes import views as outcomes
     from fieldvisit.pupils import views as pupils
     from fieldvisit.referrals import ctf_views
@@ -83,5 +84,6 @@ def _register_blueprints(app: Flask) -> None:
         referrals,
         ctf_views,
         la,
+        notices,
     ):
         app.register_blueprint(module.bp)

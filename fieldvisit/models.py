@@ -10,6 +10,7 @@ from fieldvisit.core.jobs import DailyRun, Job
 from fieldvisit.core.outbox import OutboxEmail
 from fieldvisit.core.ratelimit import RateHit
 from fieldvisit.letters.models import Letter, LetterBatch, LetterLink, LetterNumber, LetterWording
+from fieldvisit.notices.models import Notice
 from fieldvisit.outcomes.models import (
     DestinationConfirmation,
     HomeEducationReferral,
@@ -51,6 +52,7 @@ __all__ = [
     "LocalAuthority",
     "MovedAbroad",
     "NeighbourEnquiry",
+    "Notice",
     "OutboxEmail",
     "RateHit",
     "OutcomeRecord",

@@ -34,6 +34,7 @@ from fieldvisit.demo.seeder import Seeder
 from fieldvisit.letters import batches
 from fieldvisit.letters import services as letters
 from fieldvisit.letters.models import Delivery, Letter, LetterBatch, LetterLink
+from fieldvisit.notices.models import Notice, NoticeKind
 from fieldvisit.outcomes.models import NoticeForm
 from fieldvisit.outcomes.services import record_home_education
 from fieldvisit.outcomes.uploads import check_notice
@@ -123,6 +124,7 @@ def _candidates(session: Session, rule: Rule) -> list[dict[str, Any]]:
         "pupil_id": _one(select(Pupil.id.label("pupil_id")), session),
         "referral_id": _one(select(Referral.id.label("referral_id")), session),
         "batch_id": _one(select(LetterBatch.id.label("batch_id")), session),
+        "notice_id": _one(select(Notice.id.label("notice_id")), session),
         "token": _one(select(LetterLink.token), session),
     }
     (name,) = names if len(names) == 1 else (None,)
@@ -170,6 +172,16 @@ def _add_what_the_demo_lacks(session: Session) -> None:
     absence = letters.kind_named("absence")
     due = [case for case, is_due in letters.cases_with_letter_due(session, school, absence)]
     batches.generate_batch(session, school, due[:1], "absence", delivery=Delivery.POST)
+    session.add(  # a notice of continuous absence, whatever day of the week the test runs
+        Notice(
+            kind=NoticeKind.CONTINUOUS_ABSENCE,
+            school_id=first.school_id,
+            pupil_id=first.pupil_id,
+            details={"first_day": "2026-11-02", "school_days": 10, "what_school_did": "Calls."},
+            sent_by_id=school.id,
+            sent_at=utcnow(),
+        )
+    )
     for case in session.scalars(cases_for(school).where(Case.state.in_(OPEN_STATES))):
         try:
             with session.begin_nested():

@@ -28,7 +28,8 @@ from fieldvisit.demo.scenarios import add_cases
 from fieldvisit.demo.terms import demo_terms
 from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.services import generate_letter
-from fieldvisit.pupils.attendance import AttendanceMark, RegisterSession
+from fieldvisit.notices.services import send_continuous_absence
+from fieldvisit.pupils.attendance import AttendanceMark, RegisterSession, not_in_today
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
 from fieldvisit.referrals import involvements
 from fieldvisit.referrals import services as referrals
@@ -86,6 +87,20 @@ class Seeder:
         add_cases(self)
         letters_demo.seed(self.session)
         self._register()
+        self._notices()
+
+    def _notices(self) -> None:
+        """Riverside has told the LA of its pupil absent for 11 school days (on a school day:
+        the notice is made from that day's register)."""
+        for absence in not_in_today(self.session, self.riverside.id, self.today):
+            if absence.tell_the_la:
+                send_continuous_absence(
+                    self.session,
+                    self.school_user,
+                    absence.pupil,
+                    what_school_did="Phoned both parents on three days, letter sent, home "
+                    "visit with no answer; a neighbour thinks the family went away.",
+                )
 
     def _register(self, days: int = 15) -> None:
         """The last three weeks of each school's register: everyone in, except the pupils

@@ -324,3 +324,10 @@ def continuous_absence(
             return MarkedRun(run, unbroken=False, earliest=min(marked))
         run += 1
     return MarkedRun(run, unbroken=True, earliest=min(marked))
+
+
+def absence_of(session: Session, pupil: Pupil, today: date) -> Absence | None:
+    """The pupil's absence today with no reason given, if the register shows one."""
+    return next(
+        (a for a in not_in_today(session, pupil.school_id, today) if a.pupil.id == pupil.id), None
+    )

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 292a257aeb0a
+Revision ID: 9c28b3e40057
 Revises:
-Create Date: 2026-12-04 04:53:34.273180
+Create Date: 2026-12-04 05:09:49.899272
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "292a257aeb0a"
+revision: str = "9c28b3e40057"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -521,6 +521,52 @@ def upgrade() -> None:
     with op.batch_alter_table("letter_wordings", schema=None) as batch_op:
         batch_op.create_index(
             "ix_letter_wordings_la_kind", ["local_authority_id", "kind", "id"], unique=False
+        )
+
+    op.create_table(
+        "school_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "continuous_absence",
+                name="noticekind",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("sent_by_id", sa.Integer(), nullable=False),
+        sa.Column("sent_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_by_id", sa.Integer(), nullable=True),
+        sa.Column("acknowledged_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["acknowledged_by_id"],
+            ["users.id"],
+            name=op.f("fk_school_notices_acknowledged_by_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["pupil_id"], ["pupils.id"], name=op.f("fk_school_notices_pupil_id_pupils")
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_school_notices_school_id_schools")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sent_by_id"], ["users.id"], name=op.f("fk_school_notices_sent_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_school_notices")),
+    )
+    with op.batch_alter_table("school_notices", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_school_notices_inbox", ["acknowledged_at", "sent_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_school_notices_pupil_id"), ["pupil_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_school_notices_school_id"), ["school_id"], unique=False
         )
 
     op.create_table(
@@ -1264,6 +1310,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_siblings_pupil_id"))
 
     op.drop_table("siblings")
+    with op.batch_alter_table("school_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_school_notices_school_id"))
+        batch_op.drop_index(batch_op.f("ix_school_notices_pupil_id"))
+        batch_op.drop_index("ix_school_notices_inbox")
+
+    op.drop_table("school_notices")
     with op.batch_alter_table("letter_wordings", schema=None) as batch_op:
         batch_op.drop_index("ix_letter_wordings_la_kind")
 
