@@ -34,6 +34,8 @@ def test_the_school_sends_it_and_the_la_acknowledges_it(session, world, signed_i
         as_text=True
     )
     assert sent.status_code == 302
+    again = school.post(path, data={"what_school_did": "Calls."})
+    assert "already been told of this absence" in again.get_data(as_text=True)
     notice = session.scalars(select(Notice)).one()
     assert notice.details["school_days"] == 10 and notice.acknowledged_at is None
 

@@ -36,6 +36,15 @@ def send_continuous_absence(
             f"The register does not show {TELL_THE_LA_AFTER} school days in a row without "
             "permission for this pupil today.",
         )
+    earlier = session.scalars(
+        select(Notice).where(
+            Notice.kind == NoticeKind.CONTINUOUS_ABSENCE, Notice.pupil_id == pupil.id
+        )
+    ).all()
+    if any(n.details.get("first_day") == absence.first_day.isoformat() for n in earlier):
+        raise ValidationFailed(
+            "The LA has already been told of this absence: it is in their notices."
+        )
     notice = Notice(
         kind=NoticeKind.CONTINUOUS_ABSENCE,
         school_id=pupil.school_id,

@@ -88,5 +88,5 @@ def acknowledge(notice_id: int) -> Any:
     notice = services.get_notice(db.session, current_user, notice_id)
     done = save(lambda: services.acknowledge(db.session, current_user, notice))
     if done.ok:
-        flash("Acknowledged: the school can see the LA has the notice.", "success")
+        flash("Acknowledged: the notice is marked read, with your name and the time.", "success")
     return redirect(url_for("notices.show", notice_id=notice.id))
