@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.cases.models import Case, Outcome
@@ -42,14 +42,17 @@ class Figures:
 def build_figures(session: Session, *, today: date, since: datetime) -> Figures:
     """The year's figures: referrals first made since `since`, cases closed since then."""
     figures = Figures()
-    months: Counter[date] = Counter(
-        uk_date(at).replace(day=1)
-        for at in session.scalars(
-            select(Ref.submitted_at).where(
-                Ref.first_submission.is_(True), Ref.submitted_at >= since
-            )
-        )
-    )
+    # Counted by day in the database (a year is at most 366 rows, however many referrals),
+    # the day as stored, in UTC: a referral made in the first hour of a month in summer time
+    # counts in the month before.
+    day = func.date(Ref.submitted_at)
+    months: Counter[date] = Counter()
+    for on, n in session.execute(
+        select(day, func.count())
+        .where(Ref.first_submission.is_(True), Ref.submitted_at >= since)
+        .group_by(day)
+    ):
+        months[_as_date(on).replace(day=1)] += n
     first_month = uk_date(since).replace(day=1)
     figures.by_month = [(m, months.get(m, 0)) for m in _months(first_month, today)]
 
@@ -86,6 +89,11 @@ def build_figures(session: Session, *, today: date, since: datetime) -> Figures:
     return figures
 
 
+def _as_date(value: date | str) -> date:
+    """SQLite's date() answers text, PostgreSQL's a date."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _months(first: date, today: date) -> list[date]:
     months, month = [], first
     while month <= today:
@@ -114,12 +122,20 @@ def _out_of_area(session: Session, case_ids: list[int]) -> int:
 
 def _repeats(session: Session, since: datetime) -> int:
     """Pupils first referred in the year who had been referred on another case in the 12
-    months before."""
+    months before. Only pupils with two referrals in the two years are read."""
+    window = and_(Ref.first_submission.is_(True), Ref.submitted_at >= since - REPEAT_WITHIN)
+    twice = (
+        select(Case.pupil_id)
+        .join(Ref, Ref.case_id == Case.id)
+        .where(window)
+        .group_by(Case.pupil_id)
+        .having(func.count() > 1)
+    )
     referrals: dict[int, list[datetime]] = defaultdict(list)
     for pupil_id, at in session.execute(
         select(Case.pupil_id, Ref.submitted_at)
         .join(Case, Case.id == Ref.case_id)
-        .where(Ref.first_submission.is_(True), Ref.submitted_at >= since - REPEAT_WITHIN)
+        .where(window, Case.pupil_id.in_(twice))
         .order_by(Ref.submitted_at)
     ):
         referrals[pupil_id].append(at)
