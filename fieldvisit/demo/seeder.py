@@ -113,6 +113,8 @@ class Seeder:
             if self.calendar.is_school_day(day):
                 school_days.append(day)
             day -= timedelta(days=1)
+        if not school_days:
+            return  # seeded outside the demo's terms: no register to show
         first_days = dict(
             self.session.execute(
                 select(Case.pupil_id, func.min(Case.first_day_of_absence))
