@@ -4,7 +4,7 @@ Regulations 2024, SI 2024/208), kept with who sent and who acknowledged each."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index
@@ -49,3 +49,8 @@ class Notice(Base):
     pupil: Mapped[Pupil] = relationship()
     sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
+
+    def day(self, name: str) -> date | None:
+        """A date the notice carries (kept as ISO text in `details`), for a page to format."""
+        value = self.details.get(name)
+        return date.fromisoformat(value) if value else None
