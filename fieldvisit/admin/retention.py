@@ -23,8 +23,8 @@ from fieldvisit.accounts.models import User
 from fieldvisit.cases.models import Case, CaseState
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
-from fieldvisit.core.db import writing
-from fieldvisit.core.jobs import Job, Progress, own_session
+from fieldvisit.core.db import own_session, writing
+from fieldvisit.core.jobs import Job, Progress
 from fieldvisit.core.storage import storage
 from fieldvisit.letters.models import Letter
 from fieldvisit.models import metadata

@@ -13,8 +13,8 @@ from fieldvisit.accounts.models import User, UserRole
 from fieldvisit.cases.checklist import REMINDED_STATES, is_overdue
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.core import mail
-from fieldvisit.core.db import writing
-from fieldvisit.core.jobs import Job, Progress, own_session
+from fieldvisit.core.db import own_session, writing
+from fieldvisit.core.jobs import Job, Progress
 from fieldvisit.core.mail import EmailKind, Recipient
 from fieldvisit.core.permissions import Role
 from fieldvisit.schools.models import School

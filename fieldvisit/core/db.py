@@ -159,6 +159,12 @@ def _intending(intent: str) -> Iterator[None]:
         _intent.reset(token)
 
 
+def own_session() -> Session:
+    """A session of its own for work outside a request (the worker's emails and jobs),
+    joined to the request's connection in tests."""
+    return Session(bind=db.bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
 def writing() -> Any:
     """Begin SQLite transactions in this block with BEGIN IMMEDIATE: they will write."""
     return _intending("write")

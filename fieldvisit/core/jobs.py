@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fieldvisit.core.dates import UK_TIME, utcnow
-from fieldvisit.core.db import Base, db, str_enum, writing
+from fieldvisit.core.db import Base, own_session, str_enum, writing
 
 log = logging.getLogger("fieldvisit.jobs")
 
@@ -108,10 +108,6 @@ def install(handlers: dict[str, Handler], daily: tuple[str, ...]) -> None:
     """Set the kinds of job and which of them run daily (the app does this at creation)."""
     global _handlers, _daily
     _handlers, _daily = dict(handlers), daily
-
-
-def own_session() -> Session:
-    return Session(bind=db.bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
 
 
 def enqueue(

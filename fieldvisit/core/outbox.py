@@ -23,11 +23,11 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Index, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldvisit.core import jobs
 from fieldvisit.core.dates import utcnow
-from fieldvisit.core.db import Base, db, str_enum, writing
+from fieldvisit.core.db import Base, own_session, str_enum, writing
 
 log = logging.getLogger("fieldvisit.outbox")
 
@@ -77,10 +77,6 @@ class _Claimed:
     attempts: int
 
 
-def _session() -> Session:
-    return Session(bind=db.bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
-
-
 def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
     """Send up to `limit` due emails, one claim at a time; return how many were sent."""
     sent = 0
@@ -95,7 +91,7 @@ def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
 
 
 def _claim(now: datetime) -> _Claimed | None:
-    with writing(), _session() as session:
+    with writing(), own_session() as session:
         email = session.scalars(
             select(OutboxEmail)
             .where(OutboxEmail.status == EmailStatus.PENDING, OutboxEmail.next_attempt_at <= now)
@@ -115,7 +111,7 @@ def _claim(now: datetime) -> _Claimed | None:
 
 def _settle(claimed: _Claimed, error: str | None, now: datetime) -> None:
     config = current_app.config
-    with writing(), _session() as session:
+    with writing(), own_session() as session:
         email = session.get(OutboxEmail, claimed.id)
         if email is None:
             return

@@ -21,7 +21,7 @@ from fieldvisit.cases.models import Case
 from fieldvisit.core import jobs
 from fieldvisit.core.audit import audit
 from fieldvisit.core.dates import utcnow
-from fieldvisit.core.db import reading, writing
+from fieldvisit.core.db import own_session, reading, writing
 from fieldvisit.core.errors import NotFound, ValidationFailed
 from fieldvisit.core.pdf import merge_pdfs
 from fieldvisit.core.storage import storage
@@ -132,7 +132,7 @@ def run_batch(job: jobs.Job, progress: jobs.Progress) -> int | None:
     for case_id in case_ids:
         if str(case_id) in params.get("made", {}) or str(case_id) in params.get("left_out", {}):
             continue
-        with writing(), jobs.own_session() as session:
+        with writing(), own_session() as session:
             user, case = _user_and_case(session, job, case_id)
             stored = session.get(jobs.Job, job.id)
             assert stored is not None
@@ -166,12 +166,12 @@ def _finish(job: jobs.Job, params: dict[str, Any], kind: LetterKind) -> int | No
     if not made:
         return None
     order = [made[str(case_id)] for case_id in params["case_ids"] if str(case_id) in made]
-    with reading(), jobs.own_session() as session:
+    with reading(), own_session() as session:
         keys = dict(
             session.execute(select(Letter.id, Letter.storage_key).where(Letter.id.in_(order))).all()
         )
     pdf = merge_pdfs([storage().get(keys[letter_id]) for letter_id in order])
-    with writing(), jobs.own_session() as session:
+    with writing(), own_session() as session:
         user = session.get(User, job.created_by_id)
         assert user is not None
         letters = list(session.scalars(select(Letter).where(Letter.id.in_(order))))

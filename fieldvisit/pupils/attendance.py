@@ -12,18 +12,20 @@ from __future__ import annotations
 import csv
 import enum
 import io
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fieldvisit.core.db import Base, str_enum
+from fieldvisit.core.forms import GovDate
 from fieldvisit.pupils.models import Pupil
+from fieldvisit.pupils.roll_files import decode_text, normalise_header
 
 
 class Category(enum.StrEnum):
@@ -129,30 +131,28 @@ class MarksFileError(ValueError):
     """The file cannot be read as a register export at all."""
 
 
-def _normalise(header: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", header.lower()).split())
+_DATE = GovDate("the date")
 
 
 def _date(text: str) -> date:
-    for form in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, form).date()
-        except ValueError:
-            continue
-    raise ValueError(f"The date {text!r} is not a date like 31/12/2026")
+    """A date written 31/12/2026 or 2026-12-31, as the roll file reads it."""
+    try:
+        return _DATE.deserialize(text)
+    except ValidationError:
+        raise ValueError(f"The date {text!r} is not a date like 31/12/2026") from None
 
 
 def read_marks(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """Read a CSV export (UPN, Date, Session, Code), each row with its line number."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(decode_text(data)))
     header = next(reader, None)
     if not header:
         raise MarksFileError("The file is empty")
-    names = {i: HEADERS[_normalise(h)] for i, h in enumerate(header) if _normalise(h) in HEADERS}
+    names = {
+        i: HEADERS[normalise_header(h)]
+        for i, h in enumerate(header)
+        if normalise_header(h) in HEADERS
+    }
     missing = {"upn", "on", "session", "code"} - set(names.values())
     if missing:
         wanted = {"upn": "UPN", "on": "Date", "session": "Session", "code": "Code"}

@@ -120,11 +120,11 @@ REQUIRED_NAMES = {
 }
 
 
-def _normalise(header: str) -> str:
+def normalise_header(header: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", header.lower()).split())
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -136,7 +136,7 @@ def _column_map(header: list[str]) -> dict[int, tuple[str, ...]]:
     """Map each column index to where its value goes: ("upn",) or ("contacts", 0, "email")."""
     mapping: dict[int, tuple[str, ...]] = {}
     for index, title in enumerate(header):
-        name = _normalise(title)
+        name = normalise_header(title)
         if name in COLUMNS:
             mapping[index] = (COLUMNS[name],)
         elif match := ADDRESS_LINE.match(name):
@@ -174,7 +174,7 @@ def _csv_row(cells: list[str], mapping: dict[int, tuple[str, ...]]) -> dict[str,
 
 def parse_csv(data: bytes) -> ParsedRoll:
     """Read a CSV roll with a header row; line numbers count the header as line 1."""
-    text = _decode(data)
+    text = decode_text(data)
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
