@@ -217,6 +217,7 @@ class Seeder:
                 "id": self.ids["referral"],
                 "case_id": case_id,
                 "school_id": school.id,
+                "pupil_id": case_id,
                 "status": status,
                 "latest": True,
                 "case_closed": state == S.CLOSED,

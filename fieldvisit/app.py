@@ -55,6 +55,7 @@ def _register_blueprints(app: Flask) -> None:
     from fieldvisit.accounts import account
     from fieldvisit.accounts import views as accounts
     from fieldvisit.admin import views as admin
+    from fieldvisit.areas import views as areas
     from fieldvisit.cases import views as cases
     from fieldvisit.core import api, health
     from fieldvisit.la import views as la
@@ -85,5 +86,6 @@ def _register_blueprints(app: Flask) -> None:
         ctf_views,
         la,
         notices,
+        areas,
     ):
         app.register_blueprint(module.bp)

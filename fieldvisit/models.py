@@ -1,6 +1,7 @@
 """Import every domain's models so the metadata is complete (for Alembic and tests)."""
 
 from fieldvisit.accounts.models import User, UserRole
+from fieldvisit.areas.models import AreaReferral
 from fieldvisit.cases.models import Case, ChecklistItem
 from fieldvisit.chronology.attachments import ChronologyAttachment
 from fieldvisit.chronology.models import ChronologyEntry
@@ -15,6 +16,7 @@ from fieldvisit.outcomes.models import (
     DestinationConfirmation,
     HomeEducationReferral,
     MovedAbroad,
+    MovedOtherArea,
     OutcomeRecord,
 )
 from fieldvisit.pupils.attendance import AttendanceMark
@@ -28,6 +30,7 @@ metadata = Base.metadata
 
 __all__ = [
     "AgencyWorker",
+    "AreaReferral",
     "AttendanceMark",
     "AuditEvent",
     "Base",
@@ -51,6 +54,7 @@ __all__ = [
     "LetterWording",
     "LocalAuthority",
     "MovedAbroad",
+    "MovedOtherArea",
     "NeighbourEnquiry",
     "Notice",
     "OutboxEmail",

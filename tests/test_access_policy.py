@@ -75,6 +75,9 @@ POLICY: dict[str, object] = {
     "visits.photo": CASE,
     "visits.thumbnail": CASE,
     "referrals.chronology_pdf": CASE,
+    # Moves between areas: the joint enquiries' school and LAAO; the LA refers (the service
+    # refuses a school user, tests/areas/test_moves.py).
+    "areas.*": CASE,
     "cases.*": CASE,
     "ctf.*": CASE,
     "letters.*": CASE,

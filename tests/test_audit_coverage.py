@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from fieldvisit.accounts.models import User
+from fieldvisit.areas.models import AreaReferral
 from fieldvisit.cases.access import cases_for
 from fieldvisit.cases.models import OPEN_STATES, Case, ChecklistItem
 from fieldvisit.cases.services import log_contact_attempt
@@ -107,6 +108,9 @@ def _candidates(session: Session, rule: Rule) -> list[dict[str, Any]]:
     if names == {"case_id", "assignment_id"}:
         assignment_id = VisitAssignment.id.label("assignment_id")
         return _one(select(VisitAssignment.case_id, assignment_id), session)
+    if names == {"case_id", "area_referral_id"}:
+        moved = AreaReferral.id.label("area_referral_id")
+        return _one(select(AreaReferral.case_id, moved), session)
     if names == {"case_id", "letter_id"}:
         return _one(select(Letter.case_id, Letter.id.label("letter_id")), session)
     if names == {"case_id", "attachment_id"}:

@@ -38,6 +38,7 @@ class Action(enum.StrEnum):
     RECORD_REMOVAL = "record_removal"
     CHILD_FOUND = "child_found"
     MOVED_ABROAD = "moved_abroad"
+    MOVED_OTHER_LA = "moved_other_la"
     RAISE_CONCERN = "raise_concern"
     INFORM_SOCIAL_WORKER = "inform_social_worker"
     REQUEST_POLICE_CHECK = "request_police_check"
@@ -149,6 +150,9 @@ ACTIONS: dict[Action, About] = {
     ),
     Action.CHILD_FOUND: _outcome("Child found", Outcome.FOUND, "found"),
     Action.MOVED_ABROAD: _outcome("Moved abroad", Outcome.MOVED_ABROAD, "moved-abroad"),
+    Action.MOVED_OTHER_LA: _outcome(
+        "Moved to another local authority", Outcome.MOVED_OTHER_LA, "moved-other-la"
+    ),
     Action.RAISE_CONCERN: About("Raise a child protection concern", page="cases.concern"),
     Action.INFORM_SOCIAL_WORKER: About(
         "Record that the social worker was informed",

@@ -95,10 +95,12 @@ def _build_table() -> dict[tuple[CaseState, Action], Rule]:
     for state in ON_ROLL:
         for action in CONTACT_OUTCOMES:
             table[state, action] = Rule(S.CLOSED, SCHOOL)
-    # Found, or known to have gone abroad, at any stage: the LA as well as the school may know.
+    # Found, or known to have gone abroad or to another LA's area, at any stage: the LA as
+    # well as the school may know.
     for state in OPEN_STATES:
         table[state, Action.CHILD_FOUND] = Rule(S.CLOSED, SCHOOL_OR_LA)
         table[state, Action.MOVED_ABROAD] = Rule(S.CLOSED, SCHOOL_OR_LA)
+        table[state, Action.MOVED_OTHER_LA] = Rule(S.CLOSED, SCHOOL_OR_LA)
     # Seed: a parent's "verbal communication" of home education is referred to the LA, but
     # only written notice is a ground to delete (regulation 9): the case waits for it, open.
     for state in BEFORE_REMOVAL:

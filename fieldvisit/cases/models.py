@@ -66,6 +66,7 @@ class Outcome(enum.StrEnum):
     RESIDING_IN_LA = "residing_in_la"
     FOUND = "found"
     MOVED_ABROAD = "moved_abroad"
+    MOVED_OTHER_LA = "moved_other_la"
 
     @property
     def label(self) -> str:
@@ -79,6 +80,7 @@ OUTCOME_LABELS = {
     Outcome.RESIDING_IN_LA: "Still residing in the LA: attendance policy",
     Outcome.FOUND: "Child found",
     Outcome.MOVED_ABROAD: "Moved abroad",
+    Outcome.MOVED_OTHER_LA: "Moved to another local authority",
 }
 
 VULNERABILITIES: dict[str, str] = {
@@ -110,6 +112,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_school_state", "school_id", "state"),
         Index("ix_cases_state_first_day", "state", "first_day_of_absence"),
+        # The LA figures read the cases closed in the last year.
+        Index("ix_cases_closed_at", "closed_at"),
         # One open case per pupil: the service refuses a second with the first's reference,
         # and the database holds the rule against two offices opening one at once.
         Index(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from fieldvisit.areas import services as areas
+from fieldvisit.areas.models import AreaAnswer
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.engine import Action
 from fieldvisit.core import mail
@@ -55,6 +57,41 @@ def add_cases(s: Seeder) -> None:
     s._visit(case, days_ago(20))
     referral = s._refer(case, days_ago(15))
     s._accept(case, referral, s.today - timedelta(days=10))
+    # Moved to another area: referred to Peterborough's CME team, which answered that the
+    # family lives there; the lost pupil database had nothing. The LAAO can close the case.
+    case = s._open(30)
+    s._triage(case)
+    s._visit(case, days_ago(24))
+    referral = s._refer(case, days_ago(20))
+    s._accept(case, referral, s.today - timedelta(days=21))
+    areas.record_lost_pupil_search(
+        s.session,
+        s.school_user,
+        case,
+        searched_on=s.today - timedelta(days=14),
+        found=False,
+        note="",
+    )
+    moved = areas.refer_to_area(
+        s.session,
+        s.laao,
+        case,
+        area="874",
+        sent_to="Peterborough CME team, by secure email",
+        sent_on=s.today - timedelta(days=7),
+        reasons="A neighbour says the family moved to Peterborough to live near the mother's "
+        "sister; the GP surgery had a request to transfer records to a Peterborough practice.",
+    )
+    areas.record_answer(
+        s.session,
+        s.laao,
+        case,
+        moved,
+        answer=AreaAnswer.RESIDENT,
+        answered_on=s.today - timedelta(days=2),
+        note="Known to us: the family is in temporary housing in Peterborough since last month; "
+        "an application for a school place is with our admissions team.",
+    )
     # CME involvement open for five weeks: removal can be agreed.
     case = s._open(40)
     s._triage(case)

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.cases.models import Case, Outcome
@@ -26,6 +26,8 @@ from fieldvisit.schools.models import LocalAuthority, School
 from fieldvisit.schools.services import calendars_for_schools
 
 REPEAT_WITHIN = timedelta(days=365)
+# Closed because the child left the area: found abroad, or in another LA's area.
+AWAY = frozenset({Outcome.MOVED_ABROAD, Outcome.MOVED_OTHER_LA})
 
 
 @dataclass
@@ -56,16 +58,13 @@ def build_figures(session: Session, *, today: date, since: datetime) -> Figures:
     first_month = uk_date(since).replace(day=1)
     figures.by_month = [(m, months.get(m, 0)) for m in _months(first_month, today)]
 
-    referred_at = (
-        select(Ref.case_id, func.min(Ref.submitted_at).label("at"))
-        .where(Ref.first_submission.is_(True))
-        .group_by(Ref.case_id)
-        .subquery()
-    )
+    # A case has one first submission; `case_closed` keeps the join to the closed ones.
+    referred_closed = and_(Ref.first_submission.is_(True), Ref.case_closed.is_(True))
     closed = session.execute(
-        select(Case.school_id, Case.outcome, Case.closed_at, referred_at.c.at, Case.id)
-        .join(referred_at, referred_at.c.case_id == Case.id)
-        .where(Case.closed_at >= since)
+        select(Case.school_id, Case.outcome, Case.closed_at, Ref.submitted_at.label("at"))
+        .select_from(Ref)
+        .join(Case, Case.id == Ref.case_id)
+        .where(referred_closed, Case.closed_at >= since)
     ).all()
     reasons = Counter(row.outcome for row in closed if row.outcome is not None)
     figures.outcomes = [
@@ -84,7 +83,9 @@ def build_figures(session: Session, *, today: date, since: datetime) -> Figures:
     if days:
         figures.median_days = days[(len(days) - 1) // 2]
         figures.p90_days = days[math.ceil(0.9 * len(days)) - 1]
-    figures.out_of_area = _out_of_area(session, [row.id for row in closed if row.outcome])
+    figures.out_of_area = sum(1 for row in closed if row.outcome in AWAY) + _on_roll_elsewhere(
+        session, since, referred_closed
+    )
     figures.repeat_pupils = _repeats(session, since)
     return figures
 
@@ -102,40 +103,28 @@ def _months(first: date, today: date) -> list[date]:
     return months
 
 
-def _out_of_area(session: Session, case_ids: list[int]) -> int:
-    """Closed because the child went abroad, or is on roll at a school in another LA."""
-    if not case_ids:
-        return 0
+def _on_roll_elsewhere(session: Session, since: datetime, referred: ColumnElement[bool]) -> int:
+    """Count the referred cases closed since `since` on roll at a school in another LA."""
     ours = {name.strip().lower() for name in session.scalars(select(LocalAuthority.name))}
-    abroad = session.scalar(
-        select(func.count()).where(
-            OutcomeRecord.case_id.in_(case_ids), OutcomeRecord.kind == Outcome.MOVED_ABROAD
-        )
-    )
     elsewhere = session.scalars(
         select(DestinationConfirmation.local_authority)
         .join(OutcomeRecord, OutcomeRecord.id == DestinationConfirmation.outcome_id)
-        .where(OutcomeRecord.case_id.in_(case_ids))
+        .join(Case, Case.id == OutcomeRecord.case_id)
+        .join(Ref, Ref.case_id == Case.id)
+        .where(referred, Case.closed_at >= since)
     )
-    return (abroad or 0) + sum(1 for la in elsewhere if la.strip().lower() not in ours)
+    return sum(1 for la in elsewhere if la.strip().lower() not in ours)
 
 
 def _repeats(session: Session, since: datetime) -> int:
     """Pupils first referred in the year who had been referred on another case in the 12
     months before. Only pupils with two referrals in the two years are read."""
     window = and_(Ref.first_submission.is_(True), Ref.submitted_at >= since - REPEAT_WITHIN)
-    twice = (
-        select(Case.pupil_id)
-        .join(Ref, Ref.case_id == Case.id)
-        .where(window)
-        .group_by(Case.pupil_id)
-        .having(func.count() > 1)
-    )
+    twice = select(Ref.pupil_id).where(window).group_by(Ref.pupil_id).having(func.count() > 1)
     referrals: dict[int, list[datetime]] = defaultdict(list)
     for pupil_id, at in session.execute(
-        select(Case.pupil_id, Ref.submitted_at)
-        .join(Case, Case.id == Ref.case_id)
-        .where(window, Case.pupil_id.in_(twice))
+        select(Ref.pupil_id, Ref.submitted_at)
+        .where(window, Ref.pupil_id.in_(twice))
         .order_by(Ref.submitted_at)
     ):
         referrals[pupil_id].append(at)

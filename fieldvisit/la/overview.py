@@ -184,8 +184,7 @@ def build_overview(session: Session, *, today: date) -> Overview:
     total, *counts = session.execute(
         select(func.count(), *[func.sum(case((condition, 1), else_=0)) for _, condition in COHORT])
         .select_from(Ref)
-        .join(Case, Case.id == Ref.case_id)
-        .join(Pupil, Pupil.id == Case.pupil_id)
+        .join(Pupil, Pupil.id == Ref.pupil_id)
         .where(first_in_year)
     ).one()
     return Overview(

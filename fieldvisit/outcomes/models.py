@@ -46,6 +46,9 @@ class OutcomeRecord(Base):
     abroad: Mapped[MovedAbroad | None] = relationship(
         back_populates="outcome", cascade="all, delete-orphan"
     )
+    other_area: Mapped[MovedOtherArea | None] = relationship(
+        back_populates="outcome", cascade="all, delete-orphan"
+    )
 
 
 class ConfirmedHow(enum.StrEnum):
@@ -184,3 +187,21 @@ class MovedAbroad(Base):
     new_school: Mapped[str] = mapped_column(String(200), default="")
 
     outcome: Mapped[OutcomeRecord] = relationship(back_populates="abroad")
+
+
+class MovedOtherArea(Base):
+    """The child lives in another LA's area (or Wales, Scotland or Northern Ireland), as the
+    council there confirmed: that council's CME duty now, so the involvement here closes."""
+
+    __tablename__ = "moved_other_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(
+        ForeignKey("outcome_records.id", ondelete="CASCADE"), unique=True
+    )
+    # A DfE LA number, or wales, scotland or northern_ireland (schools/authorities.py).
+    area: Mapped[str] = mapped_column(String(20))
+    # Who confirmed it and how: the other LA's CME officer by email on a date, say.
+    confirmed_by: Mapped[str] = mapped_column(String(300))
+
+    outcome: Mapped[OutcomeRecord] = relationship(back_populates="other_area")

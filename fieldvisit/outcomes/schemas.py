@@ -11,6 +11,7 @@ from fieldvisit.cases.schemas import NOTE, CaseFormSchema
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.forms import GovDate
 from fieldvisit.outcomes.models import AbroadEvidence, ConfirmedHow, NoticeForm
+from fieldvisit.schools.authorities import AREAS
 
 URN = re.compile(r"^\d{6}$")
 
@@ -133,3 +134,18 @@ class MovedAbroadSchema(CaseFormSchema):
     def _school_named(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("evidence") == AbroadEvidence.NEW_SCHOOL and not data["new_school"].strip():
             raise ValidationError("Enter the name of the new school abroad", "new_school")
+
+
+class MovedOtherAreaSchema(CaseFormSchema):
+    area = fields.String(
+        required=True,
+        validate=validate.OneOf(list(AREAS), error="Choose the local authority from the list"),
+        error_messages={"required": "Choose the local authority the child has moved to"},
+    )
+    effective_on = GovDate("the date the child moved", required=True, validate=_not_future)
+    confirmed_by = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=300),
+        error_messages={"required": "Say who confirmed it, how and when"},
+    )
+    note = fields.String(validate=NOTE, load_default="")

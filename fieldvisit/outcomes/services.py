@@ -25,15 +25,21 @@ from fieldvisit.outcomes.models import (
     DestinationConfirmation,
     HomeEducationReferral,
     MovedAbroad,
+    MovedOtherArea,
     NoticeForm,
     OutcomeRecord,
 )
 from fieldvisit.outcomes.uploads import CheckedFile, notice_key
+from fieldvisit.schools.authorities import area_name
 
 # Regulation 9 grounds for deleting a pupil from the admission register.
 OTHER_SCHOOL_GROUND = "Registered at another school (destination confirmed)"
 HOME_EDUCATION_GROUND = "Parent's written notice of elective home education"
 ABROAD_GROUND = "Moved abroad: no longer ordinarily resident within reach of the school"
+OTHER_AREA_GROUND = (
+    "Moved to another local authority's area: no longer ordinarily resident within reach of "
+    "the school"
+)
 
 
 def _close(
@@ -213,6 +219,39 @@ def record_moved_abroad(
     )
     if was_on_roll:
         _take_off_roll(record, effective_on, ABROAD_GROUND)
+    session.flush()
+    return record
+
+
+def record_moved_other_area(
+    session: Session,
+    user: User,
+    case: Case,
+    *,
+    area: str,
+    effective_on: date,
+    confirmed_by: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> OutcomeRecord:
+    """Close the case: the child lives in another LA's area, as the council there confirmed;
+    off roll if still on."""
+    was_on_roll = case.state != CaseState.OFF_ROLL
+    record = _close(
+        session,
+        user,
+        case,
+        Action.MOVED_OTHER_LA,
+        summary=f"Moved to another local authority: {area_name(area)} from "
+        f"{format_date(effective_on)} (confirmed by {confirmed_by})",
+        effective_on=effective_on,
+        note=note,
+        details={"area": area, "confirmed_by": confirmed_by},
+        expected_version=expected_version,
+    )
+    record.other_area = MovedOtherArea(area=area, confirmed_by=confirmed_by)
+    if was_on_roll:
+        _take_off_roll(record, effective_on, OTHER_AREA_GROUND)
     session.flush()
     return record
 

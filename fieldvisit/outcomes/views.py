@@ -25,6 +25,7 @@ from fieldvisit.core.web import commit, save
 from fieldvisit.outcomes import schemas, services
 from fieldvisit.outcomes.models import AbroadEvidence, ConfirmedHow, NoticeForm, OutcomeRecord
 from fieldvisit.outcomes.uploads import CheckedFile, check_notice
+from fieldvisit.schools.authorities import AREAS, area_choices, area_name
 
 bp = Blueprint("outcomes", __name__)
 
@@ -76,6 +77,14 @@ KINDS = {
         "The child has left England. The case closes, the pupil leaves your roll and their "
         "CTF goes to the abroad destination (MMMMMMM).",
         services.record_moved_abroad,
+    ),
+    "moved-other-la": Kind(
+        Action.MOVED_OTHER_LA,
+        schemas.MovedOtherAreaSchema,
+        "Moved to another local authority",
+        "The council where the child now lives has confirmed it, and its CME duty takes over. "
+        "The case closes and the pupil leaves your roll.",
+        services.record_moved_other_area,
     ),
     "found": Kind(
         Action.CHILD_FOUND,
@@ -137,6 +146,8 @@ def record(case_id: int, kind: str) -> Any:
         f"{spec.date_fields[0]}-{part}": str(getattr(today, part))
         for part in ("day", "month", "year")
     }
+    if kind == "moved-other-la" and request.args.get("area") in AREAS:
+        values["area"] = request.args["area"]  # from the other LA's answer
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         result = load_form(spec.schema(), request.form, date_fields=spec.date_fields)
@@ -180,6 +191,7 @@ def record(case_id: int, kind: str) -> Any:
         notice_forms=[(n.value, n.label) for n in NoticeForm],
         yes_no=[("yes", "Yes"), ("no", "No")],
         abroad_evidence=[(e.value, e.label) for e in AbroadEvidence],
+        areas=area_choices(),
         values=values,
         **errors_context(errors),
     ), (400 if errors else 200)
@@ -268,4 +280,4 @@ def _panel_helpers() -> dict[str, Any]:
             return None
         return db.session.scalar(select(OutcomeRecord).where(OutcomeRecord.case_id == case.id))
 
-    return {"outcome_record_for": outcome_record_for}
+    return {"outcome_record_for": outcome_record_for, "area_name": area_name}

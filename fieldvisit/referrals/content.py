@@ -28,7 +28,7 @@ REMOVAL_GROUND = (
 REMOVAL_GROUND_SHORT = "Continuous absence: joint enquiries with the LA failed to locate the child"
 
 
-def _contact(contact: Contact, pupil_address: list[str]) -> dict[str, Any]:
+def contact_details(contact: Contact, pupil_address: list[str]) -> dict[str, Any]:
     own_address = [line for line in contact.address_lines if line.strip()]
     if contact.postcode:
         own_address.append(contact.postcode)
@@ -87,9 +87,11 @@ def build_content(
         "characteristics": [
             {"label": c.label, "value": c.value, "flag": c.flag} for c in described(pupil)
         ],
-        "parents": [_contact(c, address) for c in pupil.contacts if c.kind == ContactKind.PARENT],
+        "parents": [
+            contact_details(c, address) for c in pupil.contacts if c.kind == ContactKind.PARENT
+        ],
         "emergency_contacts": [
-            _contact(c, address) for c in pupil.contacts if c.kind == ContactKind.EMERGENCY
+            contact_details(c, address) for c in pupil.contacts if c.kind == ContactKind.EMERGENCY
         ],
         "absence": {
             "first_day_of_absence": _iso(case.first_day_of_absence),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
@@ -26,6 +27,7 @@ from fieldvisit.letters.services import generate_letter, revoke_link
 from fieldvisit.referrals import notify
 from fieldvisit.referrals.content import REMOVAL_GROUND_SHORT
 from fieldvisit.referrals.models import Involvement, flush_or_conflict, open_involvement
+from fieldvisit.schools.authorities import area_name
 from fieldvisit.schools.services import calendar_for, waiting_period, waiting_period_ends
 
 REMOVAL_CONFIRMATION = "removal_confirmation"  # the letters domain's kind
@@ -40,6 +42,7 @@ class EnquiryWith(enum.StrEnum):
     ADMISSIONS = "admissions"
     SOCIAL_CARE = "social_care"
     SOCIAL_MEDIA = "social_media"
+    LOST_PUPIL_DATABASE = "lost_pupil_database"
     OTHER = "other"
 
     @property
@@ -55,8 +58,13 @@ ENQUIRY_LABELS = {
     EnquiryWith.ADMISSIONS: "School admissions",
     EnquiryWith.SOCIAL_CARE: "Children's social care",
     EnquiryWith.SOCIAL_MEDIA: "Social media",
+    EnquiryWith.LOST_PUPIL_DATABASE: "School to school lost pupil database",
     EnquiryWith.OTHER: "Someone else",
 }
+
+
+# The lost pupil database has its own form, with a found or not found answer.
+ENQUIRIES_ASKED = [e for e in EnquiryWith if e != EnquiryWith.LOST_PUPIL_DATABASE]
 
 
 def latest_involvement(session: Session, case: Case) -> Involvement | None:
@@ -92,23 +100,33 @@ def log_enquiry(
     contacted: str,
     result: str,
     occurred_at: datetime | None = None,
+    area: str = "",
+    details: dict[str, Any] | None = None,
 ) -> ChronologyEntry:
-    """Log one joint enquiry (another LA, health, police, housing...) by the school or the LA."""
+    """Log one joint enquiry (another LA, health, police, housing...) by the school or the LA.
+
+    An enquiry with another local authority names it (`area`, from schools/authorities.py).
+    """
     require_involvement(session, case)
     if occurred_at is not None and occurred_at > utcnow():
         message = "The date of the enquiry cannot be in the future."
         raise ValidationFailed(message, fields={"occurred_on": [message]})
+    asked = enquiry_with.label + (f" ({area_name(area)})" if area else "")
     return apply(
         session,
         case,
         Action.LOG_ENQUIRY,
         user,
-        summary=f"Enquiry: {enquiry_with.label}, {contacted.strip()}",
+        summary=f"Enquiry: {asked}, {contacted.strip()}",
         note=result.strip(),
         method=Method.AGENCY,
         target=contacted.strip(),
         occurred_at=occurred_at,
-        details={"enquiry_with": enquiry_with.value},
+        details={
+            "enquiry_with": enquiry_with.value,
+            **({"area": area} if area else {}),
+            **(details or {}),
+        },
     )
 
 

@@ -24,6 +24,12 @@ def _school_of_case(context: Any) -> int | None:
     return context.connection.scalar(select(Case.school_id).where(Case.id == case_id))
 
 
+def _pupil_of_case(context: Any) -> int | None:
+    """Default a referral's pupil to its case's pupil (cases never change pupil)."""
+    case_id = context.get_current_parameters()["case_id"]
+    return context.connection.scalar(select(Case.pupil_id).where(Case.id == case_id))
+
+
 def flush_or_conflict(session: Session) -> None:
     """Flush; a referral or involvement someone else changed meanwhile becomes CaseChanged."""
     try:
@@ -64,6 +70,8 @@ class Referral(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), default=_school_of_case)
+    # Kept here too, so the LA's figures (cohort, repeat referrals) need not join cases.
+    pupil_id: Mapped[int] = mapped_column(ForeignKey("pupils.id"), default=_pupil_of_case)
     status: Mapped[ReferralStatus] = str_enum(ReferralStatus, default=ReferralStatus.SUBMITTED)
     latest: Mapped[bool] = mapped_column(default=True)
     # Set when the case closes (child found, or any contact-made outcome).

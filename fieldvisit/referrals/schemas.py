@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fieldvisit.cases.schemas import attachment_description
 from fieldvisit.core.schema import Schema
-from fieldvisit.referrals.involvements import EnquiryWith
+from fieldvisit.referrals.involvements import ENQUIRIES_ASKED, EnquiryWith
+from fieldvisit.schools.authorities import AREAS
 
 
 def _text(label: str, *, required: bool = True, max_length: int = 5000) -> fields.String:
@@ -72,13 +75,22 @@ class ReturnSchema(Schema):
 class EnquirySchema(Schema):
     enquiry_with = fields.String(
         required=True,
-        validate=validate.OneOf([e.value for e in EnquiryWith], error="Choose who was asked."),
+        validate=validate.OneOf([e.value for e in ENQUIRIES_ASKED], error="Choose who was asked."),
         error_messages={"required": "Choose who was asked."},
+    )
+    area = fields.String(
+        load_default="",
+        validate=validate.OneOf(["", *AREAS], error="Choose the local authority from the list."),
     )
     contacted = _text("Who was contacted", max_length=200)
     result = _text("What they said", max_length=5000)
     occurred_on = _date("the date of the enquiry")
     attachment_description = attachment_description()
+
+    @validates_schema
+    def _area_named(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("enquiry_with") == EnquiryWith.OTHER_LA and not data.get("area"):
+            raise ValidationError("Choose which local authority was asked.", "area")
 
 
 class ReassignSchema(Schema):

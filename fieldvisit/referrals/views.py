@@ -49,6 +49,7 @@ from fieldvisit.referrals.evidence import ENQUIRY, entries_of_kind, gather
 from fieldvisit.referrals.models import Referral
 from fieldvisit.referrals.notify import active_laaos
 from fieldvisit.referrals.panel import referral_panel, returned_referrals
+from fieldvisit.schools.authorities import area_choices
 
 A_AGREE = Action.AGREE_REMOVAL
 
@@ -194,7 +195,8 @@ def _involvement_page(
         Action=Action,
         enquiries=enquiries,
         entry_attachments=attachments_of_entries(db.session, enquiries),
-        enquiry_options=[(e.value, e.label) for e in involvements.EnquiryWith],
+        enquiry_options=[(e.value, e.label) for e in involvements.ENQUIRIES_ASKED],
+        areas=area_choices(),
         laao_options=[(u.id, u.name) for u in others],
         can_decide=current_user.can(P.REFERRALS_DECIDE),
         can_refer=current_user.can(P.CASES_REFER),
@@ -258,6 +260,7 @@ def log_enquiry(case_id: int) -> Any:
             contacted=data["contacted"],
             result=data["result"],
             occurred_at=involvements.moment_on(data["occurred_on"]),
+            area=data["area"] if data["enquiry_with"] == involvements.EnquiryWith.OTHER_LA else "",
         )
         with_attachment(checked, data["attachment_description"], entry)
         return "Enquiry logged on the case."

@@ -71,6 +71,9 @@ SEED: list[Row] = [
     # Involvement will remain open to the LA"); gone abroad likewise.
     *closes("child_found", ACTIVE, SCHOOL_OR_LAAO),
     *closes("moved_abroad", ACTIVE, SCHOOL_OR_LAAO),
+    # Issue 15: a child the council of another area confirms is living there is that
+    # council's to find: the school or the LA closes the case, at any stage.
+    *closes("moved_other_la", ACTIVE, SCHOOL_OR_LAAO),
     # Line 62: "Refer after 10 days" (5 if vulnerable, at once with social care involvement,
     # line 27); line 83: not without a completed home visit unless safeguarding cannot wait.
     (LOCATING, "submit_referral", REFERRED, SCHOOL, ("home_visit_or_safeguarding", "referral_due")),

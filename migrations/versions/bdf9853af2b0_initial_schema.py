@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9c28b3e40057
+Revision ID: bdf9853af2b0
 Revises:
-Create Date: 2026-12-04 05:09:49.899272
+Create Date: 2026-12-04 06:51:38.728224
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "9c28b3e40057"
+revision: str = "bdf9853af2b0"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -369,6 +369,7 @@ def upgrade() -> None:
                 "residing_in_la",
                 "found",
                 "moved_abroad",
+                "moved_other_la",
                 name="outcome",
                 native_enum=False,
                 create_constraint=True,
@@ -398,6 +399,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index("ix_cases_closed_at", ["closed_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_pupil_id"), ["pupil_id"], unique=False)
         batch_op.create_index("ix_cases_school_state", ["school_id", "state"], unique=False)
         batch_op.create_index(
@@ -639,6 +641,47 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "area_referrals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("area", sa.String(length=20), nullable=False),
+        sa.Column("sent_to", sa.String(length=300), nullable=False),
+        sa.Column("sent_on", sa.Date(), nullable=False),
+        sa.Column("sent_by_id", sa.Integer(), nullable=False),
+        sa.Column("sent_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column(
+            "answer",
+            sa.Enum(
+                "on_roll",
+                "resident",
+                "not_known",
+                name="areaanswer",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.Column("answered_on", sa.Date(), nullable=True),
+        sa.Column("answer_note", sa.Text(), nullable=False),
+        sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["answered_by_id"], ["users.id"], name=op.f("fk_area_referrals_answered_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_area_referrals_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sent_by_id"], ["users.id"], name=op.f("fk_area_referrals_sent_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_area_referrals")),
+    )
+    with op.batch_alter_table("area_referrals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_area_referrals_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "checklist_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -810,6 +853,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
         sa.Column(
             "status",
             sa.Enum(
@@ -839,6 +883,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_referrals_case_id_cases")),
         sa.ForeignKeyConstraint(
             ["decided_by_id"], ["users.id"], name=op.f("fk_referrals_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["pupil_id"], ["pupils.id"], name=op.f("fk_referrals_pupil_id_pupils")
         ),
         sa.ForeignKeyConstraint(
             ["school_id"], ["schools.id"], name=op.f("fk_referrals_school_id_schools")
@@ -1094,6 +1141,7 @@ def upgrade() -> None:
                 "residing_in_la",
                 "found",
                 "moved_abroad",
+                "moved_other_la",
                 name="outcome",
                 native_enum=False,
                 create_constraint=True,
@@ -1228,6 +1276,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("outcome_id", name=op.f("uq_moved_abroad_outcome_id")),
     )
     op.create_table(
+        "moved_other_area",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outcome_id", sa.Integer(), nullable=False),
+        sa.Column("area", sa.String(length=20), nullable=False),
+        sa.Column("confirmed_by", sa.String(length=300), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["outcome_id"],
+            ["outcome_records.id"],
+            name=op.f("fk_moved_other_area_outcome_id_outcome_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moved_other_area")),
+        sa.UniqueConstraint("outcome_id", name=op.f("uq_moved_other_area_outcome_id")),
+    )
+    op.create_table(
         "neighbour_enquiries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("visit_id", sa.Integer(), nullable=False),
@@ -1249,6 +1312,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("neighbour_enquiries")
+    op.drop_table("moved_other_area")
     op.drop_table("moved_abroad")
     op.drop_table("home_education_referrals")
     op.drop_table("destination_confirmations")
@@ -1301,6 +1365,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_checklist_items_case_id"))
 
     op.drop_table("checklist_items")
+    with op.batch_alter_table("area_referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_area_referrals_case_id"))
+
+    op.drop_table("area_referrals")
     with op.batch_alter_table("visit_photos", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_visit_photos_visit_uuid"))
 
@@ -1338,6 +1406,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_state_first_day")
         batch_op.drop_index("ix_cases_school_state")
         batch_op.drop_index(batch_op.f("ix_cases_pupil_id"))
+        batch_op.drop_index("ix_cases_closed_at")
 
     op.drop_table("cases")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
