@@ -63,4 +63,12 @@ def test_overview_charts_and_queue_at_320_pixels(browser, base_url, sign_in, axe
     expect(page.locator("svg[role=img]")).to_have_count(0)
     page.goto("/la/overview")
     expect(page.locator("svg[role=img]")).to_have_count(2)
+    # Each number of the year opens the list of cases behind it.
+    figure = page.locator("a[href*='/la/overview/cases/']").first
+    number = figure.evaluate("a => a.firstChild.textContent.trim()")
+    figure.click()
+    expect(page.get_by_text(f"{number} case")).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(min(int(number), 50))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    axe_check(page)
     context.close()

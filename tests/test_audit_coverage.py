@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -108,6 +109,9 @@ def _candidates(session: Session, rule: Rule) -> list[dict[str, Any]]:
     if names == {"case_id", "assignment_id"}:
         assignment_id = VisitAssignment.id.label("assignment_id")
         return _one(select(VisitAssignment.case_id, assignment_id), session)
+    if names == {"figure"}:  # the LA overview's numbers, each with its cases
+        figures = ["located", "out-of-area", "repeat", "outcome-found", "cohort-0"]
+        return [{"figure": f} for f in [*figures, f"month-{date.today():%Y-%m}"]]
     if names == {"case_id", "area_referral_id"}:
         moved = AreaReferral.id.label("area_referral_id")
         return _one(select(AreaReferral.case_id, moved), session)

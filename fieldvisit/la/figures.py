@@ -14,8 +14,9 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Row, and_, func, select
 from sqlalchemy.orm import Session
 
 from fieldvisit.cases.models import Case, Outcome
@@ -33,7 +34,7 @@ AWAY = frozenset({Outcome.MOVED_ABROAD, Outcome.MOVED_OTHER_LA})
 @dataclass
 class Figures:
     by_month: list[tuple[date, int]] = field(default_factory=list)
-    outcomes: list[tuple[str, int]] = field(default_factory=list)
+    outcomes: list[tuple[Outcome, int]] = field(default_factory=list)
     located: int = 0
     median_days: int | None = None
     p90_days: int | None = None
@@ -50,26 +51,15 @@ def build_figures(session: Session, *, today: date, since: datetime) -> Figures:
     day = func.date(Ref.submitted_at)
     months: Counter[date] = Counter()
     for on, n in session.execute(
-        select(day, func.count())
-        .where(Ref.first_submission.is_(True), Ref.submitted_at >= since)
-        .group_by(day)
+        select(day, func.count()).where(first_referred_since(since)).group_by(day)
     ):
-        months[_as_date(on).replace(day=1)] += n
+        months[as_date(on).replace(day=1)] += n
     first_month = uk_date(since).replace(day=1)
     figures.by_month = [(m, months.get(m, 0)) for m in _months(first_month, today)]
 
-    # A case has one first submission; `case_closed` keeps the join to the closed ones.
-    referred_closed = and_(Ref.first_submission.is_(True), Ref.case_closed.is_(True))
-    closed = session.execute(
-        select(Case.school_id, Case.outcome, Case.closed_at, Ref.submitted_at.label("at"))
-        .select_from(Ref)
-        .join(Case, Case.id == Ref.case_id)
-        .where(referred_closed, Case.closed_at >= since)
-    ).all()
+    closed = closed_referred(session, since)
     reasons = Counter(row.outcome for row in closed if row.outcome is not None)
-    figures.outcomes = [
-        (outcome.label, reasons[outcome]) for outcome in Outcome if reasons[outcome]
-    ]
+    figures.outcomes = [(outcome, reasons[outcome]) for outcome in Outcome if reasons[outcome]]
     schools = list(
         session.scalars(select(School).where(School.id.in_({r.school_id for r in closed})))
     )
@@ -77,20 +67,56 @@ def build_figures(session: Session, *, today: date, since: datetime) -> Figures:
     days = sorted(
         calendars[row.school_id].school_day_number(uk_date(row.at), uk_date(row.closed_at))
         for row in closed
-        if row.closed_at >= row.at
+        if row.closed_at >= row.at  # as `located` counts
     )
     figures.located = len(days)
     if days:
         figures.median_days = days[(len(days) - 1) // 2]
         figures.p90_days = days[math.ceil(0.9 * len(days)) - 1]
-    figures.out_of_area = sum(1 for row in closed if row.outcome in AWAY) + _on_roll_elsewhere(
-        session, since, referred_closed
-    )
-    figures.repeat_pupils = _repeats(session, since)
+    figures.out_of_area = len(out_of_area(session, since, closed))
+    figures.repeat_pupils = len(repeat_pupils(session, since))
     return figures
 
 
-def _as_date(value: date | str) -> date:
+def first_referred_since(since: datetime) -> ColumnElement[bool]:
+    """Say, in SQL on the referrals, which are cases' first referrals made since `since`."""
+    return and_(Ref.first_submission.is_(True), Ref.submitted_at >= since)
+
+
+# A case has one first submission; `case_closed` keeps the join to the closed ones.
+REFERRED_CLOSED = and_(Ref.first_submission.is_(True), Ref.case_closed.is_(True))
+
+
+def closed_referred(session: Session, since: datetime) -> list[Row[Any]]:
+    """The referred cases closed since `since`: id, school, outcome, closed and referred at."""
+    return list(
+        session.execute(
+            select(
+                Case.id,
+                Case.school_id,
+                Case.outcome,
+                Case.closed_at,
+                Ref.submitted_at.label("at"),
+            )
+            .select_from(Ref)
+            .join(Case, Case.id == Ref.case_id)
+            .where(REFERRED_CLOSED, Case.closed_at >= since)
+        )
+    )
+
+
+def located(closed: list[Row[Any]]) -> list[int]:
+    """The closed cases that count for the time to locate: closed after their referral."""
+    return [row.id for row in closed if row.closed_at >= row.at]
+
+
+def out_of_area(session: Session, since: datetime, closed: list[Row[Any]]) -> list[int]:
+    """The closed cases found out of the area: abroad, in another LA's area, or on roll at a
+    school in another LA."""
+    return [row.id for row in closed if row.outcome in AWAY] + _on_roll_elsewhere(session, since)
+
+
+def as_date(value: date | str) -> date:
     """SQLite's date() answers text, PostgreSQL's a date."""
     return value if isinstance(value, date) else date.fromisoformat(value)
 
@@ -103,36 +129,35 @@ def _months(first: date, today: date) -> list[date]:
     return months
 
 
-def _on_roll_elsewhere(session: Session, since: datetime, referred: ColumnElement[bool]) -> int:
-    """Count the referred cases closed since `since` on roll at a school in another LA."""
+def _on_roll_elsewhere(session: Session, since: datetime) -> list[int]:
+    """The referred cases closed since `since` on roll at a school in another LA."""
     ours = {name.strip().lower() for name in session.scalars(select(LocalAuthority.name))}
-    elsewhere = session.scalars(
-        select(DestinationConfirmation.local_authority)
+    elsewhere = session.execute(
+        select(Case.id, DestinationConfirmation.local_authority)
         .join(OutcomeRecord, OutcomeRecord.id == DestinationConfirmation.outcome_id)
         .join(Case, Case.id == OutcomeRecord.case_id)
         .join(Ref, Ref.case_id == Case.id)
-        .where(referred, Case.closed_at >= since)
+        .where(REFERRED_CLOSED, Case.closed_at >= since)
     )
-    return sum(1 for la in elsewhere if la.strip().lower() not in ours)
+    return [case_id for case_id, la in elsewhere if la.strip().lower() not in ours]
 
 
-def _repeats(session: Session, since: datetime) -> int:
+def repeat_pupils(session: Session, since: datetime) -> dict[int, int]:
     """Pupils first referred in the year who had been referred on another case in the 12
-    months before. Only pupils with two referrals in the two years are read."""
+    months before, each with the case of their latest such referral. Only pupils with two
+    referrals in the two years are read."""
     window = and_(Ref.first_submission.is_(True), Ref.submitted_at >= since - REPEAT_WITHIN)
     twice = select(Ref.pupil_id).where(window).group_by(Ref.pupil_id).having(func.count() > 1)
-    referrals: dict[int, list[datetime]] = defaultdict(list)
-    for pupil_id, at in session.execute(
-        select(Ref.pupil_id, Ref.submitted_at)
+    referrals: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for pupil_id, at, case_id in session.execute(
+        select(Ref.pupil_id, Ref.submitted_at, Ref.case_id)
         .where(window, Ref.pupil_id.in_(twice))
         .order_by(Ref.submitted_at)
     ):
-        referrals[pupil_id].append(at)
-    return sum(
-        1
-        for times in referrals.values()
-        if any(
-            later >= since and later - earlier <= REPEAT_WITHIN
-            for earlier, later in zip(times, times[1:], strict=False)
-        )
-    )
+        referrals[pupil_id].append((at, case_id))
+    repeats = {}
+    for pupil_id, times in referrals.items():
+        for (earlier, _), (later, case_id) in zip(times, times[1:], strict=False):
+            if later >= since and later - earlier <= REPEAT_WITHIN:
+                repeats[pupil_id] = case_id
+    return repeats

@@ -31,7 +31,7 @@ from fieldvisit.core.calendar import SchoolCalendar
 from fieldvisit.core.dates import UK_TIME, uk_date
 from fieldvisit.core.db import UTCDateTime
 from fieldvisit.core.references import case_reference
-from fieldvisit.la.figures import Figures, build_figures
+from fieldvisit.la.figures import Figures, build_figures, first_referred_since
 from fieldvisit.la.queries import Laao, Ref, state_conditions
 from fieldvisit.pupils.characteristics import ADDITIONAL_LANGUAGE, GYPSY_ROMA_TRAVELLER
 from fieldvisit.pupils.models import Pupil
@@ -108,7 +108,12 @@ class Overview:
         return sum(getattr(line, field) for line in self.schools)
 
 
-def _start_of(day: date) -> datetime:
+def year_start(today: date) -> datetime:
+    """The start of the overview's year: 52 weeks before today."""
+    return start_of(today - timedelta(weeks=WEEKS))
+
+
+def start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), UK_TIME).astimezone(UTC)
 
 
@@ -147,7 +152,7 @@ def build_overview(session: Session, *, today: date) -> Overview:
     schools = list(session.scalars(select(School).order_by(School.name)))
     las = {la.id: la for la in session.scalars(select(LocalAuthority))}
     calendars = calendars_for_schools(session, schools)
-    year_ago = _start_of(today - timedelta(weeks=WEEKS))
+    year_ago = year_start(today)
     lines: dict[int, dict[str, Any]] = {s.id: {"school_id": s.id, "name": s.name} for s in schools}
 
     conditions = state_conditions()
@@ -162,7 +167,7 @@ def build_overview(session: Session, *, today: date) -> Overview:
     for school_id, new, returned, open_ in counts:
         lines[school_id].update(new=new or 0, returned=returned or 0, open=open_ or 0)
 
-    first_in_year = and_(Ref.first_submission.is_(True), Ref.submitted_at >= year_ago)
+    first_in_year = first_referred_since(year_ago)
     bucket = _bucket_of(func.coalesce(Ref.school_day, 0))
     delays: dict[int, int] = defaultdict(int)
     for school_id, i, n in session.execute(
@@ -241,7 +246,7 @@ def _overdue(
             clauses.append(
                 and_(
                     Case.school_id.in_(school_ids),
-                    Involvement.opened_at < _start_of(cutoff + timedelta(days=1)),
+                    Involvement.opened_at < start_of(cutoff + timedelta(days=1)),
                 )
             )
     if not clauses:
@@ -306,7 +311,7 @@ def _weekly_open(session: Session, today: date) -> list[tuple[date, int]]:
     is then opened so far less closed so far.
     """
     week_ends = [today - timedelta(weeks=back) for back in range(WEEKS - 1, -1, -1)]
-    params = {f"m{i}": _start_of(day + timedelta(days=1)) for i, day in enumerate(week_ends)}
+    params = {f"m{i}": start_of(day + timedelta(days=1)) for i, day in enumerate(week_ends)}
 
     def so_far(statement: Select[int, int]) -> list[int]:
         found = dict(session.execute(statement, params).all())

@@ -21,6 +21,7 @@ from fieldvisit.core.listing import list_query
 from fieldvisit.core.permissions import Permission as P
 from fieldvisit.core.web import commit, save
 from fieldvisit.la import charts
+from fieldvisit.la.drill import drill
 from fieldvisit.la.forms import FORM_KINDS, forms_page
 from fieldvisit.la.overview import build_overview
 from fieldvisit.la.queries import ACTIVE_STATES, QUEUE_STATES, SORTS, queue_page, school_choices
@@ -290,6 +291,22 @@ def overview() -> Any:
     )
 
 
+@bp.get("/overview/cases/<figure>")
+@audited_read("la_figure", detail=lambda: {"figure": request.view_args.get("figure")})
+@login_required
+def figure_cases(figure: str) -> Any:
+    """The cases behind one number of the overview's year."""
+    require(P.LA_REPORTS)
+    drilled = drill(db.session, figure, today=today_in_uk(), page=_page_number())
+    if drilled is None:
+        raise NotFound("The overview has no such figure.")
+    return render_template(
+        "la/figure_cases.html",
+        drilled=drilled,
+        page_url=lambda n: url_for(".figure_cases", figure=figure, page=n),
+    )
+
+
 @bp.get("/overview.csv")
 @login_required
 def overview_csv() -> Any:
@@ -310,8 +327,8 @@ def overview_csv() -> Any:
     if figures := data.figures:
         rows += [("First referrals by month", m.strftime("%B %Y"), n) for m, n in figures.by_month]
         rows += [
-            ("Referred cases closed in the last year, by outcome", g, n)
-            for g, n in figures.outcomes
+            ("Referred cases closed in the last year, by outcome", outcome.label, n)
+            for outcome, n in figures.outcomes
         ]
         rows += [
             ("School days from referral to closing", "Cases", figures.located),

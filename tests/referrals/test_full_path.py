@@ -90,6 +90,7 @@ def test_referral_to_missing_ctf(client_for, session, world, queued_mail):
                 "enquiry_with": who,
                 "contacted": "Duty desk",
                 "result": "No trace of the family.",
+                "area": "874",  # another LA is named from the list; ignored for the police
                 **date_values("occurred_on", today_in_uk()),
             },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 from fieldvisit.cases import engine
@@ -29,7 +30,8 @@ def _a_school_week(session, world):
     return monday
 
 
-def test_the_years_figures_count_what_happened(session, world):
+def _the_year(session, world):
+    """Two referred cases closed (found; gone abroad), one open, and a repeat referral."""
     monday = _a_school_week(session, world)
     found, found_referral = referred_case(session, world)
     abroad, abroad_referral = referred_case(session, world)
@@ -62,14 +64,48 @@ def test_the_years_figures_count_what_happened(session, world):
         )
     )
     session.flush()
+    return monday, found, abroad, again
+
+
+def test_the_years_figures_count_what_happened(session, world):
+    monday, *_ = _the_year(session, world)
     since = _at(today_in_uk() - timedelta(weeks=52), 0)
 
     figures = build_figures(session, today=today_in_uk(), since=since)
 
-    assert figures.outcomes == [("Child found", 1), ("Moved abroad", 1)]
+    assert figures.outcomes == [(Outcome.FOUND, 1), (Outcome.MOVED_ABROAD, 1)]
     assert (figures.located, figures.median_days, figures.p90_days) == (2, 3, 5)
     assert figures.out_of_area == 1
     assert figures.repeat_pupils == 1
     by_month = dict(figures.by_month)
     assert by_month[monday.replace(day=1)] >= 2 and sum(by_month.values()) == 4
     assert len(figures.by_month) in (12, 13)  # each month of the year, empty ones too
+
+
+def test_every_figure_lists_the_cases_behind_it(session, world, signed_in):
+    monday, found, abroad, again = _the_year(session, world)
+    moved, _ = referred_case(session, world)
+    engine.apply(session, moved, Action.MOVED_OTHER_LA, world.laao)
+    moved.pupil.sen_provision = "E"
+    session.commit()
+    client = signed_in(world.laao)
+    page = client.get("/la/overview").get_data(as_text=True)
+    links = dict(re.findall(r'href="/la/overview/cases/([\w-]+)">(\d+)<', page))
+    assert links["located"] == "3"
+    assert links["out-of-area"] == "2"  # abroad, and moved to another LA's area
+    assert links["repeat"] == "1"
+    assert links["outcome-found"] == links["outcome-moved_other_la"] == "1"
+    assert links["cohort-0"] == "1"  # the EHC plan
+    assert sum(int(n) for key, n in links.items() if key.startswith("month-")) == 5
+    for key, number in links.items():
+        listed = client.get(f"/la/overview/cases/{key}").get_data(as_text=True)
+        references = set(re.findall(r">(C\d{6})</a>", listed))
+        assert len(references) == int(number), key
+    listed = client.get("/la/overview/cases/out-of-area").get_data(as_text=True)
+    assert {abroad.reference, moved.reference} == set(re.findall(r">(C\d{6})</a>", listed))
+    listed = client.get("/la/overview/cases/repeat").get_data(as_text=True)
+    assert again.reference in listed and found.pupil.full_name in listed
+    assert client.get("/la/overview/cases/outcome-nothing").status_code == 404
+    assert client.get("/la/overview/cases/month-2026-13").status_code == 404
+    assert client.get("/la/overview/cases/cohort-99").status_code == 404
+    assert signed_in(world.school_user).get("/la/overview/cases/located").status_code == 403
