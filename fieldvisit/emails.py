@@ -12,6 +12,7 @@ from fieldvisit.admin.services import ACCOUNT_CREATED, PASSWORD_SET_BY_ADMIN
 from fieldvisit.cases.reminders import OVERDUE_REMINDERS
 from fieldvisit.cases.services import CONCERN_RAISED
 from fieldvisit.core.mail import EmailKind
+from fieldvisit.notices.reminders import NOTICES_LATE
 from fieldvisit.outcomes.services import EHE_ALERT
 from fieldvisit.referrals import notify
 from fieldvisit.visits.services import VISIT_ASSIGNED, VISIT_CANCELLED
@@ -22,6 +23,7 @@ EMAILS: dict[str, EmailKind] = {
         # The school office and the LA, about cases.
         CONCERN_RAISED,
         OVERDUE_REMINDERS,
+        NOTICES_LATE,
         notify.REFERRAL_SUBMITTED,
         notify.REFERRAL_RETURNED,
         notify.REFERRAL_ACCEPTED,

@@ -58,11 +58,18 @@ def _context() -> dict[str, object]:
         "officer": Thing(name="Olu Officer", email="olu@la.test"),
         "assigned_by": Thing(name="Sam Office"),
         "cancelled_by": Thing(name="Sam Office"),
+        "late": [
+            Thing(
+                kind=Thing(label="A pupil added to the register"),
+                due_on=date(2026, 11, 9),
+                pupil=pupil,
+            )
+        ],
     }
 
 
 def test_every_template_has_one_kind_and_every_kind_a_template(app: Flask) -> None:
-    assert len(EMAILS) == 15  # the list in fieldvisit/emails.py, no key used twice
+    assert len(EMAILS) == 16  # the list in fieldvisit/emails.py, no key used twice
     folder = Path(find_folder("templates")) / "emails"
     assert {p.stem for p in folder.glob("*.txt")} == set(EMAILS)
 

@@ -142,6 +142,14 @@ def _nav_items() -> list[dict[str, Any]]:
         items.append(
             {"text": "Pupils", "href": url_for("cases.pupil_list"), "endpoint": "cases.pupil_list"}
         )
+    if current_user.can(Permission.PUPILS_MANAGE):
+        items.append(
+            {
+                "text": "Notices to the LA",
+                "href": url_for("notices.school_notices"),
+                "endpoint": "notices.school_notices",
+            }
+        )
     if current_user.can(Permission.VISITS_RECORD):
         items.append(
             {"text": "Home visits", "href": url_for("visits.index"), "endpoint": "visits.index"}
@@ -154,6 +162,10 @@ def _nav_items() -> list[dict[str, Any]]:
         )
     if current_user.can(Permission.REFERRALS_DECIDE):
         items.append({"text": "Referrals", "href": url_for("la.queue"), "endpoint": "la.queue"})
+    if current_user.can(Permission.REFERRALS_DECIDE):
+        items.append(
+            {"text": "Notices", "href": url_for("notices.inbox"), "endpoint": "notices.inbox"}
+        )
     if current_user.can(Permission.LA_REPORTS):
         items.append(
             {"text": "Overview", "href": url_for("la.overview"), "endpoint": "la.overview"}

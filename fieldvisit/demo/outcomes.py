@@ -53,6 +53,16 @@ def close_with_outcome(
             confirmed_by="Mother, by email to the school office",
             note=note,
         )
+    elif action == Action.MOVED_OTHER_LA:
+        services.record_moved_other_area(
+            session,
+            user,
+            case,
+            area="926",
+            effective_on=today,
+            confirmed_by="Norfolk CME officer, by email to the school office",
+            note=note,
+        )
     elif action == Action.CHILD_FOUND:
         services.record_found(session, user, case, effective_on=today, note=note)
     else:

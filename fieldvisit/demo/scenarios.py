@@ -169,3 +169,7 @@ def add_cases(s: Seeder) -> None:
     case = s._open(6)
     s._triage(case)
     s._close(case, Action.MOVED_ABROAD, "Mother emailed: the family has moved back to Poland.")
+    # Moved to Norfolk, as Norfolk's CME team confirmed: closed, off roll, the deletion due.
+    case = s._open(5)
+    s._triage(case)
+    s._close(case, Action.MOVED_OTHER_LA, "Norfolk's CME team: the family lives in King's Lynn.")

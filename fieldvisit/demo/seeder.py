@@ -12,7 +12,7 @@ from fieldvisit.accounts.models import User
 from fieldvisit.accounts.services import create_user
 from fieldvisit.cases import services as cases
 from fieldvisit.cases.engine import Action
-from fieldvisit.cases.models import OPEN_STATES, Case
+from fieldvisit.cases.models import OPEN_STATES, Case, CaseState
 from fieldvisit.chronology import services as chronology
 from fieldvisit.chronology.models import Method
 from fieldvisit.core.addresses import one_line
@@ -28,7 +28,8 @@ from fieldvisit.demo.scenarios import add_cases
 from fieldvisit.demo.terms import demo_terms
 from fieldvisit.letters.models import Delivery
 from fieldvisit.letters.services import generate_letter
-from fieldvisit.notices.services import send_continuous_absence
+from fieldvisit.notices.models import TWENTY_DAYS
+from fieldvisit.notices.services import send_continuous_absence, send_deletion, send_new_entry
 from fieldvisit.pupils.attendance import AttendanceMark, RegisterSession, not_in_today
 from fieldvisit.pupils.models import AgencyWorker, Contact, ContactKind, Pupil, Sex, Sibling
 from fieldvisit.referrals import involvements
@@ -101,6 +102,46 @@ class Seeder:
                     what_school_did="Phoned both parents on three days, letter sent, home "
                     "visit with no answer; a neighbour thinks the family went away.",
                 )
+        # Two pupils joined Riverside this week: the LA has been told of one; the other is due.
+        # The pupil taken off roll on the 20-day ground: the deletion notice names the case.
+        newcomers = self.session.scalars(
+            select(Pupil)
+            .where(
+                Pupil.school_id == self.riverside.id,
+                Pupil.on_roll.is_(True),
+                Pupil.id.not_in(select(Case.pupil_id)),
+            )
+            .order_by(Pupil.id.desc())
+            .limit(2)
+        ).all()
+        entered = self.calendar.school_day_back(self.today, 3) or self.today
+        for pupil in newcomers:
+            pupil.admitted_on = entered
+        if newcomers:
+            send_new_entry(
+                self.session,
+                self.school_user,
+                newcomers[0],
+                entered_on=entered,
+                previous_school="St Ives Primary School, Cambridgeshire",
+                note="",
+            )
+        removed = self.session.scalar(
+            select(Case).where(
+                Case.school_id == self.riverside.id, Case.state == CaseState.OFF_ROLL
+            )
+        )
+        if removed is not None and removed.pupil.left_on is not None:
+            send_deletion(
+                self.session,
+                self.school_user,
+                removed.pupil,
+                deleted_on=removed.pupil.left_on,
+                ground=TWENTY_DAYS,
+                destination="",
+                future_address="",
+                note="Removed with the LA attendance officer's written agreement.",
+            )
 
     def _register(self, days: int = 15) -> None:
         """The last three weeks of each school's register: everyone in, except the pupils

@@ -292,7 +292,7 @@ def overview() -> Any:
 
 
 @bp.get("/overview/cases/<figure>")
-@audited_read("la_figure", detail=lambda: {"figure": request.view_args.get("figure")})
+@audited_read("la_figure", detail=lambda: {"figure": (request.view_args or {}).get("figure")})
 @login_required
 def figure_cases(figure: str) -> Any:
     """The cases behind one number of the overview's year."""

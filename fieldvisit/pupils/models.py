@@ -47,6 +47,8 @@ class Pupil(Base):
     # The date the pupil joined this school (CTF EntryDate), from the roll file or the form.
     admitted_on: Mapped[date | None]
     left_on: Mapped[date | None]
+    # The day a roll file last held the pupil (None: added by hand, never imported).
+    last_imported_on: Mapped[date | None]
     leaving_reason: Mapped[str | None] = mapped_column(String(200))
     # What the LA triages on, with the DfE's codes (pupils/characteristics.py); None is "not
     # recorded". From the roll file where it holds them, and the school's own corrections.

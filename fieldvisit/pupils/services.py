@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from fieldvisit.accounts.models import User
 from fieldvisit.core.audit import audit
+from fieldvisit.core.dates import today_in_uk
 from fieldvisit.core.errors import NotAllowed, NotFound, ValidationFailed
 from fieldvisit.core.forms import load_data
 from fieldvisit.core.permissions import Permission
 from fieldvisit.pupils.models import Contact, ContactKind, Pupil
 from fieldvisit.pupils.schemas import LABELS, PupilSchema
+from fieldvisit.schools.models import School
 
 log = logging.getLogger("fieldvisit.pupils")
 
@@ -186,6 +188,8 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     off_roll: int = 0
+    # Whether the file was taken as the whole roll (asked, and every row good).
+    whole_roll: bool = False
     # Each part of IMPORT_PART rows is committed on its own (see import_roll).
     parts: int = 0
     seen: dict[str, int] = field(default_factory=dict, repr=False)
@@ -212,7 +216,12 @@ IMPORT_PART = 500
 
 
 def import_roll(
-    session: Session, user: User, rows: list[tuple[int, dict[str, Any]]], report: ImportReport
+    session: Session,
+    user: User,
+    rows: list[tuple[int, dict[str, Any]]],
+    report: ImportReport,
+    *,
+    whole_roll: bool = False,
 ) -> Iterator[ImportReport]:
     """Validate every row, then add or update each good one whole; bad rows change nothing.
 
@@ -229,6 +238,13 @@ def import_roll(
         report.parts += 1
         yield report
     report.errors.sort(key=lambda e: e.line)
+    # The whole roll, every row good: pupils it no longer holds have left the register.
+    if whole_roll and not report.errors:
+        school = session.get(School, school_id)
+        assert school is not None
+        school.roll_imported_on = today_in_uk()
+        report.whole_roll = True
+        session.flush()
     log.info(
         "roll import school=%s added=%d updated=%d unchanged=%d errors=%d parts=%d",
         school_id,
@@ -263,3 +279,6 @@ def _import_row(
         return
     setattr(report, what, getattr(report, what) + 1)
     report.off_roll += not pupil.on_roll
+    today = today_in_uk()
+    if pupil.last_imported_on != today:
+        pupil.last_imported_on = today

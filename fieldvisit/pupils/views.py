@@ -106,11 +106,17 @@ def import_roll() -> Any:
             errors = {"roll": [str(error) if data else "Select a CSV or CTF file"]}
         else:
             report = services.ImportReport()
-            for _part in services.import_roll(db.session, current_user, parsed.rows, report):
+            whole = request.form.get("whole_roll") == "yes"
+            parts = services.import_roll(
+                db.session, current_user, parsed.rows, report, whole_roll=whole
+            )
+            for _part in parts:
                 commit()  # each part on its own: no long write transaction for a big roll
             audit(db.session, current_user.id, "import", "roll", current_user.school_id)
             commit()
-            return render_template("pupils/import_result.html", report=report, kind=parsed.kind)
+            return render_template(
+                "pupils/import_result.html", report=report, kind=parsed.kind, whole_asked=whole
+            )
     return render_template(
         "pupils/import.html",
         errors=errors,

@@ -92,6 +92,9 @@ class School(Base):
     dsl_email: Mapped[str] = mapped_column(String(254), default="")
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_role: Mapped[str] = mapped_column(String(200), default="Headteacher")
+    # The day the school last imported its whole roll: a pupil it did not hold has left
+    # (their deletion notice to the LA falls due, notices/services.py).
+    roll_imported_on: Mapped[date | None]
 
     local_authority: Mapped[LocalAuthority] = relationship(back_populates="schools")
 

@@ -127,9 +127,9 @@ def test_daily_jobs_are_queued_once_a_day_after_their_time(app, session, monkeyp
     first = jobs.queue_daily(later)
     again = jobs.queue_daily(later)
 
-    assert first == ["daily_reminders", "daily_retention"] and again == []
-    assert session.scalar(select(func.count()).select_from(DailyRun)) == 2
-    assert jobs.run_due(now=later) == 2
+    assert first == ["daily_reminders", "daily_late_notices", "daily_retention"] and again == []
+    assert session.scalar(select(func.count()).select_from(DailyRun)) == 3
+    assert jobs.run_due(now=later) == 3
     assert {j.status for j in session.scalars(select(Job))} == {JobStatus.DONE}
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bdf9853af2b0
+Revision ID: b7a3a52adc99
 Revises:
-Create Date: 2026-12-04 06:51:38.728224
+Create Date: 2026-12-04 07:06:06.351404
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "bdf9853af2b0"
+revision: str = "b7a3a52adc99"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -145,6 +145,7 @@ def upgrade() -> None:
         sa.Column("dsl_email", sa.String(length=254), nullable=False),
         sa.Column("signatory_name", sa.String(length=200), nullable=False),
         sa.Column("signatory_role", sa.String(length=200), nullable=False),
+        sa.Column("roll_imported_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["local_authority_id"],
             ["local_authorities.id"],
@@ -196,6 +197,7 @@ def upgrade() -> None:
         sa.Column("expected_start_on", sa.Date(), nullable=True),
         sa.Column("admitted_on", sa.Date(), nullable=True),
         sa.Column("left_on", sa.Date(), nullable=True),
+        sa.Column("last_imported_on", sa.Date(), nullable=True),
         sa.Column("leaving_reason", sa.String(length=200), nullable=True),
         sa.Column("sen_provision", sa.String(length=1), nullable=True),
         sa.Column("ethnicity", sa.String(length=4), nullable=True),
@@ -523,52 +525,6 @@ def upgrade() -> None:
     with op.batch_alter_table("letter_wordings", schema=None) as batch_op:
         batch_op.create_index(
             "ix_letter_wordings_la_kind", ["local_authority_id", "kind", "id"], unique=False
-        )
-
-    op.create_table(
-        "school_notices",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "kind",
-            sa.Enum(
-                "continuous_absence",
-                name="noticekind",
-                native_enum=False,
-                create_constraint=True,
-                length=20,
-            ),
-            nullable=False,
-        ),
-        sa.Column("school_id", sa.Integer(), nullable=False),
-        sa.Column("pupil_id", sa.Integer(), nullable=False),
-        sa.Column("details", sa.JSON(), nullable=False),
-        sa.Column("sent_by_id", sa.Integer(), nullable=False),
-        sa.Column("sent_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("acknowledged_by_id", sa.Integer(), nullable=True),
-        sa.Column("acknowledged_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["acknowledged_by_id"],
-            ["users.id"],
-            name=op.f("fk_school_notices_acknowledged_by_id_users"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["pupil_id"], ["pupils.id"], name=op.f("fk_school_notices_pupil_id_pupils")
-        ),
-        sa.ForeignKeyConstraint(
-            ["school_id"], ["schools.id"], name=op.f("fk_school_notices_school_id_schools")
-        ),
-        sa.ForeignKeyConstraint(
-            ["sent_by_id"], ["users.id"], name=op.f("fk_school_notices_sent_by_id_users")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_school_notices")),
-    )
-    with op.batch_alter_table("school_notices", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_school_notices_inbox", ["acknowledged_at", "sent_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_school_notices_pupil_id"), ["pupil_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_school_notices_school_id"), ["school_id"], unique=False
         )
 
     op.create_table(
@@ -909,6 +865,61 @@ def upgrade() -> None:
             "ix_referrals_school_queue",
             ["school_id", "latest", "case_closed", "status"],
             unique=False,
+        )
+
+    op.create_table(
+        "school_notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "new_entry",
+                "deletion",
+                "continuous_absence",
+                "sickness",
+                name="noticekind",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("pupil_id", sa.Integer(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("sent_by_id", sa.Integer(), nullable=False),
+        sa.Column("sent_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("acknowledged_by_id", sa.Integer(), nullable=True),
+        sa.Column("acknowledged_at", fieldvisit.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["acknowledged_by_id"],
+            ["users.id"],
+            name=op.f("fk_school_notices_acknowledged_by_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_school_notices_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["pupil_id"], ["pupils.id"], name=op.f("fk_school_notices_pupil_id_pupils")
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_school_notices_school_id_schools")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sent_by_id"], ["users.id"], name=op.f("fk_school_notices_sent_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_school_notices")),
+    )
+    with op.batch_alter_table("school_notices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_school_notices_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            "ix_school_notices_inbox", ["acknowledged_at", "sent_at"], unique=False
+        )
+        batch_op.create_index("ix_school_notices_pupil_kind", ["pupil_id", "kind"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_school_notices_school_id"), ["school_id"], unique=False
         )
 
     op.create_table(
@@ -1343,6 +1354,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_visit_assignments_case_id"))
 
     op.drop_table("visit_assignments")
+    with op.batch_alter_table("school_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_school_notices_school_id"))
+        batch_op.drop_index("ix_school_notices_pupil_kind")
+        batch_op.drop_index("ix_school_notices_inbox")
+        batch_op.drop_index(batch_op.f("ix_school_notices_case_id"))
+
+    op.drop_table("school_notices")
     with op.batch_alter_table("referrals", schema=None) as batch_op:
         batch_op.drop_index("ix_referrals_school_queue")
         batch_op.drop_index("ix_referrals_queue")
@@ -1378,12 +1396,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_siblings_pupil_id"))
 
     op.drop_table("siblings")
-    with op.batch_alter_table("school_notices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_school_notices_school_id"))
-        batch_op.drop_index(batch_op.f("ix_school_notices_pupil_id"))
-        batch_op.drop_index("ix_school_notices_inbox")
-
-    op.drop_table("school_notices")
     with op.batch_alter_table("letter_wordings", schema=None) as batch_op:
         batch_op.drop_index("ix_letter_wordings_la_kind")
 
