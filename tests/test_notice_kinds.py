@@ -189,11 +189,15 @@ def test_the_sickness_return_comes_from_fifteen_days_of_illness(session, world, 
     assert notice.kind == NoticeKind.SICKNESS and notice.details["school_days"] == 15
 
 
-def test_late_notices_are_reminded_each_weekday_without_naming_the_child(session, world):
+def test_late_notices_are_reminded_each_weekday_without_naming_the_child(session, world, signed_in):
     pupil = make_pupil(session, world.school)
     today = today_in_uk()
     pupil.on_roll, pupil.left_on = False, today - timedelta(days=3)
     session.commit()
+    dashboard = signed_in(world.school_user).get("/").get_data(as_text=True)
+    assert "1 notice to send</a>, 1 late" in dashboard
+    other = signed_in(world.other_school_user).get("/").get_data(as_text=True)
+    assert "notice to send" not in other
     assert send_late_notices(session, today) == 1
     email = session.scalar(select(OutboxEmail))
     assert "1 notice to the LA late" in email.subject

@@ -27,6 +27,22 @@ from fieldvisit.schools.models import School
 bp = Blueprint("notices", __name__)
 
 STATES = {"unread": False, "acknowledged": True, "all": None}
+
+
+@bp.app_template_global()
+def notices_owed() -> tuple[int, int]:
+    """How many notices the signed-in school user's school owes the LA, and how many late:
+    for the dashboard's banner."""
+    if not current_user.can(Permission.PUPILS_MANAGE) or current_user.school_id is None:
+        return 0, 0
+    school = db.session.get(School, current_user.school_id)
+    if school is None:
+        return 0, 0
+    today = today_in_uk()
+    owed = services.due_for_school(db.session, school, today)
+    return len(owed), sum(d.late(today) for d in owed)
+
+
 # Each kind's page for a pupil, as url_for names it.
 PAGES = {
     NoticeKind.NEW_ENTRY: "notices.new_entry",
