@@ -104,35 +104,27 @@ class Seeder:
                 )
         # Two pupils joined Riverside this week: the LA has been told of one; the other is due.
         # The pupil taken off roll on the 20-day ground: the deletion notice names the case.
-        newcomers = self.session.scalars(
-            select(Pupil)
-            .where(
-                Pupil.school_id == self.riverside.id,
-                Pupil.on_roll.is_(True),
-                Pupil.id.not_in(select(Case.pupil_id)),
-            )
-            .order_by(Pupil.id.desc())
-            .limit(2)
-        ).all()
+        newcomers = [self._pupil(self.riverside), self._pupil(self.riverside)]
+        self.session.flush()
         entered = self.calendar.school_day_back(self.today, 3) or self.today
         for pupil in newcomers:
             pupil.admitted_on = entered
-        if newcomers:
-            send_new_entry(
-                self.session,
-                self.school_user,
-                newcomers[0],
-                entered_on=entered,
-                previous_school="St Ives Primary School, Cambridgeshire",
-                note="",
-            )
+        told = send_new_entry(
+            self.session,
+            self.school_user,
+            newcomers[0],
+            entered_on=entered,
+            previous_school="St Ives Primary School, Cambridgeshire",
+            note="",
+        )
+        told.sent_at = self._at(entered, 16)  # the day the pupil joined
         removed = self.session.scalar(
             select(Case).where(
                 Case.school_id == self.riverside.id, Case.state == CaseState.OFF_ROLL
             )
         )
         if removed is not None and removed.pupil.left_on is not None:
-            send_deletion(
+            deleted = send_deletion(
                 self.session,
                 self.school_user,
                 removed.pupil,
@@ -142,6 +134,7 @@ class Seeder:
                 future_address="",
                 note="Removed with the LA attendance officer's written agreement.",
             )
+            deleted.sent_at = self._at(removed.pupil.left_on, 15)  # sent the day it was made
 
     def _register(self, days: int = 15) -> None:
         """The last three weeks of each school's register: everyone in, except the pupils
