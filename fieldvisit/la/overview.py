@@ -23,6 +23,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import Session
 
@@ -117,6 +118,14 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), UK_TIME).astimezone(UTC)
 
 
+def _of_schools(school_ids: list[int], schools: list[School]) -> ColumnElement[bool]:
+    """Say, in SQL, that a case is at one of these schools; nothing to say when they are all
+    the LA's schools (most share the LA's calendar), which spares a long IN list."""
+    if len(school_ids) == len(schools):
+        return true()
+    return Case.school_id.in_(school_ids)
+
+
 def past_deadline_condition(
     calendars: dict[int, SchoolCalendar],
     las: dict[int, LocalAuthority],
@@ -143,7 +152,7 @@ def past_deadline_condition(
         if early:
             late.append(and_(Case.first_day_of_absence <= early, vulnerable))
         if late:
-            clauses.append(and_(Case.school_id.in_(school_ids), or_(*late)))
+            clauses.append(and_(_of_schools(school_ids, schools), or_(*late)))
     return and_(Case.state.in_(PRE_REFERRAL), or_(*clauses)) if clauses else None
 
 
@@ -245,7 +254,7 @@ def _overdue(
         if cutoff is not None:
             clauses.append(
                 and_(
-                    Case.school_id.in_(school_ids),
+                    _of_schools(school_ids, schools),
                     Involvement.opened_at < start_of(cutoff + timedelta(days=1)),
                 )
             )

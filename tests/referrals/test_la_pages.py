@@ -7,10 +7,13 @@ import io
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from fieldvisit.core.dates import today_in_uk
 from fieldvisit.la.overview import build_overview
 from fieldvisit.la.queries import age_on, queue_page
 from fieldvisit.referrals import services as referrals
+from fieldvisit.schools.models import Term
 from fieldvisit.schools.services import calendar_for
 from tests.referrals.helpers import accepted_case, locating_case, referred_case
 
@@ -70,6 +73,31 @@ def test_overview_counts_by_school_and_deadline(session, world):
     assert data.weekly_open[-6][1] == 0  # accepted 30 days ago
     assert sum(n for _, n in data.delays) == 3
     assert dict(data.delays)["11 to 15"] == 2
+
+
+def test_overview_counts_schools_on_their_own_calendars_too(session, world):
+    """A school with its own term dates is counted on them: the overview asks per calendar,
+    naming the schools only when a calendar is not every school's."""
+    la_terms = session.scalars(
+        select(Term).where(Term.local_authority_id == world.la.id, Term.school_id.is_(None))
+    ).all()
+    for term in la_terms:  # the same dates, as Fenland's own: a second calendar
+        session.add(
+            Term(
+                local_authority_id=world.la.id,
+                school_id=world.other_school.id,
+                name=term.name,
+                starts_on=term.starts_on,
+                ends_on=term.ends_on,
+            )
+        )
+    session.flush()
+    locating_case(session, world, school_day=12)
+    locating_case(session, world, school_day=12, school=world.other_school)
+    locating_case(session, world, school_day=3, school=world.other_school)
+    data = build_overview(session, today=today_in_uk())
+    lines = {line.name: line.past_deadline for line in data.schools}
+    assert lines == {"Riverside Primary School": 1, "Fenland Academy": 1}
 
 
 def test_school_day_back(session, world):
