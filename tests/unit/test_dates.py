@@ -2,7 +2,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from fieldvisit.core.dates import format_date, format_datetime, format_due, parse_iso_date, utcnow
+from fieldvisit.core.dates import (
+    UK_TIME,
+    format_date,
+    format_datetime,
+    format_due,
+    parse_iso_date,
+    uk_date,
+    utcnow,
+)
 
 
 def test_utcnow_is_timezone_aware_utc():
@@ -70,3 +78,12 @@ def test_format_datetime(dt, expected):
 def test_a_due_date_reads_as_an_office_plans_by_it():
     assert format_due(date(2026, 12, 4), today=date(2026, 12, 2)) == "Friday 4 December"
     assert format_due(date(2027, 1, 5), today=date(2026, 12, 2)) == "Tuesday 5 January 2027"
+
+
+def test_uk_date_is_the_date_in_england_at_every_moment_across_the_clock_changes():
+    moment = datetime(2026, 3, 28, 20, 3, tzinfo=UTC)  # the night the clocks go forward
+    while moment < datetime(2026, 10, 26, 3, tzinfo=UTC):  # past the night they go back
+        assert uk_date(moment) == moment.astimezone(UK_TIME).date(), moment
+        moment += timedelta(minutes=13) if moment.month in (3, 10) else timedelta(hours=5)
+    assert uk_date(datetime(2026, 6, 1, 23, 30, tzinfo=UTC)) == date(2026, 6, 2)  # BST
+    assert uk_date(datetime(2026, 12, 1, 23, 30, tzinfo=UTC)) == date(2026, 12, 1)  # GMT
