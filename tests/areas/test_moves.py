@@ -68,6 +68,9 @@ def test_the_laao_refers_a_child_to_another_la_and_prints_what_was_sent(
     referral = session.scalar(select(AreaReferral).where(AreaReferral.case_id == case.id))
     assert (referral.area, referral.sent_on, referral.answer) == ("874", TODAY, None)
     assert referral.content["pupil"]["upn"] == case.pupil.upn
+    assert [e["summary"] for e in referral.content["enquiries"]] == [
+        "Enquiry: Health (GP, school nurse, health visitor), GP surgery"
+    ]
     last = entries(session, case)[-1]
     assert last.kind == "log_enquiry"
     assert "Another local authority (Peterborough (874))" in last.summary
@@ -84,7 +87,7 @@ def test_the_laao_refers_a_child_to_another_la_and_prints_what_was_sent(
         case.pupil.full_name,
         case.pupil.upn,
         "to be near an aunt",
-        "GP surgery",  # the enquiry made before the referral
+        "surgery",  # the enquiry made before the referral (its words wrap in a table cell)
         world.laao.email,
         case.reference,
         "section 436A",
