@@ -24,6 +24,7 @@ from fieldvisit.core.db import MAX_ID, commit_kept_aside, db
 from fieldvisit.core.errors import CaseChanged, DomainError, NotAllowed, NotFound
 from fieldvisit.core.forms import form_errors
 from fieldvisit.core.permissions import Permission
+from fieldvisit.core.references import case_reference
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -236,6 +237,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["due"] = format_due
     app.jinja_env.filters["address"] = one_line
+    app.jinja_env.filters["case_reference"] = case_reference
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["home_url"] = lambda: home_url(current_user)
     app.jinja_env.globals["https_needed"] = https_needed

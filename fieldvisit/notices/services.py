@@ -20,6 +20,7 @@ keeps its due day, so the LA sees which came late.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -41,8 +42,10 @@ from fieldvisit.notices.models import DELETION_GROUNDS, TWENTY_DAYS, Notice, Not
 from fieldvisit.outcomes.models import OutcomeRecord
 from fieldvisit.pupils.attendance import (
     TELL_THE_LA_AFTER,
-    AttendanceMark,
+    Absence,
+    Illness,
     absence_of,
+    ill_today,
     not_in_today,
 )
 from fieldvisit.pupils.models import Pupil
@@ -51,7 +54,6 @@ from fieldvisit.schools.services import calendar_for
 
 # How far back the roll is read for entries and deletions not yet notified.
 LOOK_BACK = timedelta(days=60)
-ILLNESS = "I"
 # Deletions whose own form to the LA is the notice.
 OWN_FORM = (Outcome.OTHER_SCHOOL, Outcome.ELECTIVE_HOME_EDUCATION)
 # What a deletion that closed a case says of its ground.
@@ -75,7 +77,7 @@ class Due:
         return today > self.due_on
 
 
-def _school_of(user: User, pupil: Pupil) -> None:
+def _require_school_of(user: User, pupil: Pupil) -> None:
     if not user.can(Permission.PUPILS_MANAGE) or pupil.school_id != user.school_id:
         raise NotAllowed("Only the pupil's school can send its notices.")
 
@@ -194,79 +196,35 @@ def _gone_from_roll(session: Session, school: School) -> list[Due]:
 
 def _absences(session: Session, school: School, calendar: SchoolCalendar, today: date) -> list[Due]:
     absent = [a for a in not_in_today(session, school.id, today) if a.tell_the_la]
-    sent = _sent(session, NoticeKind.CONTINUOUS_ABSENCE, [a.pupil.id for a in absent])
-    return [
-        Due(
-            NoticeKind.CONTINUOUS_ABSENCE,
-            a.pupil,
-            a.first_day,
-            due.continuous_absence_due(calendar, a.first_day),
-            school_days=a.school_days,
-        )
-        for a in absent
-        if a.first_day.isoformat() not in sent[a.pupil.id]
-    ]
-
-
-@dataclass(frozen=True)
-class Illness:
-    pupil: Pupil
-    first_day: date
-    school_days: int
-
-
-def illnesses(session: Session, school_id: int, today: date) -> list[Illness]:
-    """Pupils on roll marked ill (I) today, with their run of school days all marked I."""
-    ill_today = set(
-        session.scalars(
-            select(AttendanceMark.pupil_id).where(
-                AttendanceMark.school_id == school_id,
-                AttendanceMark.on == today,
-                AttendanceMark.code == ILLNESS,
-            )
-        )
+    return _runs(
+        session,
+        NoticeKind.CONTINUOUS_ABSENCE,
+        absent,
+        lambda first: due.continuous_absence_due(calendar, first),
     )
-    if not ill_today:
-        return []
-    marked: dict[int, dict[date, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for pupil_id, on, code in session.execute(
-        select(AttendanceMark.pupil_id, AttendanceMark.on, AttendanceMark.code).where(
-            AttendanceMark.pupil_id.in_(ill_today), AttendanceMark.on <= today
-        )
-    ):
-        marked[pupil_id][on].add(code)
-    pupils = session.scalars(
-        select(Pupil).where(Pupil.id.in_(ill_today), Pupil.on_roll.is_(True))
-    ).all()
-    found = []
-    for pupil in pupils:
-        days = marked[pupil.id]
-        run, first = 0, today
-        for on in sorted(days, reverse=True):
-            if days[on] != {ILLNESS}:
-                break
-            run, first = run + 1, on
-        found.append(Illness(pupil, first, run))
-    return found
 
 
 def _illnesses(
     session: Session, school: School, calendar: SchoolCalendar, today: date
 ) -> list[Due]:
     ill = [
-        i for i in illnesses(session, school.id, today) if i.school_days >= due.SICKNESS_SCHOOL_DAYS
+        i for i in ill_today(session, school.id, today) if i.school_days >= due.SICKNESS_SCHOOL_DAYS
     ]
-    sent = _sent(session, NoticeKind.SICKNESS, [i.pupil.id for i in ill])
+    return _runs(session, NoticeKind.SICKNESS, ill, lambda first: due.sickness_due(calendar, first))
+
+
+def _runs(
+    session: Session,
+    kind: NoticeKind,
+    runs: Sequence[Absence | Illness],
+    due_from: Callable[[date], date],
+) -> list[Due]:
+    """The runs of absence the LA has not been told of, from their first day."""
+    sent = _sent(session, kind, [r.pupil.id for r in runs])
     return [
-        Due(
-            NoticeKind.SICKNESS,
-            i.pupil,
-            i.first_day,
-            due.sickness_due(calendar, i.first_day),
-            school_days=i.school_days,
-        )
-        for i in ill
-        if i.first_day.isoformat() not in sent[i.pupil.id]
+        Due(kind, r.pupil, r.first_day, due_from(r.first_day), school_days=r.school_days)
+        for r in runs
+        if r.first_day.isoformat() not in sent[r.pupil.id]
     ]
 
 
@@ -314,7 +272,7 @@ def send_new_entry(
     note: str,
 ) -> Notice:
     """Tell the LA of a pupil added to the admission register."""
-    _school_of(user, pupil)
+    _require_school_of(user, pupil)
     today = today_in_uk()
     if entered_on > today:
         message = "The date of entry cannot be in the future."
@@ -346,7 +304,7 @@ def send_deletion(
     note: str,
 ) -> Notice:
     """Tell the LA of a pupil's name deleted from the admission register, with its ground."""
-    _school_of(user, pupil)
+    _require_school_of(user, pupil)
     if ground not in DELETION_GROUNDS:
         raise ValidationFailed("Choose the ground.", fields={"ground": ["Choose the ground"]})
     if ground == "other" and not note.strip():
@@ -395,7 +353,7 @@ def send_continuous_absence(
     session: Session, user: User, pupil: Pupil, *, what_school_did: str
 ) -> Notice:
     """Tell the LA of a pupil absent without permission for 10 school days or more."""
-    _school_of(user, pupil)
+    _require_school_of(user, pupil)
     today = today_in_uk()
     absence = absence_of(session, pupil, today)
     if absence is None or not absence.tell_the_la:
@@ -423,7 +381,7 @@ def send_continuous_absence(
 
 def send_sickness(session: Session, user: User, pupil: Pupil, *, what_school_knows: str) -> Notice:
     """Make the sickness return: a pupil absent through illness for 15 school days."""
-    _school_of(user, pupil)
+    _require_school_of(user, pupil)
     owed = due_for_pupil(session, pupil, NoticeKind.SICKNESS, today_in_uk())
     if owed is None:
         raise ValidationFailed(

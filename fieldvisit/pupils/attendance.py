@@ -78,6 +78,7 @@ NO_REASON = frozenset({"N", "O"})
 # day is unauthorised (G, N, O, U); the LA must be told at 10 school days.
 WITHOUT_PERMISSION = frozenset(c for c, (_, kind) in CODES.items() if kind == Category.UNAUTHORISED)
 TELL_THE_LA_AFTER = 10
+ILLNESS = frozenset({"I"})
 
 
 class RegisterSession(enum.StrEnum):
@@ -240,14 +241,16 @@ class Absence:
         return self.school_days >= TELL_THE_LA_AFTER
 
 
-def not_in_today(session: Session, school_id: int, today: date) -> list[Absence]:
-    """The pupils on roll marked today with no reason given (N or O), longest absent first."""
+def _marked_today(
+    session: Session, school_id: int, today: date, codes: frozenset[str]
+) -> list[tuple[Pupil, dict[date, list[str]]]]:
+    """The pupils on roll with one of `codes` today, each with every mark up to today."""
     flagged = set(
         session.scalars(
             select(AttendanceMark.pupil_id).where(
                 AttendanceMark.school_id == school_id,
                 AttendanceMark.on == today,
-                AttendanceMark.code.in_(NO_REASON),
+                AttendanceMark.code.in_(codes),
             )
         )
     )
@@ -260,32 +263,58 @@ def not_in_today(session: Session, school_id: int, today: date) -> list[Absence]
         .order_by(AttendanceMark.on)
     ):
         days[pupil_id][on].append(code)
-    pupils = {
-        p.id: p
-        for p in session.scalars(
-            select(Pupil).where(Pupil.id.in_(flagged), Pupil.on_roll.is_(True))
-        )
-    }
-    found = [_absence(pupils[pid], days[pid], today) for pid in flagged if pid in pupils]
+    pupils = session.scalars(select(Pupil).where(Pupil.id.in_(flagged), Pupil.on_roll.is_(True)))
+    return [(pupil, days[pupil.id]) for pupil in pupils]
+
+
+def _run_back(
+    marked: dict[date, list[str]], today: date, codes: frozenset[str]
+) -> tuple[date, int]:
+    """Walk back over the school days the register has marks for (the register is only
+    taken on school days) while every mark of the day is one of `codes`: the run's first day
+    and its length."""
+    first, run = today, 0
+    for on in sorted(marked, reverse=True):
+        if not all(code in codes for code in marked[on]):
+            break
+        first, run = on, run + 1
+    return first, run
+
+
+def not_in_today(session: Session, school_id: int, today: date) -> list[Absence]:
+    """The pupils on roll marked today with no reason given (N or O), longest absent first."""
+    found = [
+        _absence(p, marked, today)
+        for p, marked in _marked_today(session, school_id, today, NO_REASON)
+    ]
     return sorted(found, key=lambda a: (-a.school_days, a.pupil.surname, a.pupil.forename))
 
 
 def _absence(pupil: Pupil, marked: dict[date, list[str]], today: date) -> Absence:
-    """Walk back over the school days the register has marks for (the register is only
-    taken on school days), while every mark of the day is without permission."""
-    dates = sorted(marked, reverse=True)
-    first, run = today, 0
-    for on in dates:
-        if all(code in WITHOUT_PERMISSION for code in marked[on]):
-            first, run = on, run + 1
-        else:
-            break
+    first, run = _run_back(marked, today, WITHOUT_PERMISSION)
     attended = [
         on
-        for on in dates
+        for on in sorted(marked, reverse=True)
         if on < first and any(CODES[c][1] == Category.PRESENT for c in marked[on])
     ]
     return Absence(pupil, sorted(marked[today]), first, run, attended[0] if attended else None)
+
+
+@dataclass(frozen=True)
+class Illness:
+    """A pupil marked ill (I) today, and the school days in a row all marked I."""
+
+    pupil: Pupil
+    first_day: date
+    school_days: int
+
+
+def ill_today(session: Session, school_id: int, today: date) -> list[Illness]:
+    """The pupils on roll marked ill today, with their run of illness."""
+    return [
+        Illness(pupil, *_run_back(marked, today, ILLNESS))
+        for pupil, marked in _marked_today(session, school_id, today, ILLNESS)
+    ]
 
 
 @dataclass(frozen=True)
