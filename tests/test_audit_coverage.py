@@ -186,6 +186,7 @@ def _add_what_the_demo_lacks(session: Session) -> None:
             school_id=first.school_id,
             pupil_id=first.pupil_id,
             details={"first_day": "2026-11-02", "school_days": 10, "what_school_did": "Calls."},
+            since=date(2026, 11, 2),
             due_on=date(2026, 11, 16),
             sent_by_id=school.id,
             sent_at=utcnow(),

@@ -7,14 +7,16 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from fieldvisit.core.calendar import SchoolCalendar, Term
 from fieldvisit.core.dates import today_in_uk
+from fieldvisit.core.errors import ValidationFailed
 from fieldvisit.core.outbox import OutboxEmail
-from fieldvisit.notices import due
+from fieldvisit.notices import due, services
 from fieldvisit.notices.models import Notice, NoticeKind
 from fieldvisit.notices.reminders import send_late_notices
 from fieldvisit.notices.services import due_for_school
@@ -205,3 +207,19 @@ def test_late_notices_are_reminded_each_weekday_without_naming_the_child(session
     for detail in (pupil.forename, pupil.surname, pupil.upn):
         assert detail not in email.subject + email.body
     assert send_late_notices(session, pupil.left_on) == 0  # due that day: not late yet
+
+
+def test_two_offices_sending_one_notice_at_once_make_one(session, world, signed_in):
+    """The second of two sends that both found the notice owed is refused by the database."""
+    pupil = make_pupil(session, world.school)
+    pupil.admitted_on = today_in_uk()
+    session.commit()
+    (owed,) = due_for_school(session, world.school, today_in_uk())
+    client = signed_in(world.school_user)
+    sent = client.post(
+        f"/pupils/{pupil.id}/notices/new-entry", data=date_fields("entered_on", today_in_uk())
+    )
+    assert sent.status_code == 302
+    with pytest.raises(ValidationFailed, match="sent this notice a moment ago"):
+        services._send(session, world.school_user, owed, {})  # the other office, a moment later
+    assert session.scalar(select(func.count()).select_from(Notice)) == 1

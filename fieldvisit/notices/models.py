@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldvisit.accounts.models import User
@@ -60,7 +60,8 @@ class Notice(Base):
     __tablename__ = "school_notices"
     __table_args__ = (
         Index("ix_school_notices_inbox", "acknowledged_at", "sent_at"),
-        Index("ix_school_notices_pupil_kind", "pupil_id", "kind"),
+        # One notice of each event: two offices sending it at once, the second is refused.
+        UniqueConstraint("pupil_id", "kind", "since", name="uq_school_notices_event"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +71,8 @@ class Notice(Base):
     # What the regulation asks the notice to say (dates as ISO text, counts, the school's
     # account of what it has done); see notices/services.py.
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The event notified: the entry, the deletion, or the first day of the absence.
+    since: Mapped[date]
     # The day the regulation's deadline falls on, in the school's calendar (notices/due.py).
     due_on: Mapped[date]
     # A deletion on the 20-day ground names the CME case whose enquiries failed.

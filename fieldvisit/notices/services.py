@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fieldvisit.accounts.models import User
@@ -82,15 +83,15 @@ def _require_school_of(user: User, pupil: Pupil) -> None:
         raise NotAllowed("Only the pupil's school can send its notices.")
 
 
-def _sent(session: Session, kind: NoticeKind, pupil_ids: list[int]) -> dict[int, set[str]]:
+def _sent(session: Session, kind: NoticeKind, pupil_ids: list[int]) -> dict[int, set[date]]:
     """The event dates already notified, per pupil: entry, deletion or first day absent."""
-    sent: dict[int, set[str]] = defaultdict(set)
-    for pupil_id, details in session.execute(
-        select(Notice.pupil_id, Notice.details).where(
+    sent: dict[int, set[date]] = defaultdict(set)
+    for pupil_id, since in session.execute(
+        select(Notice.pupil_id, Notice.since).where(
             Notice.kind == kind, Notice.pupil_id.in_(pupil_ids)
         )
     ):
-        sent[pupil_id].add(details.get("since", ""))
+        sent[pupil_id].add(since)
     return sent
 
 
@@ -124,7 +125,7 @@ def _new_entries(
     return [
         Due(NoticeKind.NEW_ENTRY, p, p.admitted_on, due.new_entry_due(calendar, p.admitted_on))
         for p in pupils
-        if p.admitted_on and p.admitted_on.isoformat() not in sent[p.id]
+        if p.admitted_on and p.admitted_on not in sent[p.id]
     ]
 
 
@@ -155,7 +156,7 @@ def _deletions(session: Session, school: School, today: date) -> list[Due]:
     )
     owed = _gone_from_roll(session, school)
     for p in pupils:
-        if p.left_on is None or p.left_on.isoformat() in sent[p.id]:
+        if p.left_on is None or p.left_on in sent[p.id]:
             continue
         if outcomes.get(p.id) in OWN_FORM:
             continue
@@ -224,7 +225,7 @@ def _runs(
     return [
         Due(kind, r.pupil, r.first_day, due_from(r.first_day), school_days=r.school_days)
         for r in runs
-        if r.first_day.isoformat() not in sent[r.pupil.id]
+        if r.first_day not in sent[r.pupil.id]
     ]
 
 
@@ -250,14 +251,21 @@ def _send(
         kind=owed.kind,
         school_id=owed.pupil.school_id,
         pupil_id=owed.pupil.id,
-        details={"since": owed.since.isoformat(), **details},
+        details=details,
+        since=owed.since,
         due_on=owed.due_on,
         case_id=case_id,
         sent_by_id=user.id,
         sent_at=utcnow(),
     )
-    session.add(notice)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(notice)
+            session.flush()
+    except IntegrityError:
+        raise ValidationFailed(
+            "Someone at the school sent this notice a moment ago: the LA has it."
+        ) from None
     audit(session, user.id, "create", "school_notice", notice.id, {"kind": owed.kind.value})
     return notice
 
@@ -278,7 +286,7 @@ def send_new_entry(
         message = "The date of entry cannot be in the future."
         raise ValidationFailed(message, fields={"entered_on": [message]})
     already = _sent(session, NoticeKind.NEW_ENTRY, [pupil.id])[pupil.id]
-    if entered_on.isoformat() in already:
+    if entered_on in already:
         raise ValidationFailed("The LA has already been told of this entry.")
     if pupil.admitted_on != entered_on:
         pupil.admitted_on = entered_on  # the register's date of entry, as the school says
@@ -322,7 +330,7 @@ def send_deletion(
             "remove) on the case, and the deletion follows from there."
         )
     already = _sent(session, NoticeKind.DELETION, [pupil.id])[pupil.id]
-    if deleted_on.isoformat() in already:
+    if deleted_on in already:
         raise ValidationFailed("The LA has already been told of this deletion.")
     owed = due_for_pupil(session, pupil, NoticeKind.DELETION, today_in_uk())
     case_id = owed.case_id if owed and owed.since == deleted_on else None

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b7a3a52adc99
+Revision ID: e9ed44aa6360
 Revises:
-Create Date: 2026-12-04 07:06:06.351404
+Create Date: 2026-12-04 08:37:42.752546
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import fieldvisit.core.db
 
-revision: str = "b7a3a52adc99"
+revision: str = "e9ed44aa6360"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -887,6 +887,7 @@ def upgrade() -> None:
         sa.Column("school_id", sa.Integer(), nullable=False),
         sa.Column("pupil_id", sa.Integer(), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("since", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("sent_by_id", sa.Integer(), nullable=False),
@@ -911,13 +912,13 @@ def upgrade() -> None:
             ["sent_by_id"], ["users.id"], name=op.f("fk_school_notices_sent_by_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_school_notices")),
+        sa.UniqueConstraint("pupil_id", "kind", "since", name="uq_school_notices_event"),
     )
     with op.batch_alter_table("school_notices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_school_notices_case_id"), ["case_id"], unique=False)
         batch_op.create_index(
             "ix_school_notices_inbox", ["acknowledged_at", "sent_at"], unique=False
         )
-        batch_op.create_index("ix_school_notices_pupil_kind", ["pupil_id", "kind"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_school_notices_school_id"), ["school_id"], unique=False
         )
@@ -1356,7 +1357,6 @@ def downgrade() -> None:
     op.drop_table("visit_assignments")
     with op.batch_alter_table("school_notices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_school_notices_school_id"))
-        batch_op.drop_index("ix_school_notices_pupil_kind")
         batch_op.drop_index("ix_school_notices_inbox")
         batch_op.drop_index(batch_op.f("ix_school_notices_case_id"))
 
